@@ -1,0 +1,28 @@
+/**
+ * The control-plane operations: how the AWS SDK calls each one (method and path, as modelled for
+ * restJson1), the IAM action that authorizes it, and the handler module that serves it. The local
+ * gateway routes with this table and the CDK stack will build its REST resources from it.
+ * Import-safe: no handler is loaded here.
+ */
+export interface Operation {
+  name: string;
+  method: 'GET' | 'POST' | 'DELETE';
+  /** API Gateway resource path; `{resourceArn}` is one path segment holding the percent-encoded ARN. */
+  path: string;
+  /** Module under lambdas/control-plane exporting `handler`. */
+  module: string;
+}
+
+export const OPERATIONS: readonly Operation[] = [
+  { name: 'CreateRoom', method: 'POST', path: '/CreateRoom', module: 'create-room' },
+  { name: 'GetRoom', method: 'POST', path: '/GetRoom', module: 'get-room' },
+  { name: 'UpdateRoom', method: 'POST', path: '/UpdateRoom', module: 'update-room' },
+  { name: 'DeleteRoom', method: 'POST', path: '/DeleteRoom', module: 'delete-room' },
+  { name: 'ListRooms', method: 'POST', path: '/ListRooms', module: 'list-rooms' },
+  { name: 'TagResource', method: 'POST', path: '/tags/{resourceArn}', module: 'tag-resource' },
+  { name: 'UntagResource', method: 'DELETE', path: '/tags/{resourceArn}', module: 'untag-resource' },
+  { name: 'ListTagsForResource', method: 'GET', path: '/tags/{resourceArn}', module: 'list-tags-for-resource' },
+];
+
+/** The IAM action name for an operation, e.g. `ivschat:CreateRoom`. */
+export const iamAction = (operation: Operation): string => `ivschat:${operation.name}`;

@@ -1,0 +1,44 @@
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+
+/**
+ * The one DynamoDB table, described once. The CDK construct, local mode's dynalite bootstrap and
+ * the tests all build the table from this, so keys and indexes cannot drift from the code.
+ * Import-safe: no config reads, no clients.
+ */
+export const TABLE = {
+  partitionKey: 'PK',
+  sortKey: 'SK',
+  indexes: {
+    /** Every room, newest updateTime first: serves ListRooms without a filter on name. */
+    roomsByUpdateTime: { indexName: 'RoomsByUpdateTime', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' },
+    /** Rooms sharing one name, newest updateTime first: serves ListRooms' `name` filter. */
+    roomsByName: { indexName: 'RoomsByName', partitionKey: 'GSI2PK', sortKey: 'GSI2SK' },
+  },
+  /** Epoch seconds after which an item is dead; DynamoDB TTL deletes it eventually, reads check it. */
+  ttlAttribute: 'expiresAt',
+} as const;
+
+export type IndexName = keyof typeof TABLE.indexes;
+
+/** CreateTable parameters for local mode and tests (on-demand, all attributes projected). */
+export function createTableInput(tableName: string): CreateTableCommandInput {
+  const indexes = Object.values(TABLE.indexes);
+  const keyNames = [TABLE.partitionKey, TABLE.sortKey, ...indexes.flatMap((i) => [i.partitionKey, i.sortKey])];
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    KeySchema: [
+      { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
+      { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
+    ],
+    AttributeDefinitions: keyNames.map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
+    GlobalSecondaryIndexes: indexes.map((i) => ({
+      IndexName: i.indexName,
+      KeySchema: [
+        { AttributeName: i.partitionKey, KeyType: 'HASH' },
+        { AttributeName: i.sortKey, KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    })),
+  };
+}

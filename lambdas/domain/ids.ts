@@ -1,0 +1,28 @@
+import { randomBytes } from 'node:crypto';
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+/** Largest multiple of 62 below 256: bytes at or above it are dropped so every letter is equally likely. */
+const UNBIASED_LIMIT = 248;
+
+/** A random 12-character `[a-zA-Z0-9]` id, the shape AWS uses for room, logging-config, message and event ids. */
+export function newId(length = 12): string {
+  let id = '';
+  while (id.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < UNBIASED_LIMIT) id += ALPHABET[byte % 62];
+      if (id.length === length) break;
+    }
+  }
+  return id;
+}
+
+/** Produces ids and the current time; a plain object so tests can pass fixed ones. */
+export interface IdClock {
+  newId(): string;
+  now(): Date;
+}
+
+export const systemIdClock: IdClock = { newId: () => newId(), now: () => new Date() };
+
+/** RFC 3339 with milliseconds and `Z`, the form the AWS SDK parses for `date-time` members. */
+export const toRfc3339 = (date: Date): string => date.toISOString();

@@ -1,0 +1,260 @@
+import { randomUUID } from 'node:crypto';
+import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { Operation, iamAction } from '../../lambdas/control-plane/operations';
+import { AccessDeniedException } from '../../lambdas/shared/errors';
+import { AwsError, awsErrorResult, toAwsError } from '../../lambdas/shared/http';
+import { isAllowed, principalArn } from './authorization';
+import type { Principal } from './settings';
+import { verifySigV4 } from './sigv4';
+
+export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+export interface Route {
+  operation: Operation;
+  handler: ProxyHandler;
+}
+
+export interface RestGatewayOptions {
+  host: string;
+  port: number;
+  region: string;
+  accountId: string;
+  principals: readonly Principal[];
+  routes: readonly Route[];
+  /** Larger bodies get 413 before any handler runs. Default: Lambda's 6 MB synchronous payload limit. */
+  maxBodyBytes?: number;
+}
+
+export interface RunningGateway {
+  url: string;
+  port: number;
+  /** Stops accepting, lets in-flight requests finish, then resolves. */
+  close(): Promise<void>;
+}
+
+/** Service names a caller may sign for: `ivschat` (the SDK's) and `execute-api` (a deployed API Gateway's). */
+const SIGNING_SERVICES = ['ivschat', 'execute-api'] as const;
+const LAMBDA_PAYLOAD_LIMIT = 6 * 1024 * 1024;
+
+/** API Gateway's answer to an unknown route or an unsigned request when the API uses AWS_IAM. */
+const MISSING_TOKEN: AwsError = { name: 'MissingAuthenticationTokenException', status: 403, message: 'Missing Authentication Token' };
+
+/**
+ * The local stand-in for a REST API Gateway with AWS_IAM authorization: routes on the raw path,
+ * verifies SigV4, checks the caller may perform the operation's IAM action, and hands the request
+ * to the operation's Lambda handler as an API Gateway proxy event (payload v1).
+ */
+export async function startRestGateway(options: RestGatewayOptions): Promise<RunningGateway> {
+  const principals = new Map(options.principals.map((p) => [p.accessKeyId, p]));
+  const maxBodyBytes = options.maxBodyBytes ?? LAMBDA_PAYLOAD_LIMIT;
+  let closing = false;
+  const inFlight = new Set<Promise<void>>();
+
+  const serve = async (req: IncomingMessage, res: ServerResponse) => {
+    const requestId = randomUUID();
+    const send = (result: APIGatewayProxyResult) => {
+      if (closing) res.setHeader('connection', 'close');
+      res.writeHead(result.statusCode, stringHeaders(result.headers));
+      res.end(result.statusCode === 204 ? undefined : result.body);
+    };
+    const fail = (error: AwsError) => send(awsErrorResult(error, requestId));
+
+    const body = await readBody(req, maxBodyBytes);
+    if (body === undefined) {
+      return fail({ name: 'RequestEntityTooLargeException', status: 413, message: `Request body larger than ${maxBodyBytes} bytes` });
+    }
+    const url = req.url ?? '/';
+    const queryAt = url.indexOf('?');
+    const rawPath = queryAt < 0 ? url : url.slice(0, queryAt);
+    const rawQuery = queryAt < 0 ? '' : url.slice(queryAt + 1);
+    const match = matchRoute(options.routes, req.method ?? '', rawPath);
+    if (!match) return fail(MISSING_TOKEN);
+
+    const verdict = verifySigV4(
+      { method: req.method ?? '', rawPath, rawQuery, headers: req.headers, body },
+      { region: options.region, services: SIGNING_SERVICES, lookup: (id) => principals.get(id), now: new Date() },
+    );
+    if (!verdict.ok) return fail({ name: verdict.code, status: 403, message: verdict.message });
+    const principal = principals.get(verdict.accessKeyId) as Principal;
+    const action = iamAction(match.route.operation);
+    const callerArn = principalArn(principal, options.accountId);
+    if (!isAllowed(principal, action)) {
+      return fail(toAwsError(new AccessDeniedException(`User: ${callerArn} is not authorized to perform: ${action}`)));
+    }
+
+    const event = proxyEvent({ req, rawPath, rawQuery, body, requestId, route: match, principal, callerArn, accountId: options.accountId });
+    try {
+      send(await match.route.handler(event, lambdaContext(match.route.operation, requestId)));
+    } catch (err) {
+      // Handlers map their own errors; reaching here is a handler bug, answered as AWS would a crash.
+      fail(toAwsError(err));
+    }
+  };
+
+  const server: Server = createServer((req, res) => {
+    const done = serve(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500).end();
+    });
+    inFlight.add(done);
+    void done.finally(() => inFlight.delete(done));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`,
+    port,
+    close: async () => {
+      closing = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await Promise.all(inFlight);
+      server.closeIdleConnections();
+      await closed;
+    },
+  };
+}
+
+interface RouteMatch {
+  route: Route;
+  pathParameters: Record<string, string> | null;
+}
+
+/**
+ * Matches the raw, still percent-encoded path segment by segment, so an encoded `/` (`%2F`) inside
+ * a tag ARN stays inside its `{resourceArn}` segment, as in API Gateway.
+ */
+function matchRoute(routes: readonly Route[], method: string, rawPath: string): RouteMatch | undefined {
+  const segments = rawPath.split('/').slice(1);
+  for (const route of routes) {
+    if (route.operation.method !== method) continue;
+    const template = route.operation.path.split('/').slice(1);
+    if (template.length !== segments.length) continue;
+    const params: Record<string, string> = {};
+    const matches = template.every((part, i) => {
+      const segment = segments[i] ?? '';
+      if (part.startsWith('{') && part.endsWith('}')) {
+        params[part.slice(1, -1)] = segment;
+        return segment !== '';
+      }
+      return part === segment;
+    });
+    if (matches) return { route, pathParameters: Object.keys(params).length ? params : null };
+  }
+  return undefined;
+}
+
+/** The whole body, or undefined once it passes the limit (the rest is drained, not buffered). */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function proxyEvent(args: {
+  req: IncomingMessage;
+  rawPath: string;
+  rawQuery: string;
+  body: Buffer;
+  requestId: string;
+  route: RouteMatch;
+  principal: Principal;
+  callerArn: string;
+  accountId: string;
+}): APIGatewayProxyEvent {
+  const { req, rawPath, rawQuery, body, requestId, route, principal, callerArn, accountId } = args;
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i] as string;
+    const value = req.rawHeaders[i + 1] as string;
+    headers[name] = value;
+    (multiValueHeaders[name] ??= []).push(value);
+  }
+  // API Gateway decodes query strings for the proxy event; path parameters it passes as received.
+  const query = new URLSearchParams(rawQuery.replace(/\+/g, '%2B'));
+  const multi: Record<string, string[]> = {};
+  for (const [k, v] of query) (multi[k] ??= []).push(v);
+  const single = Object.fromEntries(Object.entries(multi).map(([k, v]) => [k, v[v.length - 1] as string]));
+  const hasQuery = Object.keys(multi).length > 0;
+  return {
+    resource: route.route.operation.path,
+    path: rawPath,
+    httpMethod: req.method ?? '',
+    headers,
+    multiValueHeaders,
+    queryStringParameters: hasQuery ? single : null,
+    multiValueQueryStringParameters: hasQuery ? multi : null,
+    pathParameters: route.pathParameters,
+    stageVariables: null,
+    body: body.length ? body.toString('utf8') : null,
+    isBase64Encoded: false,
+    requestContext: {
+      accountId,
+      apiId: 'local',
+      authorizer: null,
+      httpMethod: req.method ?? '',
+      path: rawPath,
+      protocol: `HTTP/${req.httpVersion}`,
+      requestId,
+      requestTimeEpoch: Date.now(),
+      resourceId: route.route.operation.name,
+      resourcePath: route.route.operation.path,
+      stage: 'local',
+      identity: {
+        accessKey: principal.accessKeyId,
+        accountId,
+        apiKey: null,
+        apiKeyId: null,
+        caller: principal.name ?? principal.accessKeyId,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: req.socket.remoteAddress ?? '',
+        user: principal.name ?? principal.accessKeyId,
+        userAgent: req.headers['user-agent'] ?? null,
+        userArn: callerArn,
+      },
+    },
+  };
+}
+
+function lambdaContext(operation: Operation, requestId: string): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: `ivschat-${operation.module}`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:ivschat-${operation.module}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/ivschat-${operation.module}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => 30_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function stringHeaders(headers: APIGatewayProxyResult['headers']): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k, String(v)]));
+}

@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+/** Environment variables of local mode (`npm start`), named once. */
+export const LOCAL_ENV = {
+  host: 'IVSCHAT_HOST',
+  apiPort: 'IVSCHAT_API_PORT',
+  wsPort: 'IVSCHAT_WS_PORT',
+  region: 'AWS_REGION',
+  accountId: 'IVSCHAT_ACCOUNT_ID',
+  dataDir: 'IVSCHAT_DATA_DIR',
+  principalsFile: 'IVSCHAT_PRINCIPALS_FILE',
+} as const;
+
+/** A caller of the local control plane: its key pair and the IAM actions it may call. */
+export interface Principal {
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** IAM action patterns, e.g. `ivschat:*` or `ivschat:Get*`. */
+  allow: string[];
+  /** Shown in AccessDenied messages as `arn:aws:iam::ACCOUNT:user/NAME`; defaults to the key id. */
+  name?: string;
+}
+
+export interface LocalSettings {
+  host: string;
+  apiPort: number;
+  wsPort: number;
+  region: string;
+  accountId: string;
+  /** Unset: everything in memory. */
+  dataDir: string | undefined;
+  principals: Principal[];
+}
+
+/** A configuration problem, reported as one line and a non-zero exit. */
+export class LocalConfigError extends Error {}
+
+/** The principal local mode has when no principals file is given (the AWS CLI's usual test keys). */
+export const DEFAULT_PRINCIPALS: Principal[] = [{ accessKeyId: 'test', secretAccessKey: 'test', allow: ['ivschat:*'] }];
+
+/** Reads and checks local mode's settings once. Throws LocalConfigError with a one-line reason. */
+export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSettings {
+  const accountId = env[LOCAL_ENV.accountId] || '000000000000';
+  if (!/^[0-9]{12}$/.test(accountId)) throw new LocalConfigError(`${LOCAL_ENV.accountId} must be 12 digits, got '${accountId}'`);
+  const region = env[LOCAL_ENV.region] || 'us-east-1';
+  if (!/^[a-z0-9-]+$/.test(region)) throw new LocalConfigError(`${LOCAL_ENV.region} is not a region name: '${region}'`);
+  const principalsFile = env[LOCAL_ENV.principalsFile];
+  return {
+    host: env[LOCAL_ENV.host] || '127.0.0.1',
+    apiPort: port(env, LOCAL_ENV.apiPort, 8787),
+    wsPort: port(env, LOCAL_ENV.wsPort, 8788),
+    region,
+    accountId,
+    dataDir: env[LOCAL_ENV.dataDir] ? resolve(env[LOCAL_ENV.dataDir] as string) : undefined,
+    principals: principalsFile ? readPrincipalsFile(principalsFile) : DEFAULT_PRINCIPALS,
+  };
+}
+
+function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new LocalConfigError(`${name} must be a port number (0-65535), got '${text}'`);
+  return value;
+}
+
+/** Loads `{"principals":[{accessKeyId, secretAccessKey, allow:[...]}]}`; never echoes a secret. */
+export function readPrincipalsFile(path: string): Principal[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new LocalConfigError(`cannot read ${LOCAL_ENV.principalsFile} ${path}: ${reason}`);
+  }
+  const list = (parsed as { principals?: unknown })?.principals;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new LocalConfigError(`${LOCAL_ENV.principalsFile} ${path}: expected {"principals":[...]} with at least one principal`);
+  }
+  const seen = new Set<string>();
+  return list.map((entry: unknown, i) => {
+    const p = entry as Partial<Principal>;
+    const where = `${LOCAL_ENV.principalsFile} ${path}: principals[${i}]`;
+    if (typeof p?.accessKeyId !== 'string' || p.accessKeyId === '') throw new LocalConfigError(`${where} needs an accessKeyId`);
+    if (typeof p.secretAccessKey !== 'string' || p.secretAccessKey === '') throw new LocalConfigError(`${where} needs a secretAccessKey`);
+    if (!Array.isArray(p.allow) || !p.allow.every((a) => typeof a === 'string')) {
+      throw new LocalConfigError(`${where} needs "allow": a list of IAM action names such as "ivschat:*"`);
+    }
+    if (p.name !== undefined && typeof p.name !== 'string') throw new LocalConfigError(`${where}: name must be a string`);
+    if (seen.has(p.accessKeyId)) throw new LocalConfigError(`${where}: accessKeyId ${p.accessKeyId} appears twice`);
+    seen.add(p.accessKeyId);
+    return { accessKeyId: p.accessKeyId, secretAccessKey: p.secretAccessKey, allow: p.allow, ...(p.name ? { name: p.name } : {}) };
+  });
+}
