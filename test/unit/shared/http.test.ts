@@ -1,0 +1,124 @@
+import { Readable } from 'node:stream';
+import {
+  ConflictException as SdkConflict,
+  GetRoomCommand,
+  InternalServerException as SdkInternal,
+  IvschatClient,
+  ServiceQuotaExceededException as SdkQuota,
+  ThrottlingException as SdkThrottling,
+  CreateRoomCommand,
+} from '@aws-sdk/client-ivschat';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { makeHandler as makeCreateRoom } from '../../../lambdas/control-plane/create-room';
+import { makeHandler as makeGetRoom } from '../../../lambdas/control-plane/get-room';
+import { withThrottling } from '../../../lambdas/data/dynamo-errors';
+import type { RoomStore } from '../../../lambdas/data/rooms';
+import type { ControlPlaneDeps } from '../../../lambdas/shared/clients';
+import { ConflictException, ServiceQuotaExceededException, ThrottlingException } from '../../../lambdas/shared/errors';
+import { lambdaContext, restEvent } from '../../fixtures/events';
+
+const ARN = 'arn:aws:ivschat:us-east-1:000000000000:room/abcdEFGH1234';
+
+/** Deps whose room store fails every call with `error`; nothing else is reached in these tests. */
+function failingDeps(error: () => unknown): ControlPlaneDeps {
+  const fail = async () => {
+    throw error();
+  };
+  const rooms: RoomStore = { create: fail, get: fail, update: fail, delete: fail, listPage: fail };
+  return {
+    scope: { region: 'us-east-1', accountId: '000000000000' },
+    idClock: { newId: () => 'abcdEFGH1234', now: () => new Date('2024-01-01T00:00:00Z') },
+    rooms,
+    tags: { list: fail, tag: fail, untag: fail },
+    loggingConfigurations: { assertExist: async () => undefined },
+  };
+}
+
+const dynamoError = (name: string) => Object.assign(new Error('from DynamoDB'), { name });
+
+async function call(handler: ReturnType<typeof makeGetRoom>, body: string | null = JSON.stringify({ identifier: ARN })) {
+  return (await handler(restEvent({ body }), lambdaContext)) as APIGatewayProxyResult;
+}
+
+describe('REST error mapping', () => {
+  test('a DynamoDB throttle becomes ThrottlingException 429 with its members', async () => {
+    const deps = failingDeps(() => undefined);
+    deps.rooms.get = (id) => withThrottling(id, 'ROOM', async () => Promise.reject(dynamoError('ProvisionedThroughputExceededException')));
+    const res = await call(makeGetRoom(deps));
+    expect(res.statusCode).toBe(429);
+    expect(res.headers).toMatchObject({ 'x-amzn-ErrorType': 'ThrottlingException', 'x-amzn-RequestId': 'req-1' });
+    expect(JSON.parse(res.body)).toEqual({
+      message: 'Rate exceeded, please slow down and retry',
+      resourceId: 'abcdEFGH1234',
+      resourceType: 'ROOM',
+      limit: 0,
+    });
+  });
+
+  test('an unknown failure is a 500 InternalServerException that reveals nothing', async () => {
+    const res = await call(makeGetRoom(failingDeps(() => new Error('connect ECONNREFUSED 10.0.0.1:8000 secret-ish detail'))));
+    expect(res.statusCode).toBe(500);
+    expect(res.headers?.['x-amzn-ErrorType']).toBe('InternalServerException');
+    expect(JSON.parse(res.body)).toEqual({ message: 'An internal error occurred' });
+  });
+
+  test.each([
+    ['not JSON', '{"identifier":'],
+    ['an array', '[]'],
+    ['a string', '"x"'],
+  ])('a body that is %s is a 400 ValidationException with reason OTHER', async (_, body) => {
+    const res = await call(makeGetRoom(failingDeps(() => new Error('unreached'))), body);
+    expect(res.statusCode).toBe(400);
+    expect(res.headers?.['x-amzn-ErrorType']).toBe('ValidationException');
+    expect(JSON.parse(res.body)).toMatchObject({ reason: 'OTHER', message: expect.any(String) });
+  });
+
+  test('an absent body is an empty request: the required member is reported', async () => {
+    const res = await call(makeGetRoom(failingDeps(() => new Error('unreached'))), null);
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body)).toMatchObject({ reason: 'FIELD_VALIDATION_FAILED', fieldList: [{ name: 'identifier' }] });
+  });
+});
+
+/**
+ * The official SDK, with its HTTP layer replaced by a direct call of the handler: proves the SDK
+ * raises the right classes for errors dynalite cannot produce (throttling, faults, conflicts, quota).
+ */
+function sdkOver(handler: ReturnType<typeof makeGetRoom>): IvschatClient {
+  return new IvschatClient({
+    region: 'us-east-1',
+    endpoint: 'http://in-process',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+    requestHandler: {
+      handle: async (request: { path: string; body?: string }) => {
+        const res = (await handler(restEvent({ path: request.path, body: request.body ?? null }), lambdaContext)) as APIGatewayProxyResult;
+        const headers = Object.fromEntries(Object.entries(res.headers ?? {}).map(([k, v]) => [k.toLowerCase(), String(v)]));
+        return { response: { statusCode: res.statusCode, headers, body: Readable.from([Buffer.from(res.body)]) } };
+      },
+    } as never,
+  });
+}
+
+describe('the SDK raises the modelled classes', () => {
+  test.each([
+    ['ThrottlingException', () => new ThrottlingException('slow down', 'abcdEFGH1234', 'ROOM', 5), SdkThrottling, 429],
+    ['InternalServerException', () => new TypeError('boom'), SdkInternal, 500],
+    ['ConflictException', () => new ConflictException('taken', 'abcdEFGH1234', 'ROOM'), SdkConflict, 409],
+  ])('%s', async (_, error, SdkClass, status) => {
+    const client = sdkOver(makeGetRoom(failingDeps(error)));
+    const err = await client.send(new GetRoomCommand({ identifier: ARN })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SdkClass);
+    expect((err as { $metadata: { httpStatusCode: number; requestId: string } }).$metadata).toMatchObject({
+      httpStatusCode: status,
+      requestId: 'req-1',
+    });
+  });
+
+  test('ServiceQuotaExceededException carries its limit', async () => {
+    const client = sdkOver(makeCreateRoom(failingDeps(() => new ServiceQuotaExceededException('full', 'abcdEFGH1234', 'ROOM', 3))));
+    const err = await client.send(new CreateRoomCommand({})).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SdkQuota);
+    expect(err).toMatchObject({ limit: 3, resourceType: 'ROOM', $metadata: { httpStatusCode: 402 } });
+  });
+});
