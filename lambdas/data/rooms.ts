@@ -42,7 +42,7 @@ export const ROOM_POSITION_PATTERN = ROOM_LIST_SORT_KEY_PATTERN;
 
 const { roomsByUpdateTime, roomsByName } = TABLE.indexes;
 /** Attributes of a room item that are not part of the Room itself. */
-const ITEM_ONLY = ['PK', 'SK', 'GSI1PK', 'GSI1SK', 'GSI2PK', 'GSI2SK', 'tagsVersion'] as const;
+const ITEM_ONLY = ['PK', 'SK', 'GSI1PK', 'GSI1SK', 'GSI2PK', 'GSI2SK'] as const;
 /** The condition that makes every write to a room fail once the room is gone, so nothing resurrects it. */
 const ROOM_EXISTS = 'attribute_exists(PK)';
 /** With a filter, DynamoDB's Limit counts items read before filtering: read in larger steps. */
@@ -71,7 +71,7 @@ export function createRoomStore(deps: { doc: DynamoDBDocumentClient; tableName: 
           await doc.send(
             new PutCommand({
               TableName,
-              Item: { ...roomKey(room.id), ...indexKeys(room), ...room, tagsVersion: 0 },
+              Item: { ...roomKey(room.id), ...indexKeys(room), ...room },
               ConditionExpression: 'attribute_not_exists(PK)',
             }),
           );

@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ResourceKind } from '../domain/arn';
-import { mergeTags } from '../domain/tags';
+import { MAX_TAGS, mergeTags } from '../domain/tags';
 import { ConflictException, ResourceNotFoundException, ResourceType } from '../shared/errors';
 import { isConditionFailure, withThrottling } from './dynamo-errors';
 import { ItemKey, loggingConfigurationKey, roomKey } from './keys';
@@ -18,7 +18,7 @@ export interface TagStore {
   untag(resource: TaggedResource, keys: string[]): Promise<void>;
 }
 
-/** Optimistic-lock retries before TagResource gives up under heavy concurrent tagging of one resource. */
+/** Retries before TagResource gives up when other writes keep changing the keys it counted on. */
 const MAX_TAG_ATTEMPTS = 8;
 
 const KINDS: Record<ResourceKind, { key: (id: string) => ItemKey; type: ResourceType }> = {
@@ -29,9 +29,9 @@ const KINDS: Record<ResourceKind, { key: (id: string) => ItemKey; type: Resource
 /**
  * Tags live as a map inside the resource's own item, so listing them is one GetItem and changing
  * them one conditional UpdateItem (plus a read for TagResource's 50-tag check), and a deleted
- * resource's tags go with it: every write requires the item to exist. `tagsVersion` counts tag
- * writes; TagResource writes only if it is unchanged since its read, so two concurrent TagResource
- * calls never overwrite each other's keys and the merged count stays within the limit.
+ * resource's tags go with it: every write requires the item to exist. TagResource sets each key on
+ * its own path, so concurrent calls adding different keys all land (a whole-map write under a
+ * version check made all but one of 20 concurrent calls fail).
  */
 export function createTagStore(deps: { doc: DynamoDBDocumentClient; tableName: string }): TagStore {
   const { doc, tableName: TableName } = deps;
@@ -40,39 +40,27 @@ export function createTagStore(deps: { doc: DynamoDBDocumentClient; tableName: s
 
   const read = async (r: TaggedResource) => {
     const { Item } = await doc.send(
-      new GetCommand({
-        TableName,
-        Key: KINDS[r.kind].key(r.id),
-        ConsistentRead: true,
-        ProjectionExpression: 'tags, tagsVersion',
-      }),
+      new GetCommand({ TableName, Key: KINDS[r.kind].key(r.id), ConsistentRead: true, ProjectionExpression: 'PK, tags' }),
     );
     if (!Item) throw notFound(r);
-    return { tags: (Item.tags ?? {}) as Record<string, string>, version: Number(Item.tagsVersion ?? 0) };
+    return Item.tags as Record<string, string> | undefined;
   };
 
   return {
-    list: (r) => withThrottling(r.id, KINDS[r.kind].type, async () => (await read(r)).tags),
+    list: (r) => withThrottling(r.id, KINDS[r.kind].type, async () => (await read(r)) ?? {}),
 
     tag: (r, added) =>
       withThrottling(r.id, KINDS[r.kind].type, async () => {
         for (let attempt = 1; attempt <= MAX_TAG_ATTEMPTS; attempt++) {
           const current = await read(r);
-          const tags = mergeTags(current.tags, added);
+          mergeTags(current ?? {}, added);
+          if (Object.keys(added).length === 0) return;
           try {
-            await doc.send(
-              new UpdateCommand({
-                TableName,
-                Key: KINDS[r.kind].key(r.id),
-                UpdateExpression: 'SET tags = :tags, tagsVersion = :next',
-                ConditionExpression: 'attribute_exists(PK) AND (tagsVersion = :seen OR attribute_not_exists(tagsVersion))',
-                ExpressionAttributeValues: { ':tags': tags, ':next': current.version + 1, ':seen': current.version },
-              }),
-            );
+            await doc.send(new UpdateCommand({ TableName, Key: KINDS[r.kind].key(r.id), ...tagWrite(current, added) }));
             return;
           } catch (err) {
             if (!isConditionFailure(err)) throw err;
-            // Lost the race to another tag write (or a delete): the next read tells which.
+            // Another write changed a key this one counted on (or deleted the resource): look again.
           }
         }
         throw new ConflictException('Too many concurrent tag changes on this resource, retry', r.id, KINDS[r.kind].type);
@@ -80,18 +68,23 @@ export function createTagStore(deps: { doc: DynamoDBDocumentClient; tableName: s
 
     untag: (r, keys) =>
       withThrottling(r.id, KINDS[r.kind].type, async () => {
-        const names = Object.fromEntries(keys.map((k, i) => [`#k${i}`, k]));
+        // A key named twice would give two overlapping REMOVE paths, which DynamoDB refuses.
+        const unique = [...new Set(keys)];
+        if (unique.length === 0) {
+          await read(r);
+          return;
+        }
+        const names = Object.fromEntries(unique.map((k, i) => [`#k${i}`, k]));
         // REMOVE of an absent key is a no-op, which is what makes UntagResource idempotent.
-        const removals = keys.map((_, i) => `tags.#k${i}`);
+        const removals = unique.map((_, i) => `tags.#k${i}`);
         try {
           await doc.send(
             new UpdateCommand({
               TableName,
               Key: KINDS[r.kind].key(r.id),
-              UpdateExpression: `ADD tagsVersion :one${removals.length ? ` REMOVE ${removals.join(', ')}` : ''}`,
+              UpdateExpression: `REMOVE ${removals.join(', ')}`,
               ConditionExpression: 'attribute_exists(PK)',
-              ...(keys.length ? { ExpressionAttributeNames: names } : {}),
-              ExpressionAttributeValues: { ':one': 1 },
+              ExpressionAttributeNames: names,
             }),
           );
         } catch (err) {
@@ -99,5 +92,41 @@ export function createTagStore(deps: { doc: DynamoDBDocumentClient; tableName: s
           throw err;
         }
       }),
+  };
+}
+
+/**
+ * The UpdateItem parts that add `added` to tags read as `current`. Each key is its own SET path. The
+ * condition re-checks what the 50-tag check saw: keys counted as new are still absent, the others
+ * still present, and the map no larger than leaves room for the new ones. Whatever ran in between,
+ * the merged count then stays within the limit.
+ */
+function tagWrite(current: Record<string, string> | undefined, added: Record<string, string>) {
+  if (current === undefined) {
+    return {
+      UpdateExpression: 'SET tags = :tags',
+      ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(tags)',
+      ExpressionAttributeValues: { ':tags': added },
+    };
+  }
+  const names: Record<string, string> = { '#tags': 'tags' };
+  const values: Record<string, unknown> = {};
+  const sets: string[] = [];
+  const checks: string[] = [];
+  let fresh = 0;
+  Object.entries(added).forEach(([key, value], i) => {
+    names[`#k${i}`] = key;
+    values[`:v${i}`] = value;
+    sets.push(`#tags.#k${i} = :v${i}`);
+    const isNew = !Object.hasOwn(current, key);
+    if (isNew) fresh++;
+    checks.push(`${isNew ? 'attribute_not_exists' : 'attribute_exists'}(#tags.#k${i})`);
+  });
+  values[':room'] = MAX_TAGS - fresh;
+  return {
+    UpdateExpression: `SET ${sets.join(', ')}`,
+    ConditionExpression: ['attribute_exists(PK)', 'size(#tags) <= :room', ...checks].join(' AND '),
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
   };
 }

@@ -17,10 +17,14 @@ export interface ControlPlaneDeps {
   loggingConfigurations: LoggingConfigurationStore;
 }
 
-/** The DynamoDB document client, built from config. `undefined` members are dropped, never stored. */
+/**
+ * The DynamoDB document client, built from config. `undefined` members are dropped, never stored.
+ * `convertClassInstanceToMap`: the marshaller spots plain objects by `constructor.name`, so a caller's
+ * map with a key named `constructor` (a valid tag key) was refused as a class instance, a 500.
+ */
 export function createDocumentClient(cfg: Config): DynamoDBDocumentClient {
   const client = new DynamoDBClient({ region: cfg.region, ...(cfg.dynamodbEndpoint ? { endpoint: cfg.dynamodbEndpoint } : {}) });
-  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true } });
 }
 
 /** Builds the production dependencies from a configuration. */
