@@ -27,3 +27,27 @@ export const ROOM_LIST_SORT_KEY_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\
 
 /** The room id inside a roomListSortKey. */
 export const roomIdOfSortKey = (sortKey: string): string => sortKey.slice(sortKey.indexOf('#') + 1);
+
+export const connectionKey = (connectionId: string): ItemKey => ({ PK: `CONN#${connectionId}`, SK: 'CONN' });
+
+/** The connection id of an item read from a connection index (keys-only: the table key is there). */
+export const connectionOfIndexItem = (item: Record<string, unknown>): string => String(item.PK).slice('CONN#'.length);
+
+export const connectionsOfRoomPartition = (roomId: string): string => `ROOMCONNS#${roomId}`;
+
+/** User ids are any UTF-8 text, `#` included; base64url keeps them from bleeding into the id part. */
+export const userConnectionsPrefix = (userId: string): string => `${Buffer.from(userId).toString('base64url')}#`;
+
+export const roomConnectionSortKey = (userId: string, connectionId: string): string =>
+  `${userConnectionsPrefix(userId)}${connectionId}`;
+
+/** Sessions end by the minute bucket they fall in, so the sweeper reads a few small partitions. */
+export const connectionExpiryPartition = (sessionExpiresAt: number): string =>
+  `CONNEXP#${Math.floor(sessionExpiresAt / 60_000)}`;
+
+export const connectionExpirySortKey = (sessionExpiresAt: number, connectionId: string): string =>
+  `${String(sessionExpiresAt).padStart(15, '0')}#${connectionId}`;
+
+export const usedTokenKey = (tokenId: string): ItemKey => ({ PK: `TOKEN#${tokenId}`, SK: 'TOKEN' });
+
+export const roomRateKey = (roomId: string, epochSecond: number): ItemKey => ({ PK: `RATE#${roomId}`, SK: String(epochSecond) });

@@ -10,9 +10,13 @@ export const TABLE = {
   sortKey: 'SK',
   indexes: {
     /** Every room, newest updateTime first: serves ListRooms without a filter on name. */
-    roomsByUpdateTime: { indexName: 'RoomsByUpdateTime', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' },
+    roomsByUpdateTime: { indexName: 'RoomsByUpdateTime', partitionKey: 'GSI1PK', sortKey: 'GSI1SK', projection: 'ALL' },
     /** Rooms sharing one name, newest updateTime first: serves ListRooms' `name` filter. */
-    roomsByName: { indexName: 'RoomsByName', partitionKey: 'GSI2PK', sortKey: 'GSI2SK' },
+    roomsByName: { indexName: 'RoomsByName', partitionKey: 'GSI2PK', sortKey: 'GSI2SK', projection: 'ALL' },
+    /** A room's connections, sorted by user: fan-out, and one user's connections by prefix. */
+    connectionsByRoom: { indexName: 'ConnectionsByRoom', partitionKey: 'GSI3PK', sortKey: 'GSI3SK', projection: 'KEYS_ONLY' },
+    /** Connections by the minute their session ends: the sweeper that ends expired sessions. */
+    connectionsByExpiry: { indexName: 'ConnectionsByExpiry', partitionKey: 'GSI4PK', sortKey: 'GSI4SK', projection: 'KEYS_ONLY' },
   },
   /** Epoch seconds after which an item is dead; DynamoDB TTL deletes it eventually, reads check it. */
   ttlAttribute: 'expiresAt',
@@ -20,7 +24,7 @@ export const TABLE = {
 
 export type IndexName = keyof typeof TABLE.indexes;
 
-/** CreateTable parameters for local mode and tests (on-demand, all attributes projected). */
+/** CreateTable parameters for local mode and tests (on-demand). */
 export function createTableInput(tableName: string): CreateTableCommandInput {
   const indexes = Object.values(TABLE.indexes);
   const keyNames = [TABLE.partitionKey, TABLE.sortKey, ...indexes.flatMap((i) => [i.partitionKey, i.sortKey])];
@@ -38,7 +42,7 @@ export function createTableInput(tableName: string): CreateTableCommandInput {
         { AttributeName: i.partitionKey, KeyType: 'HASH' },
         { AttributeName: i.sortKey, KeyType: 'RANGE' },
       ],
-      Projection: { ProjectionType: 'ALL' },
+      Projection: { ProjectionType: i.projection },
     })),
   };
 }

@@ -20,7 +20,7 @@ test('the table has the keys, indexes and TTL the code uses, on demand, retained
             { AttributeName: index.partitionKey, KeyType: 'HASH' },
             { AttributeName: index.sortKey, KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'ALL' },
+          Projection: { ProjectionType: index.projection },
         }),
       ),
       TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
