@@ -3,8 +3,11 @@ import { LocalConfigError, readLocalSettings } from '../lib/local/settings';
 
 /** `npm start`: the whole service on this machine, no AWS account needed. */
 async function main(): Promise<void> {
+  // The SDK versions are pinned in package.json; its notice about future Node 22 requirements is noise here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const settings = readLocalSettings();
   const stack = await startLocalStack(settings);
+  console.log(`ivschat-local: messaging WebSocket listening on ${stack.wsUrl} (@connections API: ${stack.connectionsEndpoint})`);
   console.log(`ivschat-local: control plane (SigV4, region ${settings.region}) listening on ${stack.apiUrl}`);
   console.log(`ivschat-local: data ${settings.dataDir ? `kept in ${settings.dataDir}` : 'in memory (set IVSCHAT_DATA_DIR to keep it)'}`);
 

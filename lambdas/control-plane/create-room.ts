@@ -1,9 +1,9 @@
 import { createRoomInput, newRoom, toRoomOutput } from '../domain/room';
 import { parseInput } from '../domain/validate';
-import { ControlPlaneDeps, defaultDeps } from '../shared/clients';
+import { Deps, defaultDeps } from '../shared/clients';
 import { ok, restHandler } from '../shared/http';
 
-export const makeHandler = (deps: ControlPlaneDeps) =>
+export const makeHandler = (deps: Deps) =>
   restHandler('CreateRoom', async ({ body }) => {
     const input = parseInput(createRoomInput, body);
     await deps.loggingConfigurations.assertExist(input.loggingConfigurationIdentifiers ?? []);

@@ -1,12 +1,15 @@
+import { closeRoom } from '../core/messaging';
 import { roomIdOf, roomIdentifierInput } from '../domain/room';
 import { parseInput } from '../domain/validate';
-import { ControlPlaneDeps, defaultDeps } from '../shared/clients';
+import { Deps, defaultDeps } from '../shared/clients';
 import { noContent, restHandler } from '../shared/http';
 
-export const makeHandler = (deps: ControlPlaneDeps) =>
+export const makeHandler = (deps: Deps) =>
   restHandler('DeleteRoom', async ({ body }) => {
     const { identifier } = parseInput(roomIdentifierInput, body);
-    await deps.rooms.delete(roomIdOf(identifier, deps.scope));
+    const roomId = roomIdOf(identifier, deps.scope);
+    await deps.rooms.delete(roomId);
+    await closeRoom(deps, roomId);
     return noContent();
   });
 

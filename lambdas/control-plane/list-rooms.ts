@@ -2,13 +2,13 @@ import { ROOM_POSITION_PATTERN } from '../data/rooms';
 import { decodePageToken, encodePageToken, filterFingerprint } from '../domain/pagination';
 import { listRoomsInput, toRoomSummary } from '../domain/room';
 import { parseInput } from '../domain/validate';
-import { ControlPlaneDeps, defaultDeps } from '../shared/clients';
+import { Deps, defaultDeps } from '../shared/clients';
 import { ok, restHandler } from '../shared/http';
 
 /** AWS's default and largest ListRooms page. */
 const DEFAULT_MAX_RESULTS = 50;
 
-export const makeHandler = (deps: ControlPlaneDeps) =>
+export const makeHandler = (deps: Deps) =>
   restHandler('ListRooms', async ({ body }) => {
     const { nextToken, maxResults, ...filters } = parseInput(listRoomsInput, body);
     const fingerprint = filterFingerprint('ListRooms', filters);

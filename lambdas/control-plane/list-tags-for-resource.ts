@@ -1,9 +1,9 @@
 import { listTagsInput, taggedResourceOf } from '../domain/tags';
 import { parseInput } from '../domain/validate';
-import { ControlPlaneDeps, defaultDeps } from '../shared/clients';
+import { Deps, defaultDeps } from '../shared/clients';
 import { ok, pathParameter, restHandler } from '../shared/http';
 
-export const makeHandler = (deps: ControlPlaneDeps) =>
+export const makeHandler = (deps: Deps) =>
   restHandler('ListTagsForResource', async (request) => {
     const input = parseInput(listTagsInput, { resourceArn: pathParameter(request, 'resourceArn') });
     return ok({ tags: await deps.tags.list(taggedResourceOf(input.resourceArn, deps.scope)) });

@@ -1,9 +1,9 @@
 import { tagResourceInput, taggedResourceOf } from '../domain/tags';
 import { parseInput } from '../domain/validate';
-import { ControlPlaneDeps, defaultDeps } from '../shared/clients';
+import { Deps, defaultDeps } from '../shared/clients';
 import { ok, pathParameter, restHandler } from '../shared/http';
 
-export const makeHandler = (deps: ControlPlaneDeps) =>
+export const makeHandler = (deps: Deps) =>
   restHandler('TagResource', async (request) => {
     const input = parseInput(tagResourceInput, { resourceArn: pathParameter(request, 'resourceArn'), tags: request.body.tags });
     await deps.tags.tag(taggedResourceOf(input.resourceArn, deps.scope), input.tags);

@@ -1,9 +1,9 @@
 import { taggedResourceOf, untagResourceInput } from '../domain/tags';
 import { parseInput } from '../domain/validate';
-import { ControlPlaneDeps, defaultDeps } from '../shared/clients';
+import { Deps, defaultDeps } from '../shared/clients';
 import { ok, pathParameter, restHandler } from '../shared/http';
 
-export const makeHandler = (deps: ControlPlaneDeps) =>
+export const makeHandler = (deps: Deps) =>
   restHandler('UntagResource', async (request) => {
     // tagKeys is a repeated query parameter: ?tagKeys=a&tagKeys=b
     const input = parseInput(untagResourceInput, {

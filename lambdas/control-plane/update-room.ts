@@ -1,10 +1,10 @@
 import { toRfc3339 } from '../domain/ids';
 import { roomIdOf, toRoomOutput, toRoomPatch, updateRoomInput } from '../domain/room';
 import { parseInput } from '../domain/validate';
-import { ControlPlaneDeps, defaultDeps } from '../shared/clients';
+import { Deps, defaultDeps } from '../shared/clients';
 import { ok, restHandler } from '../shared/http';
 
-export const makeHandler = (deps: ControlPlaneDeps) =>
+export const makeHandler = (deps: Deps) =>
   restHandler('UpdateRoom', async ({ body }) => {
     const input = parseInput(updateRoomInput, body);
     const id = roomIdOf(input.identifier, deps.scope);

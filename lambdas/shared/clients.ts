@@ -1,20 +1,25 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { Scope, isInScope, parseArn } from '../domain/arn';
-import { IdClock, systemIdClock } from '../domain/ids';
+import type { MessagingDeps } from '../core/messaging';
+import { createConnectionStore } from '../data/connections';
 import { LoggingConfigurationStore, createLoggingConfigurationStore } from '../data/logging-configurations';
 import { createQuotaCounter } from '../data/quotas';
-import { RoomStore, createRoomStore } from '../data/rooms';
+import { createRateCounter } from '../data/rate-counters';
+import { createRoomStore } from '../data/rooms';
 import { TagStore, createTagStore } from '../data/tags';
+import { createUsedTokenStore } from '../data/used-tokens';
+import { isInScope, parseArn } from '../domain/arn';
+import { TokenKeySet, TokenTiming, parseTokenKeySet } from '../domain/chat-token';
+import { systemIdClock } from '../domain/ids';
 import { Config, config } from './config';
+import { ConnectionGateway, createManagementApiGateway } from './connection-gateway';
+import { ENV } from './env';
 
-/** What the control-plane handlers work with; tests build their own. */
-export interface ControlPlaneDeps {
-  scope: Scope;
-  idClock: IdClock;
-  rooms: RoomStore;
+/** What the handlers work with: stores, the connection gateway, keys, clock. Tests build their own. */
+export interface Deps extends MessagingDeps {
   tags: TagStore;
   loggingConfigurations: LoggingConfigurationStore;
+  tokenTiming: TokenTiming;
 }
 
 /**
@@ -28,10 +33,10 @@ export function createDocumentClient(cfg: Config): DynamoDBDocumentClient {
 }
 
 /** Builds the production dependencies from a configuration. */
-export function buildDeps(cfg: Config): ControlPlaneDeps {
+export function buildDeps(cfg: Config): Deps {
   const doc = createDocumentClient(cfg);
   const { tableName } = cfg;
-  const scope: Scope = { region: cfg.region, accountId: cfg.accountId };
+  const scope = { region: cfg.region, accountId: cfg.accountId };
   return {
     scope,
     idClock: systemIdClock,
@@ -46,13 +51,38 @@ export function buildDeps(cfg: Config): ControlPlaneDeps {
       tableName,
       inScope: (arn) => isInScope(parseArn(arn), scope),
     }),
+    connections: createConnectionStore({ doc, tableName }),
+    usedTokens: createUsedTokenStore({ doc, tableName }),
+    rates: createRateCounter({ doc, tableName }),
+    gateway: cfg.connectionsEndpoint ? createManagementApiGateway({ endpoint: cfg.connectionsEndpoint, region: cfg.region }) : noConnections,
+    tokenKeys: tokenKeysFrom(cfg),
+    tokenTiming: { tokenLifetimeMs: cfg.tokenLifetimeMs, sessionMinuteMs: cfg.sessionMinuteMs },
   };
 }
 
-let shared: ControlPlaneDeps | undefined;
+/**
+ * Without an @connections endpoint a process can reach no socket: posts report every connection
+ * gone. That is a configuration fault only for the messaging functions, which CDK always wires.
+ */
+const noConnections: ConnectionGateway = { post: async () => false, disconnect: async () => undefined };
+
+function tokenKeysFrom(cfg: Config): TokenKeySet {
+  if (!cfg.tokenKeys) {
+    // Parsed lazily so that functions which never touch tokens need no key material.
+    return {
+      get current(): string {
+        throw new Error(`${ENV.tokenKeys} is not set: this function cannot mint or open chat tokens`);
+      },
+      keys: new Map(),
+    };
+  }
+  return parseTokenKeySet(cfg.tokenKeys);
+}
+
+let shared: Deps | undefined;
 
 /** The dependencies every handler of this process shares: one client, built on first use. */
-export function defaultDeps(): ControlPlaneDeps {
+export function defaultDeps(): Deps {
   shared ??= buildDeps(config());
   return shared;
 }

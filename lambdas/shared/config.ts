@@ -7,6 +7,11 @@ export interface Config {
   readonly tableName: string;
   readonly dynamodbEndpoint: string | undefined;
   readonly maxRooms: number;
+  /** JSON key set for chat tokens; unset where the process mints and opens no tokens. */
+  readonly tokenKeys: string | undefined;
+  readonly connectionsEndpoint: string | undefined;
+  readonly tokenLifetimeMs: number;
+  readonly sessionMinuteMs: number;
 }
 
 /** AWS's documented default quota for rooms per account and region. */
@@ -20,18 +25,25 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const region = env[ENV.region] ?? 'us-east-1';
   if (!/^[a-z0-9-]+$/.test(region)) throw new Error(`${ENV.region} is not a region name: '${region}'`);
-  const maxRoomsText = env[ENV.maxRooms];
-  const maxRooms = maxRoomsText === undefined || maxRoomsText === '' ? DEFAULT_MAX_ROOMS : Number(maxRoomsText);
-  if (!Number.isInteger(maxRooms) || maxRooms < 0) {
-    throw new Error(`${ENV.maxRooms} must be a whole number, got '${maxRoomsText}'`);
-  }
   return Object.freeze({
     region,
     accountId,
     tableName: env[ENV.tableName] || 'ivschat',
     dynamodbEndpoint: env[ENV.dynamodbEndpoint] || undefined,
-    maxRooms,
+    maxRooms: wholeNumber(env, ENV.maxRooms, DEFAULT_MAX_ROOMS),
+    tokenKeys: env[ENV.tokenKeys] || undefined,
+    connectionsEndpoint: env[ENV.connectionsEndpoint] || undefined,
+    tokenLifetimeMs: wholeNumber(env, ENV.tokenLifetimeMs, 60_000),
+    sessionMinuteMs: wholeNumber(env, ENV.sessionMinuteMs, 60_000),
   });
+}
+
+function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number, got '${text}'`);
+  return value;
 }
 
 let cached: Config | undefined;

@@ -10,6 +10,14 @@ export const ENV = {
   dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
   /** Rooms per account and region before CreateRoom answers ServiceQuotaExceededException. */
   maxRooms: 'IVSCHAT_MAX_ROOMS',
+  /** The chat-token key set as JSON: `{"current":"kid","keys":{"kid":"<base64url, 32 bytes>"}}`. */
+  tokenKeys: 'IVSCHAT_TOKEN_KEYS',
+  /** Base URL of the WebSocket stage's @connections API (`https://{api}.execute-api.{region}.amazonaws.com/{stage}`). */
+  connectionsEndpoint: 'IVSCHAT_CONNECTIONS_ENDPOINT',
+  /** How long a chat token may be used to connect (AWS: one minute). Shorter only for tests. */
+  tokenLifetimeMs: 'IVSCHAT_TOKEN_LIFETIME_MS',
+  /** Length of one "minute" of sessionDurationInMinutes. Shorter only for tests of session expiry. */
+  sessionMinuteMs: 'IVSCHAT_SESSION_MINUTE_MS',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -1,30 +1,44 @@
 import { OPERATIONS } from '../../lambdas/control-plane/operations';
+import { Deps, defaultDeps } from '../../lambdas/shared/clients';
+import type { ConnectionGateway } from '../../lambdas/shared/connection-gateway';
 import { ENV } from '../../lambdas/shared/env';
 import { ensureTable, startDynalite } from './dynalite';
 import { ProxyHandler, Route, startRestGateway } from './rest-gateway';
 import { LocalConfigError, LocalSettings } from './settings';
+import { loadOrCreateTokenKeys } from './token-keys';
+import { RunningWsGateway, WsProxyHandler, startWsGateway } from './ws-gateway';
 
 export interface LocalStack {
   apiUrl: string;
-  /** Finishes in-flight requests, then closes the gateway and the database. */
+  wsUrl: string;
+  /** The @connections management API of the WebSocket gateway, for a user's own backend. */
+  connectionsEndpoint: string;
+  /** Finishes in-flight work, then closes the gateways and the database. */
   stop(): Promise<void>;
 }
 
 const TABLE_NAME = 'ivschat';
 
+type HandlerModule<H> = { makeHandler: (deps: Deps) => H };
+
 /**
- * Local mode: dynalite as DynamoDB, and the REST gateway in front of the very handler modules that
- * CDK deploys. Handlers read their configuration from the environment, as on Lambda, so this sets
- * it before loading them.
+ * Local mode: dynalite as DynamoDB, and the REST and WebSocket gateways in front of the very handler
+ * modules that CDK deploys. Handlers read their configuration from the environment, as on Lambda,
+ * so this sets it before loading them. The one piece swapped is the connection gateway: the
+ * handlers get the WebSocket gateway's in-process adapter instead of the @connections HTTP client,
+ * with the same semantics, because the SDK round trip would dominate the local hot path.
  */
-export async function startLocalStack(settings: LocalSettings): Promise<LocalStack> {
+export async function startLocalStack(settings: LocalSettings, options: { sweepIntervalMs?: number } = {}): Promise<LocalStack> {
   const db = await startDynalite(settings.dataDir);
+  let ws: RunningWsGateway | undefined;
+  let sweeper: NodeJS.Timeout | undefined;
   try {
     Object.assign(process.env, {
       [ENV.region]: settings.region,
       [ENV.accountId]: settings.accountId,
       [ENV.tableName]: TABLE_NAME,
       [ENV.dynamodbEndpoint]: db.endpoint,
+      [ENV.tokenKeys]: loadOrCreateTokenKeys(settings.dataDir),
     });
     // dynalite ignores credentials, but the SDK refuses to sign without some.
     process.env.AWS_ACCESS_KEY_ID ||= 'local';
@@ -33,33 +47,81 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
       if (/lock/i.test(err.message)) throw new LocalConfigError(`data dir ${settings.dataDir} is in use by another process`);
       throw err;
     });
+
+    // defaultDeps() reads the configuration now, after the environment above is set.
+    const sockets: ConnectionGateway = {
+      post: (id, frame) => (ws ? ws.connections.post(id, frame) : Promise.resolve(false)),
+      disconnect: (id) => (ws ? ws.connections.disconnect(id) : Promise.resolve()),
+    };
+    const deps: Deps = { ...defaultDeps(), gateway: sockets };
+    const load = async <H>(path: string): Promise<H> => ((await import(path)) as HandlerModule<H>).makeHandler(deps);
+
     const routes = await Promise.all(
-      OPERATIONS.map(async (operation): Promise<Route> => {
-        const module = (await import(`../../lambdas/control-plane/${operation.module}`)) as { handler: ProxyHandler };
-        return { operation, handler: module.handler };
+      OPERATIONS.map(async (operation): Promise<Route> => ({
+        operation,
+        handler: await load<ProxyHandler>(`../../lambdas/control-plane/${operation.module}`),
+      })),
+    );
+    ws = await listening(settings.host, settings.wsPort, () =>
+      (async () =>
+        startWsGateway({
+          host: settings.host,
+          port: settings.wsPort,
+          region: settings.region,
+          principals: settings.principals,
+          routes: {
+            connect: await load<WsProxyHandler>('../../lambdas/messaging/connect'),
+            disconnect: await load<WsProxyHandler>('../../lambdas/messaging/disconnect'),
+            default: await load<WsProxyHandler>('../../lambdas/messaging/default'),
+          },
+        }))(),
+    );
+    const api = await listening(settings.host, settings.apiPort, () =>
+      startRestGateway({
+        host: settings.host,
+        port: settings.apiPort,
+        region: settings.region,
+        accountId: settings.accountId,
+        principals: settings.principals,
+        routes,
       }),
     );
-    const api = await startRestGateway({
-      host: settings.host,
-      port: settings.apiPort,
-      region: settings.region,
-      accountId: settings.accountId,
-      principals: settings.principals,
-      routes,
-    }).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') throw new LocalConfigError(`port ${settings.apiPort} on ${settings.host} is in use`);
-      if (err.code === 'EADDRNOTAVAIL') throw new LocalConfigError(`cannot listen on ${settings.host}: no such local address`);
-      throw err;
-    });
+
+    const endExpiredSessions = await load<() => Promise<unknown>>('../../lambdas/messaging/end-expired-sessions');
+    let sweeping: Promise<unknown> = Promise.resolve();
+    sweeper = setInterval(() => {
+      sweeping = sweeping.then(() => endExpiredSessions()).catch(() => undefined);
+    }, options.sweepIntervalMs ?? 1000);
+
+    const running = ws;
     return {
       apiUrl: api.url,
+      wsUrl: running.url,
+      connectionsEndpoint: running.connectionsEndpoint,
       stop: async () => {
+        clearInterval(sweeper);
+        await sweeping;
+        await running.close();
         await api.close();
         await db.close();
       },
     };
   } catch (err) {
+    clearInterval(sweeper);
+    await ws?.close();
     await db.close();
+    throw err;
+  }
+}
+
+/** Starts a server, turning the usual listen failures into one-line configuration errors. */
+async function listening<T>(host: string, port: number, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new LocalConfigError(`port ${port} on ${host} is in use`);
+    if (code === 'EADDRNOTAVAIL') throw new LocalConfigError(`cannot listen on ${host}: no such local address`);
     throw err;
   }
 }

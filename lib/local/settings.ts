@@ -37,7 +37,9 @@ export interface LocalSettings {
 export class LocalConfigError extends Error {}
 
 /** The principal local mode has when no principals file is given (the AWS CLI's usual test keys). */
-export const DEFAULT_PRINCIPALS: Principal[] = [{ accessKeyId: 'test', secretAccessKey: 'test', allow: ['ivschat:*'] }];
+export const DEFAULT_PRINCIPALS: Principal[] = [
+  { accessKeyId: 'test', secretAccessKey: 'test', allow: ['ivschat:*', 'execute-api:ManageConnections'] },
+];
 
 /** Reads and checks local mode's settings once. Throws LocalConfigError with a one-line reason. */
 export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSettings {

@@ -6,6 +6,8 @@ const ROOT = resolve(__dirname, '../..');
 
 export interface LocalProcess {
   apiUrl: string;
+  wsUrl: string;
+  connectionsEndpoint: string;
   process: ChildProcess;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
@@ -46,11 +48,12 @@ export function startLocal(env: Record<string, string | undefined> = {}, timeout
       reject(new Error(`local stack did not start within ${timeoutMs} ms:\n${output}`));
     }, timeoutMs);
     const onData = () => {
-      const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) {
+      const api = /control plane .*listening on (http:\/\/\S+)/.exec(output);
+      const ws = /WebSocket listening on (ws:\/\/\S+) \(@connections API: (http:\/\/[^)\s]+)\)/.exec(output);
+      if (api?.[1] && ws?.[1] && ws[2]) {
         clearTimeout(timer);
         child.stdout.off('data', onData);
-        resolvePromise({ apiUrl: match[1], process: child, output: () => output, stop });
+        resolvePromise({ apiUrl: api[1], wsUrl: ws[1], connectionsEndpoint: ws[2], process: child, output: () => output, stop });
       }
     };
     child.stdout.on('data', onData);

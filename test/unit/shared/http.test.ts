@@ -13,14 +13,14 @@ import { makeHandler as makeCreateRoom } from '../../../lambdas/control-plane/cr
 import { makeHandler as makeGetRoom } from '../../../lambdas/control-plane/get-room';
 import { withThrottling } from '../../../lambdas/data/dynamo-errors';
 import type { RoomStore } from '../../../lambdas/data/rooms';
-import type { ControlPlaneDeps } from '../../../lambdas/shared/clients';
+import type { Deps } from '../../../lambdas/shared/clients';
 import { ConflictException, ServiceQuotaExceededException, ThrottlingException } from '../../../lambdas/shared/errors';
 import { lambdaContext, restEvent } from '../../fixtures/events';
 
 const ARN = 'arn:aws:ivschat:us-east-1:000000000000:room/abcdEFGH1234';
 
 /** Deps whose room store fails every call with `error`; nothing else is reached in these tests. */
-function failingDeps(error: () => unknown): ControlPlaneDeps {
+function failingDeps(error: () => unknown): Deps {
   const fail = async () => {
     throw error();
   };
@@ -31,6 +31,12 @@ function failingDeps(error: () => unknown): ControlPlaneDeps {
     rooms,
     tags: { list: fail, tag: fail, untag: fail },
     loggingConfigurations: { assertExist: async () => undefined },
+    connections: { put: fail, get: fail, remove: fail, idsInRoom: fail, idsOfUser: fail, expired: fail },
+    usedTokens: { claim: fail },
+    rates: { take: fail },
+    gateway: { post: fail, disconnect: fail },
+    tokenKeys: { current: 'k', keys: new Map([['k', new Uint8Array(32)]]) },
+    tokenTiming: { tokenLifetimeMs: 60_000, sessionMinuteMs: 60_000 },
   };
 }
 

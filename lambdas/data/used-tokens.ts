@@ -1,0 +1,37 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure, withThrottling } from './dynamo-errors';
+import { usedTokenKey } from './keys';
+import { TABLE } from './table';
+
+export interface UsedTokenStore {
+  /** Records a token id as used; false when it already was (the token is single-use). */
+  claim(tokenId: string, tokenExpiresAt: number): Promise<boolean>;
+}
+
+/**
+ * Chat tokens are single-use: the first connect claims the token id with a conditional put. The
+ * record only has to outlive the token (one minute); TTL removes it later, and a record whose
+ * token has expired no longer matters, since expired tokens are refused before this check.
+ */
+export function createUsedTokenStore(deps: { doc: DynamoDBDocumentClient; tableName: string }): UsedTokenStore {
+  const { doc, tableName: TableName } = deps;
+  return {
+    claim: (tokenId, tokenExpiresAt) =>
+      withThrottling(tokenId, 'ROOM', async () => {
+        try {
+          await doc.send(
+            new PutCommand({
+              TableName,
+              Item: { ...usedTokenKey(tokenId), [TABLE.ttlAttribute]: Math.ceil(tokenExpiresAt / 1000) + 60 },
+              ConditionExpression: 'attribute_not_exists(PK)',
+            }),
+          );
+          return true;
+        } catch (err) {
+          if (isConditionFailure(err)) return false;
+          throw err;
+        }
+      }),
+  };
+}

@@ -1,0 +1,145 @@
+import { CompactEncrypt, compactDecrypt } from 'jose';
+import { newId } from './ids';
+import { roomIdentifier } from './room';
+import { int, list, oneOf, optional, required, str, stringMap, struct } from './validate';
+
+export const CAPABILITIES = ['SEND_MESSAGE', 'DISCONNECT_USER', 'DELETE_MESSAGE'] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
+/** How long a token may be used to open a connection: one minute, as AWS documents. */
+export const TOKEN_LIFETIME_MS = 60_000;
+export const DEFAULT_SESSION_MINUTES = 60;
+
+export const createChatTokenInput = struct({
+  roomIdentifier: required(roomIdentifier),
+  userId: required(str({ min: 1, max: 128 })),
+  capabilities: optional(list(oneOf(CAPABILITIES))),
+  sessionDurationInMinutes: optional(int({ min: 1, max: 180 })),
+  // AWS documents "1 KB total" for token attributes.
+  attributes: optional(stringMap({ key: str({ min: 1 }), value: str(), maxTotalBytes: 1024 })),
+});
+export type CreateChatTokenInput = NonNullable<ReturnType<typeof createChatTokenInput.parse>>;
+
+/** What a chat token carries. Times are epoch milliseconds. */
+export interface ChatTokenClaims {
+  /** Unique per token: what makes a token single-use. */
+  tokenId: string;
+  roomArn: string;
+  userId: string;
+  capabilities: Capability[];
+  attributes: Record<string, string>;
+  tokenExpiresAt: number;
+  sessionExpiresAt: number;
+}
+
+/**
+ * Symmetric keys by key id. New tokens use `current`; any listed key still opens tokens, so a key
+ * can be rotated in by adding it as current and rotated out once its tokens (≤ 1 minute) are gone.
+ */
+export interface TokenKeySet {
+  current: string;
+  keys: ReadonlyMap<string, Uint8Array>;
+}
+
+/** Token and session lengths; AWS's are fixed, tests shorten them through configuration. */
+export interface TokenTiming {
+  tokenLifetimeMs: number;
+  sessionMinuteMs: number;
+}
+
+export const AWS_TOKEN_TIMING: TokenTiming = { tokenLifetimeMs: TOKEN_LIFETIME_MS, sessionMinuteMs: 60_000 };
+
+/** The claims of a new token for `input`, issued at `now`. */
+export function newTokenClaims(input: CreateChatTokenInput, now: Date, timing: TokenTiming = AWS_TOKEN_TIMING): ChatTokenClaims {
+  const issued = now.getTime();
+  return {
+    tokenId: newId(16),
+    roomArn: input.roomIdentifier,
+    userId: input.userId,
+    capabilities: [...new Set(input.capabilities ?? [])],
+    attributes: input.attributes ?? {},
+    tokenExpiresAt: issued + timing.tokenLifetimeMs,
+    // The session is measured from issue: that is what CreateChatToken's sessionExpirationTime reports.
+    sessionExpiresAt: issued + (input.sessionDurationInMinutes ?? DEFAULT_SESSION_MINUTES) * timing.sessionMinuteMs,
+  };
+}
+
+/** Short member names keep the token small: it travels in a header on every connect. */
+interface Payload {
+  j: string;
+  r: string;
+  u: string;
+  c: Capability[];
+  a: Record<string, string>;
+  t: number;
+  s: number;
+}
+
+/**
+ * Seals claims as a compact JWE (`dir` + A256GCM): encrypted and authenticated, so its content is
+ * opaque to clients and cannot be altered. Compact JWE is base64url parts joined by `.`, all of
+ * them characters a WebSocket subprotocol may hold.
+ */
+export async function sealToken(claims: ChatTokenClaims, keys: TokenKeySet): Promise<string> {
+  const key = keys.keys.get(keys.current);
+  if (!key) throw new Error(`token key ${keys.current} is missing from the key set`);
+  const payload: Payload = {
+    j: claims.tokenId,
+    r: claims.roomArn,
+    u: claims.userId,
+    c: claims.capabilities,
+    a: claims.attributes,
+    t: claims.tokenExpiresAt,
+    s: claims.sessionExpiresAt,
+  };
+  return new CompactEncrypt(new TextEncoder().encode(JSON.stringify(payload)))
+    .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid: keys.current })
+    .encrypt(key);
+}
+
+export type TokenRefusal = 'invalid' | 'expired';
+
+/** Opens a token sealed with any key of the set; `invalid` for anything forged, altered or garbled. */
+export async function openToken(token: string, keys: TokenKeySet, now: Date): Promise<ChatTokenClaims | TokenRefusal> {
+  let payload: Payload;
+  try {
+    const { plaintext } = await compactDecrypt(
+      token,
+      (header) => {
+        const key = header.kid === undefined ? undefined : keys.keys.get(header.kid);
+        if (!key) throw new Error('unknown key id');
+        return key;
+      },
+      { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] },
+    );
+    payload = JSON.parse(new TextDecoder().decode(plaintext)) as Payload;
+  } catch {
+    return 'invalid';
+  }
+  if (now.getTime() >= payload.t) return 'expired';
+  return {
+    tokenId: payload.j,
+    roomArn: payload.r,
+    userId: payload.u,
+    capabilities: payload.c,
+    attributes: payload.a,
+    tokenExpiresAt: payload.t,
+    sessionExpiresAt: payload.s,
+  };
+}
+
+/** Reads a key set from its JSON form `{"current":"kid","keys":{"kid":"<base64url of 32 bytes>"}}`. */
+export function parseTokenKeySet(json: string): TokenKeySet {
+  const parsed = JSON.parse(json) as { current?: unknown; keys?: Record<string, unknown> };
+  const entries = Object.entries(parsed.keys ?? {});
+  const keys = new Map<string, Uint8Array>();
+  for (const [kid, value] of entries) {
+    const bytes = typeof value === 'string' ? Buffer.from(value, 'base64url') : Buffer.alloc(0);
+    if (bytes.length !== 32) throw new Error(`token key ${kid} must be 32 bytes, base64url-encoded`);
+    keys.set(kid, new Uint8Array(bytes));
+  }
+  if (typeof parsed.current !== 'string' || !keys.has(parsed.current)) {
+    throw new Error('the token key set must name a current key that it holds');
+  }
+  return { current: parsed.current, keys };
+}

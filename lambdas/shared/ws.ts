@@ -1,0 +1,58 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
+import { MessagingError, MessagingErrorCode } from '../domain/messaging';
+import { IvsChatError } from './errors';
+import { logger } from './logger';
+
+/** The WebSocket event API Gateway gives $connect, $disconnect and $default Lambdas. */
+export type WsEvent = Omit<APIGatewayProxyWebsocketEventV2, 'requestContext'> & {
+  requestContext: APIGatewayProxyWebsocketEventV2['requestContext'] & { identity?: { sourceIp?: string; userAgent?: string } };
+  /** $connect only: the handshake's headers (the chat token is in Sec-WebSocket-Protocol). */
+  headers?: Record<string, string | undefined>;
+  multiValueHeaders?: Record<string, string[] | undefined>;
+};
+export type WsHandler = middy.MiddyfiedHandler<WsEvent, APIGatewayProxyResult>;
+
+const CODES: readonly MessagingErrorCode[] = [400, 401, 403, 404, 406, 413, 429, 500];
+
+/**
+ * The one mapping from errors to the Messaging API's codes: a MessagingError keeps its code, an
+ * IVS Chat error (ResourceNotFound, Throttling, ...) keeps its HTTP status where the Messaging API
+ * has that code, and anything else is a 500 that reveals nothing.
+ */
+export function messagingErrorOf(err: unknown): { code: MessagingErrorCode; message: string } {
+  if (err instanceof MessagingError) return { code: err.code, message: err.message };
+  if (err instanceof IvsChatError && (CODES as readonly number[]).includes(err.status)) {
+    return { code: err.status as MessagingErrorCode, message: err.message };
+  }
+  logger.error('messaging request failed', { error: err as Error });
+  return { code: 500, message: 'An internal error occurred' };
+}
+
+/**
+ * Wraps a WebSocket route as a Lambda handler: one log line per event (route, status, latency,
+ * connection id; never the token, which travels in a header), and errors answered with their
+ * Messaging API code as the status, which on $connect refuses the handshake.
+ */
+export function wsHandler(route: string, run: (event: WsEvent) => Promise<APIGatewayProxyResult>): WsHandler {
+  const startedAt = new WeakMap<object, number>();
+  const log = (request: middy.Request<WsEvent, APIGatewayProxyResult>) =>
+    logger.info('ws', {
+      route,
+      status: request.response?.statusCode,
+      latencyMs: Math.round((performance.now() - (startedAt.get(request) ?? performance.now())) * 100) / 100,
+      connectionId: request.event.requestContext.connectionId,
+      requestId: request.event.requestContext.requestId,
+    });
+  return middy(run).use({
+    before: (request) => {
+      startedAt.set(request, performance.now());
+    },
+    after: log,
+    onError: (request) => {
+      const { code, message } = messagingErrorOf(request.error);
+      request.response = { statusCode: code, body: message };
+      log(request);
+    },
+  });
+}
