@@ -13,6 +13,8 @@ export interface LocalStack {
   wsUrl: string;
   /** The @connections management API of the WebSocket gateway, for a user's own backend. */
   connectionsEndpoint: string;
+  /** dynalite's endpoint, for looking at the table with any DynamoDB client. */
+  dynamodbEndpoint: string;
   /** Finishes in-flight work, then closes the gateways and the database. */
   stop(): Promise<void>;
 }
@@ -98,6 +100,7 @@ export async function startLocalStack(settings: LocalSettings, options: { sweepI
       apiUrl: api.url,
       wsUrl: running.url,
       connectionsEndpoint: running.connectionsEndpoint,
+      dynamodbEndpoint: db.endpoint,
       stop: async () => {
         clearInterval(sweeper);
         await sweeping;

@@ -8,6 +8,8 @@ export interface LocalProcess {
   apiUrl: string;
   wsUrl: string;
   connectionsEndpoint: string;
+  /** dynalite inside the stack (table `ivschat`), to look at records directly. */
+  dynamodbEndpoint: string;
   process: ChildProcess;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
@@ -50,10 +52,11 @@ export function startLocal(env: Record<string, string | undefined> = {}, timeout
     const onData = () => {
       const api = /control plane .*listening on (http:\/\/\S+)/.exec(output);
       const ws = /WebSocket listening on (ws:\/\/\S+) \(@connections API: (http:\/\/[^)\s]+)\)/.exec(output);
-      if (api?.[1] && ws?.[1] && ws[2]) {
+      const db = /DynamoDB \(dynalite\) at (http:\/\/\S+),/.exec(output);
+      if (api?.[1] && ws?.[1] && ws[2] && db?.[1]) {
         clearTimeout(timer);
         child.stdout.off('data', onData);
-        resolvePromise({ apiUrl: api[1], wsUrl: ws[1], connectionsEndpoint: ws[2], process: child, output: () => output, stop });
+        resolvePromise({ apiUrl: api[1], wsUrl: ws[1], connectionsEndpoint: ws[2], dynamodbEndpoint: db[1], process: child, output: () => output, stop });
       }
     };
     child.stdout.on('data', onData);
