@@ -32,6 +32,8 @@ export function startLocal(env: Record<string, string | undefined> = {}, timeout
       IVSCHAT_ACCOUNT_ID: '000000000000',
       IVSCHAT_PRINCIPALS_FILE: undefined,
       IVSCHAT_DATA_DIR: undefined,
+      // The stack's request logs are part of what tests check; the jest process itself runs silent.
+      POWERTOOLS_LOG_LEVEL: 'INFO',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
