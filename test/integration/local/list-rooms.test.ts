@@ -15,11 +15,9 @@ import {
   paginateListRooms,
 } from '@aws-sdk/client-ivschat';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { ACCOUNT, REGION, REQUEST_ID, expectValidation } from '../../helpers/aws-assertions';
 import { LocalProcess, ivschat, startLocal } from '../../helpers/local-stack';
 
-const REGION = 'us-east-1';
-const ACCOUNT = '000000000000';
-const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SUMMARY_KEYS = ['arn', 'createTime', 'id', 'loggingConfigurationIdentifiers', 'name', 'tags', 'updateTime'];
 
 let stack: LocalProcess;
@@ -98,17 +96,6 @@ function expectWellFormedPages(pages: ListRoomsCommandOutput[], pageSize: number
   expect(new Set(ids(rooms)).size).toBe(rooms.length);
   expectNewestFirst(rooms);
   return rooms;
-}
-
-async function expectValidation(promise: Promise<unknown>, fields: string[]): Promise<void> {
-  const rejection = expect(promise).rejects;
-  await rejection.toBeInstanceOf(ValidationException);
-  await rejection.toMatchObject({
-    name: 'ValidationException',
-    reason: 'FIELD_VALIDATION_FAILED',
-    fieldList: fields.map((name) => ({ name, message: expect.stringMatching(/\S/) })),
-    $metadata: { httpStatusCode: 400, requestId: expect.stringMatching(REQUEST_ID) },
-  });
 }
 
 /** A SigV4-signed ListRooms sent without the SDK, to see the exact JSON keys on the wire. */

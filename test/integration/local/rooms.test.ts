@@ -13,14 +13,10 @@ import {
   ValidationException,
 } from '@aws-sdk/client-ivschat';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { ACCOUNT, LOGGING_ARN_PREFIX, REGION, REQUEST_ID, ROOM_ARN_PREFIX, expectNotFound, expectValidation } from '../../helpers/aws-assertions';
 import { LocalProcess, ivschat, startLocal } from '../../helpers/local-stack';
 
-const REGION = 'us-east-1';
-const ACCOUNT = '000000000000';
-const ROOM_ARN_PREFIX = `arn:aws:ivschat:${REGION}:${ACCOUNT}:room/`;
-const LOGGING_ARN_PREFIX = `arn:aws:ivschat:${REGION}:${ACCOUNT}:logging-configuration/`;
 const LAMBDA_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:review';
-const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const RFC3339_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 let stack: LocalProcess;
@@ -41,30 +37,6 @@ const uniqueName = (label: string) => `${label}-${Math.random().toString(36).sli
 const unknownRoomArn = () => `${ROOM_ARN_PREFIX}${'z'.repeat(4)}${Math.random().toString(36).slice(2, 10).padEnd(8, 'q')}`;
 
 const createRoom = (input: CreateRoomCommandInput = {}) => client.send(new CreateRoomCommand(input));
-
-/** Asserts one ValidationException whose fieldList names exactly `fields`, in the order given. */
-async function expectValidation(promise: Promise<unknown>, fields: string[]): Promise<void> {
-  const rejection = expect(promise).rejects;
-  await rejection.toBeInstanceOf(ValidationException);
-  await rejection.toMatchObject({
-    name: 'ValidationException',
-    reason: 'FIELD_VALIDATION_FAILED',
-    fieldList: fields.map((name) => ({ name, message: expect.stringMatching(/\S/) })),
-    $metadata: { httpStatusCode: 400, requestId: expect.stringMatching(REQUEST_ID) },
-  });
-}
-
-/** Asserts a ResourceNotFoundException for the room (or other resource) with this id. */
-async function expectNotFound(promise: Promise<unknown>, resourceId: string, resourceType = 'ROOM'): Promise<void> {
-  const rejection = expect(promise).rejects;
-  await rejection.toBeInstanceOf(ResourceNotFoundException);
-  await rejection.toMatchObject({
-    name: 'ResourceNotFoundException',
-    resourceId,
-    resourceType,
-    $metadata: { httpStatusCode: 404, requestId: expect.stringMatching(REQUEST_ID) },
-  });
-}
 
 const idOf = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
 

@@ -11,13 +11,9 @@ import {
   UntagResourceCommand,
   ValidationException,
 } from '@aws-sdk/client-ivschat';
+import { ACCOUNT, LOGGING_ARN_PREFIX, REGION, REQUEST_ID, ROOM_ARN_PREFIX, expectNotFound, expectValidation } from '../../helpers/aws-assertions';
 import { LocalProcess, ivschat, startLocal } from '../../helpers/local-stack';
 
-const REGION = 'us-east-1';
-const ACCOUNT = '000000000000';
-const ROOM_ARN_PREFIX = `arn:aws:ivschat:${REGION}:${ACCOUNT}:room/`;
-const LOGGING_ARN_PREFIX = `arn:aws:ivschat:${REGION}:${ACCOUNT}:logging-configuration/`;
-const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 let stack: LocalProcess;
 let client: IvschatClient;
@@ -49,28 +45,6 @@ const unknownId = () => `zz${Math.random().toString(36).slice(2, 12).padEnd(10, 
 
 const manyTags = (count: number, prefix = 'key') =>
   Object.fromEntries(Array.from({ length: count }, (_, i) => [`${prefix}-${i}`, `value-${i}`]));
-
-async function expectValidation(promise: Promise<unknown>, fields: string[]): Promise<void> {
-  const rejection = expect(promise).rejects;
-  await rejection.toBeInstanceOf(ValidationException);
-  await rejection.toMatchObject({
-    name: 'ValidationException',
-    reason: 'FIELD_VALIDATION_FAILED',
-    fieldList: fields.map((name) => ({ name, message: expect.stringMatching(/\S/) })),
-    $metadata: { httpStatusCode: 400, requestId: expect.stringMatching(REQUEST_ID) },
-  });
-}
-
-async function expectNotFound(promise: Promise<unknown>, resourceId: string, resourceType = 'ROOM'): Promise<void> {
-  const rejection = expect(promise).rejects;
-  await rejection.toBeInstanceOf(ResourceNotFoundException);
-  await rejection.toMatchObject({
-    name: 'ResourceNotFoundException',
-    resourceId,
-    resourceType,
-    $metadata: { httpStatusCode: 404, requestId: expect.stringMatching(REQUEST_ID) },
-  });
-}
 
 describe('TagResource, UntagResource and ListTagsForResource', () => {
   test('tag, untag one key, list what is left (TV10)', async () => {
