@@ -102,7 +102,9 @@ export async function handleFrame(deps: MessagingDeps, connectionId: string, bod
   try {
     if (!connection) throw new MessagingError(401, 'The connection is not open');
     if (connection.sessionExpiresAt <= deps.idClock.now().getTime()) {
-      await endSession(deps, connectionId);
+      // The sweeper has not closed it yet. The 401 carries the RequestId so that the client settles
+      // this request instead of leaving it pending while it reconnects.
+      await endSession(deps, connectionId, parsed.requestId);
       return;
     }
     if (parsed.error || !parsed.action) throw parsed.error ?? new MessagingError(400, 'Invalid request');
@@ -225,8 +227,8 @@ export async function endExpiredSessions(deps: MessagingDeps): Promise<number> {
   return ids.length;
 }
 
-async function endSession(deps: MessagingDeps, connectionId: string): Promise<void> {
-  await deps.gateway.post(connectionId, errorFrame({ id: deps.idClock.newId(), code: 401, message: 'The chat session has expired' }));
+async function endSession(deps: MessagingDeps, connectionId: string, requestId?: string): Promise<void> {
+  await deps.gateway.post(connectionId, errorFrame({ id: deps.idClock.newId(), requestId, code: 401, message: 'The chat session has expired' }));
   await deps.gateway.disconnect(connectionId);
   await deps.connections.remove(connectionId);
 }

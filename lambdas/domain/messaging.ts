@@ -42,7 +42,10 @@ const MESSAGE_ID = /^[a-zA-Z0-9]{12}$/;
  * so the client's pending promise can be settled by the ERROR.
  */
 export function parseClientAction(text: string): { action?: ClientAction; requestId?: string; error?: MessagingError } {
-  if (Buffer.byteLength(text) > MAX_FRAME_BYTES) return { error: new MessagingError(413, `Request larger than ${MAX_FRAME_BYTES} bytes`) };
+  if (Buffer.byteLength(text) > MAX_FRAME_BYTES) {
+    // Still read the RequestId: the official client settles a request only on an ERROR that echoes it.
+    return { requestId: requestIdIn(text), error: new MessagingError(413, `Request larger than ${MAX_FRAME_BYTES} bytes`) };
+  }
   let frame: unknown;
   try {
     frame = JSON.parse(text);
@@ -150,6 +153,15 @@ export const disconnectUserAttributes = (userId: string, reason?: string): Recor
   UserId: userId,
   ...(reason === undefined ? {} : { Reason: reason }),
 });
+
+function requestIdIn(text: string): string | undefined {
+  try {
+    const frame: unknown = JSON.parse(text);
+    return isObject(frame) && typeof frame.RequestId === 'string' ? frame.RequestId : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function optionalReason(value: unknown): { Reason?: string } | false {
   if (value === undefined || value === null) return {};

@@ -202,10 +202,11 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
         return (await connections.post(id, body.toString('utf8'))) ? reply(200) : gone();
       case 'GET':
         if (!conn) return gone();
+        // The wire names are lowerCamel (the SDK maps them to ConnectedAt, Identity.SourceIp, ...).
         return reply(200, {
-          ConnectedAt: new Date(conn.connectedAt).toISOString(),
-          LastActiveAt: new Date(conn.lastActiveAt).toISOString(),
-          Identity: { SourceIp: conn.sourceIp, UserAgent: conn.userAgent },
+          connectedAt: new Date(conn.connectedAt).toISOString(),
+          identity: { sourceIp: conn.sourceIp, userAgent: conn.userAgent },
+          lastActiveAt: new Date(conn.lastActiveAt).toISOString(),
         });
       case 'DELETE':
         if (!conn && !pending.has(id)) return gone();

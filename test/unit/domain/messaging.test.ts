@@ -32,6 +32,7 @@ describe('parseClientAction', () => {
     ['{"Action":"DISCONNECT_USER","RequestId":"r","UserId":""}', 400, 'r'],
     ['{"Action":"DISCONNECT_USER","RequestId":"r","UserId":"u","Reason":""}', 400, 'r'],
     [JSON.stringify({ Action: 'SEND_MESSAGE', Content: 'x'.repeat(200 * 1024) }), 413, undefined],
+    [JSON.stringify({ Action: 'SEND_MESSAGE', RequestId: 'r', Content: 'x'.repeat(200 * 1024) }), 413, 'r'],
   ])('%s is refused with %i, keeping RequestId %s', (text, code, requestId) => {
     const parsed = parseClientAction(text);
     expect(parsed.action).toBeUndefined();
