@@ -45,10 +45,7 @@ export async function startLocalStack(settings: LocalSettings, options: { sweepI
     // dynalite ignores credentials, but the SDK refuses to sign without some.
     process.env.AWS_ACCESS_KEY_ID ||= 'local';
     process.env.AWS_SECRET_ACCESS_KEY ||= 'local';
-    await ensureTable(db.endpoint, settings.region, TABLE_NAME).catch((err: Error) => {
-      if (/lock/i.test(err.message)) throw new LocalConfigError(`data dir ${settings.dataDir} is in use by another process`);
-      throw err;
-    });
+    await ensureTable(db.endpoint, settings.region, TABLE_NAME);
 
     // defaultDeps() reads the configuration now, after the environment above is set.
     const sockets: ConnectionGateway = {

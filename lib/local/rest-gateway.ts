@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { Operation, iamAction } from '../../lambdas/control-plane/operations';
 import { AccessDeniedException } from '../../lambdas/shared/errors';
@@ -37,6 +37,10 @@ export interface RunningGateway {
 /** Service names a caller may sign for: `ivschat` (the SDK's) and `execute-api` (a deployed API Gateway's). */
 const SIGNING_SERVICES = ['ivschat', 'execute-api'] as const;
 const LAMBDA_PAYLOAD_LIMIT = 6 * 1024 * 1024;
+/** On close: how long no new connection must arrive before the listener closes. */
+const ACCEPT_QUIET_MS = 25;
+/** On close: the most time given to late connections and to accepted ones to send their request. */
+const CLOSE_GRACE_MS = 1_000;
 
 /** API Gateway's answer to an unknown route or an unsigned request when the API uses AWS_IAM. */
 const MISSING_TOKEN: AwsError = { name: 'MissingAuthenticationTokenException', status: 403, message: 'Missing Authentication Token' };
@@ -93,12 +97,22 @@ export async function startRestGateway(options: RestGatewayOptions): Promise<Run
     }
   };
 
+  // Connections accepted whose first request is not read yet. http.Server#close counts them as idle
+  // and drops them at once, so callers whose request was already on its way would see a hang-up.
+  const unread = new Set<Socket>();
+  let lastAcceptAt = 0;
   const server: Server = createServer((req, res) => {
+    unread.delete(req.socket);
     const done = serve(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500).end();
     });
     inFlight.add(done);
     void done.finally(() => inFlight.delete(done));
+  });
+  server.on('connection', (socket: Socket) => {
+    lastAcceptAt = Date.now();
+    unread.add(socket);
+    socket.once('close', () => unread.delete(socket));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -113,13 +127,26 @@ export async function startRestGateway(options: RestGatewayOptions): Promise<Run
     port,
     close: async () => {
       closing = true;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const startedAt = Date.now();
+      const deadline = startedAt + CLOSE_GRACE_MS;
+      // Connections still queued in the kernel would be reset when the listener closes, after their
+      // caller had sent the request: keep accepting (responses now say `connection: close`) until
+      // none has arrived for a moment.
+      await waitWhile(() => Date.now() - Math.max(lastAcceptAt, startedAt) < ACCEPT_QUIET_MS, deadline);
+      // Stop listening only (net.Server's close; http.Server's would drop unread connections too),
+      // let accepted connections deliver their request, then drop the idle ones.
+      const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
+      await waitWhile(() => unread.size > 0, deadline);
       server.closeIdleConnections();
       await Promise.all(inFlight);
       server.closeIdleConnections();
       await closed;
     },
   };
+}
+
+async function waitWhile(condition: () => boolean, deadline: number): Promise<void> {
+  while (condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
 interface RouteMatch {

@@ -73,8 +73,7 @@ export function readPrincipalsFile(path: string): Principal[] {
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new LocalConfigError(`cannot read ${LOCAL_ENV.principalsFile} ${path}: ${reason}`);
+    throw new LocalConfigError(`cannot read ${LOCAL_ENV.principalsFile} ${path}: ${readFailure(err)}`);
   }
   const list = (parsed as { principals?: unknown })?.principals;
   if (!Array.isArray(list) || list.length === 0) {
@@ -94,4 +93,18 @@ export function readPrincipalsFile(path: string): Principal[] {
     seen.add(p.accessKeyId);
     return { accessKeyId: p.accessKeyId, secretAccessKey: p.secretAccessKey, allow: p.allow, ...(p.name ? { name: p.name } : {}) };
   });
+}
+
+/**
+ * Why the principals file could not be loaded. V8's JSON errors may quote the text around the
+ * fault (`..."secretAccessKey":abc}"...`), which in this file is likely a secret: keep only the position.
+ */
+function readFailure(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code) return code;
+  if (err instanceof SyntaxError) {
+    const position = /at position (\d+)/.exec(err.message)?.[1];
+    return position === undefined ? 'not valid JSON' : `not valid JSON (at position ${position})`;
+  }
+  return (err as Error).message;
 }
