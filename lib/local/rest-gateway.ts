@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage, Server, ServerResponse, createServer } from 'node:http';
-import { AddressInfo, Server as NetServer, Socket } from 'node:net';
+import { Server as NetServer, Socket } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { Operation, iamAction } from '../../lambdas/control-plane/operations';
 import { AccessDeniedException } from '../../lambdas/shared/errors';
 import { AwsError, awsErrorResult, toAwsError } from '../../lambdas/shared/http';
+import { logger } from '../../lambdas/shared/logger';
 import { isAllowed, principalArn } from './authorization';
 import type { Principal } from './settings';
+import { listen } from './listen';
 import { verifySigV4 } from './sigv4';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -63,7 +65,20 @@ export async function startRestGateway(options: RestGatewayOptions): Promise<Run
       res.writeHead(result.statusCode, stringHeaders(result.headers));
       res.end(result.statusCode === 204 ? undefined : result.body);
     };
-    const fail = (error: AwsError) => send(awsErrorResult(error, requestId));
+    const startedAt = performance.now();
+    let operation = 'unknown';
+    // Refusals happen before any handler runs, so the gateway logs them itself, in the handlers'
+    // format (as API Gateway's access log would on AWS): their request ids can be found too.
+    const fail = (error: AwsError) => {
+      send(awsErrorResult(error, requestId));
+      logger.info('request refused by the gateway', {
+        operation,
+        status: error.status,
+        latencyMs: Math.round((performance.now() - startedAt) * 100) / 100,
+        requestId,
+        errorType: error.name,
+      });
+    };
 
     const body = await readBody(req, maxBodyBytes);
     if (body === undefined) {
@@ -75,6 +90,7 @@ export async function startRestGateway(options: RestGatewayOptions): Promise<Run
     const rawQuery = queryAt < 0 ? '' : url.slice(queryAt + 1);
     const match = matchRoute(options.routes, req.method ?? '', rawPath);
     if (!match) return fail(MISSING_TOKEN);
+    operation = match.route.operation.name;
 
     const verdict = verifySigV4(
       { method: req.method ?? '', rawPath, rawQuery, headers: req.headers, body },
@@ -114,16 +130,9 @@ export async function startRestGateway(options: RestGatewayOptions): Promise<Run
     unread.add(socket);
     socket.once('close', () => unread.delete(socket));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const { port, authority } = await listen(server, options.port, options.host);
   return {
-    url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`,
+    url: `http://${authority}`,
     port,
     close: async () => {
       closing = true;

@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { IncomingMessage, ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -8,6 +7,7 @@ import type { ConnectionGateway } from '../../lambdas/shared/connection-gateway'
 import type { WsEvent } from '../../lambdas/shared/ws';
 import { isAllowed } from './authorization';
 import type { Principal } from './settings';
+import { listen } from './listen';
 import { verifySigV4 } from './sigv4';
 
 export type WsProxyHandler = (event: WsEvent, context: never) => Promise<APIGatewayProxyResult>;
@@ -217,19 +217,11 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
     }
   };
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-  domainName = `${host}:${port}`;
+  const { authority } = await listen(server, options.port, options.host);
+  domainName = authority;
   return {
-    url: `ws://${host}:${port}`,
-    connectionsEndpoint: `http://${host}:${port}/${STAGE}`,
+    url: `ws://${authority}`,
+    connectionsEndpoint: `http://${authority}/${STAGE}`,
     connections,
     close: async () => {
       for (const conn of live.values()) conn.socket.close(1001, 'server shutting down');

@@ -320,7 +320,8 @@ test('request logs: one JSON line per request with operation, status, latencyMs 
     expected.push({ operation: 'UpdateRoom', status: 400, requestId: broken.headers['x-amzn-requestid'] as string });
     // Refused before any handler runs: must not leak anything either.
     const forged = await signHeaders(stack.apiUrl, { method: 'POST', path: '/ListRooms', headers: { 'content-type': 'application/json' }, body: '{}' }, { credentials: { ...creds, secretAccessKey: 'wrong' } });
-    expect((await rawRequest(stack.apiUrl, { path: '/ListRooms', headers: forged, body: '{}' })).status).toBe(403);
+    const refused = await rawRequest(stack.apiUrl, { path: '/ListRooms', headers: forged, body: '{}' });
+    expect(refused.status).toBe(403);
 
     expect(await stack.stop()).toBe(0);
     const output = stack.output();
@@ -330,6 +331,19 @@ test('request logs: one JSON line per request with operation, status, latencyMs 
       .map((l) => JSON.parse(l) as Record<string, unknown>)
       .filter((l) => l.message === 'request');
     expect(lines.map(({ operation, status, requestId }) => ({ operation, status, requestId }))).toEqual(expected);
+    const refusals = output
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l.message === 'request refused by the gateway');
+    expect(refusals).toEqual([
+      expect.objectContaining({
+        operation: 'ListRooms',
+        status: 403,
+        errorType: 'InvalidSignatureException',
+        requestId: refused.headers['x-amzn-requestid'],
+      }),
+    ]);
     for (const line of lines) {
       expect(typeof line.latencyMs).toBe('number');
       expect(line.latencyMs as number).toBeGreaterThanOrEqual(0);
