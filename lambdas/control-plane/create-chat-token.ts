@@ -11,7 +11,7 @@ export const makeHandler = (deps: Deps) =>
     await deps.rooms.get(roomIdOf(input.roomIdentifier, deps.scope));
     const claims = newTokenClaims(input, deps.idClock.now(), deps.tokenTiming);
     return ok({
-      token: await sealToken(claims, deps.tokenKeys),
+      token: await sealToken(claims, await deps.tokenKeys()),
       tokenExpirationTime: toRfc3339(new Date(claims.tokenExpiresAt)),
       sessionExpirationTime: toRfc3339(new Date(claims.sessionExpiresAt)),
     });

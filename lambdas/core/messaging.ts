@@ -35,7 +35,8 @@ export interface MessagingDeps {
   usedTokens: UsedTokenStore;
   rates: RateCounter;
   gateway: ConnectionGateway;
-  tokenKeys: TokenKeySet;
+  /** The chat-token keys; loaded once per process (on AWS from Secrets Manager). */
+  tokenKeys: () => Promise<TokenKeySet>;
 }
 
 /** Posts in flight per fan-out: enough to hide latency, few enough not to swamp the gateway. */
@@ -54,7 +55,7 @@ export async function connect(
 ): Promise<Connection> {
   if (!input.token) throw new MessagingError(401, 'A chat token is required');
   const now = deps.idClock.now().getTime();
-  const claims = await openToken(input.token, deps.tokenKeys, new Date(now));
+  const claims = await openToken(input.token, await deps.tokenKeys(), new Date(now));
   if (claims === 'invalid') throw new MessagingError(401, 'The chat token is not valid');
   if (claims === 'expired' || claims.sessionExpiresAt <= now) throw new MessagingError(401, 'The chat token has expired');
   const roomId = roomIdOf(claims.roomArn, deps.scope);

@@ -128,18 +128,23 @@ export async function openToken(token: string, keys: TokenKeySet, now: Date): Pr
   };
 }
 
-/** Reads a key set from its JSON form `{"current":"kid","keys":{"kid":"<base64url of 32 bytes>"}}`. */
+/**
+ * Reads a key set from JSON: `{"current":"kid","keys":{"kid":"<base64url of 32 bytes>"}}`, or the flat
+ * `{"current":"kid","kid":"…"}` that a Secrets Manager generated secret has (43 alphanumerics are
+ * valid base64url for 32 bytes).
+ */
 export function parseTokenKeySet(json: string): TokenKeySet {
-  const parsed = JSON.parse(json) as { current?: unknown; keys?: Record<string, unknown> };
-  const entries = Object.entries(parsed.keys ?? {});
+  const parsed = JSON.parse(json) as { current?: unknown; keys?: Record<string, unknown> } & Record<string, unknown>;
+  const { current, keys: nested, ...flat } = parsed;
+  const entries = Object.entries(nested ?? flat);
   const keys = new Map<string, Uint8Array>();
   for (const [kid, value] of entries) {
     const bytes = typeof value === 'string' ? Buffer.from(value, 'base64url') : Buffer.alloc(0);
     if (bytes.length !== 32) throw new Error(`token key ${kid} must be 32 bytes, base64url-encoded`);
     keys.set(kid, new Uint8Array(bytes));
   }
-  if (typeof parsed.current !== 'string' || !keys.has(parsed.current)) {
+  if (typeof current !== 'string' || !keys.has(current)) {
     throw new Error('the token key set must name a current key that it holds');
   }
-  return { current: parsed.current, keys };
+  return { current, keys };
 }

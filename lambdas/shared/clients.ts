@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { MessagingDeps } from '../core/messaging';
 import { createConnectionStore } from '../data/connections';
 import { LoggingConfigurationStore, createLoggingConfigurationStore } from '../data/logging-configurations';
@@ -66,17 +67,31 @@ export function buildDeps(cfg: Config): Deps {
  */
 const noConnections: ConnectionGateway = { post: async () => false, disconnect: async () => undefined };
 
-function tokenKeysFrom(cfg: Config): TokenKeySet {
-  if (!cfg.tokenKeys) {
-    // Parsed lazily so that functions which never touch tokens need no key material.
-    return {
-      get current(): string {
-        throw new Error(`${ENV.tokenKeys} is not set: this function cannot mint or open chat tokens`);
-      },
-      keys: new Map(),
-    };
+/**
+ * The chat-token keys: from IVSCHAT_TOKEN_KEYS (local mode), or fetched once from Secrets Manager
+ * (AWS) on first use, so functions that never touch tokens need no key material. A failed fetch is
+ * not remembered: the next request tries again.
+ */
+function tokenKeysFrom(cfg: Config): () => Promise<TokenKeySet> {
+  if (cfg.tokenKeys) {
+    const keys = Promise.resolve(parseTokenKeySet(cfg.tokenKeys));
+    return () => keys;
   }
-  return parseTokenKeySet(cfg.tokenKeys);
+  const secretArn = cfg.tokenKeysSecretArn;
+  if (!secretArn) {
+    return () => Promise.reject(new Error(`neither ${ENV.tokenKeys} nor ${ENV.tokenKeysSecretArn} is set: this function cannot mint or open chat tokens`));
+  }
+  let loading: Promise<TokenKeySet> | undefined;
+  return () => {
+    loading ??= new SecretsManagerClient({ region: cfg.region })
+      .send(new GetSecretValueCommand({ SecretId: secretArn }))
+      .then((out) => parseTokenKeySet(out.SecretString ?? ''))
+      .catch((err: unknown) => {
+        loading = undefined;
+        throw err;
+      });
+    return loading;
+  };
 }
 
 let shared: Deps | undefined;

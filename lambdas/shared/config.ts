@@ -9,6 +9,7 @@ export interface Config {
   readonly maxRooms: number;
   /** JSON key set for chat tokens; unset where the process mints and opens no tokens. */
   readonly tokenKeys: string | undefined;
+  readonly tokenKeysSecretArn: string | undefined;
   readonly connectionsEndpoint: string | undefined;
   readonly tokenLifetimeMs: number;
   readonly sessionMinuteMs: number;
@@ -32,6 +33,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dynamodbEndpoint: env[ENV.dynamodbEndpoint] || undefined,
     maxRooms: wholeNumber(env, ENV.maxRooms, DEFAULT_MAX_ROOMS),
     tokenKeys: env[ENV.tokenKeys] || undefined,
+    tokenKeysSecretArn: env[ENV.tokenKeysSecretArn] || undefined,
     connectionsEndpoint: env[ENV.connectionsEndpoint] || undefined,
     tokenLifetimeMs: wholeNumber(env, ENV.tokenLifetimeMs, 60_000),
     sessionMinuteMs: wholeNumber(env, ENV.sessionMinuteMs, 60_000),

@@ -12,6 +12,8 @@ export const ENV = {
   maxRooms: 'IVSCHAT_MAX_ROOMS',
   /** The chat-token key set as JSON: `{"current":"kid","keys":{"kid":"<base64url, 32 bytes>"}}`. */
   tokenKeys: 'IVSCHAT_TOKEN_KEYS',
+  /** On AWS: the Secrets Manager secret holding that key set (read once per Lambda container). */
+  tokenKeysSecretArn: 'IVSCHAT_TOKEN_KEYS_SECRET_ARN',
   /** Base URL of the WebSocket stage's @connections API (`https://{api}.execute-api.{region}.amazonaws.com/{stage}`). */
   connectionsEndpoint: 'IVSCHAT_CONNECTIONS_ENDPOINT',
   /** How long a chat token may be used to connect (AWS: one minute). Shorter only for tests. */

@@ -59,6 +59,9 @@ describe('chat tokens', () => {
     const b64 = Buffer.from(key()).toString('base64url');
     expect(parseTokenKeySet(JSON.stringify({ current: 'a', keys: { a: b64 } })).keys.get('a')).toHaveLength(32);
     expect(() => parseTokenKeySet(JSON.stringify({ current: 'b', keys: { a: b64 } }))).toThrow(/current key/);
+    // The flat form of a Secrets Manager generated secret: 43 alphanumerics are 32 bytes of base64url.
+    const generated = 'Ab3'.repeat(14) + 'Z';
+    expect(parseTokenKeySet(JSON.stringify({ current: 'k1', k1: generated })).keys.get('k1')).toHaveLength(32);
     expect(() => parseTokenKeySet(JSON.stringify({ current: 'a', keys: { a: 'short' } }))).toThrow(/32 bytes/);
   });
 });

@@ -35,7 +35,7 @@ function failingDeps(error: () => unknown): Deps {
     usedTokens: { claim: fail },
     rates: { take: fail },
     gateway: { post: fail, disconnect: fail },
-    tokenKeys: { current: 'k', keys: new Map([['k', new Uint8Array(32)]]) },
+    tokenKeys: async () => ({ current: 'k', keys: new Map([['k', new Uint8Array(32)]]) }),
     tokenTiming: { tokenLifetimeMs: 60_000, sessionMinuteMs: 60_000 },
   };
 }
