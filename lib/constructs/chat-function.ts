@@ -1,0 +1,79 @@
+import { join } from 'node:path';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import { ENV } from '../../lambdas/shared/env';
+import { TABLE } from '../../lambdas/data/table';
+import type { TableAccess } from '../permissions';
+
+const ROOT = join(__dirname, '../..');
+
+export interface ChatFunctionProps {
+  /** Handler module under lambdas/, without extension, e.g. `control-plane/create-room`. */
+  module: string;
+  /** Extra environment; the table, account and region variables are set here. */
+  environment?: Record<string, string>;
+  timeout?: Duration;
+  memorySize?: number;
+}
+
+/**
+ * One handler module as a Lambda function, with the project's defaults: Node.js 22 on ARM64,
+ * bundled by the locally installed esbuild (never Docker), every dependency inside the bundle
+ * (the versions package-lock.json pins, not the runtime's SDK), one month of logs.
+ */
+export class ChatFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: ChatFunctionProps) {
+    super(scope, id, {
+      entry: join(ROOT, 'lambdas', `${props.module}.ts`),
+      handler: 'handler',
+      projectRoot: ROOT,
+      depsLockFilePath: join(ROOT, 'package-lock.json'),
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 1024,
+      timeout: props.timeout ?? Duration.seconds(29),
+      environment: {
+        [ENV.accountId]: Stack.of(scope).account,
+        // The SDK's own keep-alive and a quiet start: no Node-version notice in every cold start's log.
+        AWS_NODEJS_CONNECTION_REUSE_ENABLED: '1',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        ...props.environment,
+      },
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.CJS,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        externalModules: [],
+      },
+      logGroup: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
+    });
+  }
+
+  /**
+   * Sets the table name and grants exactly the table actions and indexes this function uses.
+   * Index ARNs are listed one by one, never `index/*`.
+   */
+  bindTable(table: ITableV2, access: TableAccess): this {
+    this.addEnvironment(ENV.tableName, table.tableName);
+    if (access.table.length > 0) {
+      this.addToRolePolicy(new PolicyStatement({ effect: Effect.ALLOW, actions: [...access.table], resources: [table.tableArn] }));
+    }
+    if (access.indexes.length > 0) {
+      this.addToRolePolicy(
+        new PolicyStatement({
+          effect: Effect.ALLOW,
+          actions: ['dynamodb:Query'],
+          resources: access.indexes.map((index) => `${table.tableArn}/index/${TABLE.indexes[index].indexName}`),
+        }),
+      );
+    }
+    return this;
+  }
+}

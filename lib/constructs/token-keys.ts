@@ -1,0 +1,37 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { ENV } from '../../lambdas/shared/env';
+import type { ChatFunction } from './chat-function';
+
+/**
+ * The chat-token key set in Secrets Manager, generated at deploy as `{"current":"k1","k1":"…"}`:
+ * 43 alphanumerics, which read as base64url are 32 random bytes (an A256GCM key). Functions read it
+ * once per container. Rotation: add a key `k2` to the secret and make it `current`; remove `k1` a
+ * minute or more later (tokens live one minute, open sessions do not need the key again).
+ */
+export class TokenKeys extends Construct {
+  readonly secret: Secret;
+
+  constructor(scope: Construct, id: string, props: { removalPolicy?: RemovalPolicy } = {}) {
+    super(scope, id);
+    this.secret = new Secret(this, 'Secret', {
+      description: 'IVS Chat compatible service: chat-token encryption keys (JWE A256GCM)',
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ current: 'k1' }),
+        generateStringKey: 'k1',
+        passwordLength: 43,
+        excludePunctuation: true,
+        includeSpace: false,
+      },
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+  }
+
+  /** Points the function at the secret and lets it read (only) this secret. */
+  bind(fn: ChatFunction & IGrantable): void {
+    fn.addEnvironment(ENV.tokenKeysSecretArn, this.secret.secretArn);
+    this.secret.grantRead(fn);
+  }
+}

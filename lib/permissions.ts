@@ -1,0 +1,54 @@
+import type { IndexName } from '../lambdas/data/table';
+
+/** The DynamoDB actions a function performs on the table itself, and the indexes it queries. */
+export interface TableAccess {
+  table: readonly string[];
+  indexes: readonly IndexName[];
+}
+
+/** What a handler module needs beyond the table. */
+export interface FunctionNeeds extends TableAccess {
+  /** Posts to or closes WebSocket connections (execute-api:ManageConnections on the stage). */
+  connections?: boolean;
+  /** Mints or opens chat tokens (reads the token-key secret). */
+  tokenKeys?: boolean;
+}
+
+const GET = 'dynamodb:GetItem';
+const PUT = 'dynamodb:PutItem';
+const UPDATE = 'dynamodb:UpdateItem';
+const DELETE = 'dynamodb:DeleteItem';
+
+/**
+ * Least privilege, handler by handler: each entry lists what the code behind that handler does
+ * (lambdas/data/* is the only place that talks to DynamoDB, so reading it tells what goes here).
+ * A fan-out removes the records of connections that are gone, hence DeleteItem next to posting.
+ */
+export const NEEDS: Record<string, FunctionNeeds> = {
+  // rooms: put + quota counter update; logging configurations are checked with GetItem.
+  'control-plane/create-room': { table: [GET, PUT, UPDATE], indexes: [] },
+  'control-plane/get-room': { table: [GET], indexes: [] },
+  'control-plane/update-room': { table: [GET, UPDATE], indexes: [] },
+  'control-plane/delete-room': { table: [DELETE, UPDATE], indexes: ['connectionsByRoom'], connections: true },
+  'control-plane/list-rooms': { table: [], indexes: ['roomsByUpdateTime', 'roomsByName'] },
+  'control-plane/tag-resource': { table: [GET, UPDATE], indexes: [] },
+  'control-plane/untag-resource': { table: [GET, UPDATE], indexes: [] },
+  'control-plane/list-tags-for-resource': { table: [GET], indexes: [] },
+  'control-plane/create-chat-token': { table: [GET], indexes: [], tokenKeys: true },
+  'control-plane/send-event': { table: [GET, DELETE], indexes: ['connectionsByRoom'], connections: true },
+  'control-plane/delete-message': { table: [GET, DELETE], indexes: ['connectionsByRoom'], connections: true },
+  'control-plane/disconnect-user': { table: [GET, DELETE], indexes: ['connectionsByRoom'], connections: true },
+  // $connect: the room, the used-token claim, the connection record (removed again if the room vanished).
+  'messaging/connect': { table: [GET, PUT, DELETE], indexes: [], tokenKeys: true },
+  'messaging/disconnect': { table: [DELETE], indexes: [] },
+  // $default: the sender's record, the room, the rate counter, then the fan-out.
+  'messaging/default': { table: [GET, UPDATE, DELETE], indexes: ['connectionsByRoom'], connections: true },
+  'messaging/end-expired-sessions': { table: [DELETE], indexes: ['connectionsByExpiry'], connections: true },
+};
+
+/** The needs of a handler module; a module missing here is a build error, not a silent `*`. */
+export function needsOf(module: string): FunctionNeeds {
+  const needs = NEEDS[module];
+  if (!needs) throw new Error(`lib/permissions.ts has no entry for ${module}`);
+  return needs;
+}
