@@ -49,6 +49,8 @@ export const NEEDS: Record<string, FunctionNeeds> = {
 /** The needs of a handler module; a module missing here is a build error, not a silent `*`. */
 export function needsOf(module: string): FunctionNeeds {
   const needs = NEEDS[module];
-  if (!needs) throw new Error(`lib/permissions.ts has no entry for ${module}`);
+  if (!needs) {
+    throw new Error(`lib/permissions.ts has no entry for ${module}: add the DynamoDB actions, indexes and other access its handler uses to NEEDS`);
+  }
   return needs;
 }

@@ -101,6 +101,7 @@ function statementsOf(module: string): { Action: string | string[]; Resource: un
 }
 
 test.each(Object.entries(NEEDS))('%s gets only the actions it needs', (module, needs) => {
+  expect(stack.functions[module]).toBeDefined();
   const statements = statementsOf(module);
   const actions = new Set(statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])));
   const expected = new Set([
