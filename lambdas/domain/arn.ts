@@ -41,6 +41,15 @@ export function parseArn(arn: string): ParsedArn {
   };
 }
 
+/**
+ * True when a Lambda function ARN (already checked against LAMBDA_ARN_PATTERN) is in this
+ * deployment's account and region: `arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]`.
+ */
+export function isLambdaInScope(functionArn: string, scope: Scope): boolean {
+  const [, , , region, accountId] = functionArn.split(':');
+  return region === scope.region && accountId === scope.accountId;
+}
+
 /** True when the ARN names a resource of this deployment (same region and account). */
 export const isInScope = (arn: ParsedArn, scope: Scope): boolean =>
   arn.region === scope.region && arn.accountId === scope.accountId;

@@ -1,5 +1,5 @@
-import { ResourceNotFoundException } from '../shared/errors';
-import { LAMBDA_ARN_PATTERN, LOGGING_CONFIGURATION_ARN_PATTERN, ROOM_ARN_PATTERN, Scope, localResource, roomArn } from './arn';
+import { ResourceNotFoundException, ValidationException } from '../shared/errors';
+import { LAMBDA_ARN_PATTERN, LOGGING_CONFIGURATION_ARN_PATTERN, ROOM_ARN_PATTERN, Scope, isLambdaInScope, localResource, roomArn } from './arn';
 import { IdClock, toRfc3339 } from './ids';
 import { tagsSchema } from './tags';
 import { int, list, oneOf, optional, required, str, struct } from './validate';
@@ -86,6 +86,20 @@ export type RoomPatch = Partial<
 export function toReviewHandler(input: { uri?: string; fallbackResult?: FallbackResult }): MessageReviewHandler | null {
   if (!input.uri) return null;
   return { uri: input.uri, fallbackResult: input.fallbackResult ?? 'ALLOW' };
+}
+
+/**
+ * AWS invokes a room's review handler from the room's own account and region and refuses a function
+ * anywhere else (ValidationException). The empty uri, which removes the handler, is always fine.
+ */
+export function assertReviewHandlerInScope(handler: { uri?: string } | undefined, scope: Scope): void {
+  if (!handler?.uri || isLambdaInScope(handler.uri, scope)) return;
+  throw ValidationException.forFields([
+    {
+      name: 'messageReviewHandler.uri',
+      message: `Member must be a Lambda function in the room's account (${scope.accountId}) and region (${scope.region})`,
+    },
+  ]);
 }
 
 /** A new room with AWS's defaults filled in. */

@@ -74,7 +74,7 @@ describe('one stack, default quota', () => {
         maximumMessageRatePerSecond: 42,
         maximumMessageLength: 250,
         tags: { keep: 'me' },
-        messageReviewHandler: { uri: 'arn:aws:lambda:us-east-1:123456789012:function:review', fallbackResult: 'DENY' },
+        messageReviewHandler: { uri: 'arn:aws:lambda:us-east-1:000000000000:function:review', fallbackResult: 'DENY' },
       }),
     );
     const names = Array.from({ length: 10 }, (_, i) => `racer-name-${i}`);
@@ -92,7 +92,7 @@ describe('one stack, default quota', () => {
     expect(names).toContain(final.name);
     expect(lengths).toContain(final.maximumMessageLength);
     expect(rates).toContain(final.maximumMessageRatePerSecond);
-    expect(final.messageReviewHandler).toEqual({ uri: 'arn:aws:lambda:us-east-1:123456789012:function:review', fallbackResult: 'DENY' });
+    expect(final.messageReviewHandler).toEqual({ uri: 'arn:aws:lambda:us-east-1:000000000000:function:review', fallbackResult: 'DENY' });
     expect(final.tags).toEqual({ keep: 'me', ...Object.fromEntries(names.map((_, i) => [`t${i}`, String(i)])) });
     expect(final.createTime).toEqual(room.createTime);
     expect(final.updateTime?.getTime()).toBeGreaterThanOrEqual(room.updateTime?.getTime() ?? 0);

@@ -16,7 +16,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { ACCOUNT, LOGGING_ARN_PREFIX, REGION, REQUEST_ID, ROOM_ARN_PREFIX, expectNotFound, expectValidation } from '../../helpers/aws-assertions';
 import { LocalProcess, ivschat, startLocal } from '../../helpers/local-stack';
 
-const LAMBDA_ARN = 'arn:aws:lambda:us-east-1:123456789012:function:review';
+const LAMBDA_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:review';
 const RFC3339_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 let stack: LocalProcess;
@@ -208,13 +208,23 @@ describe('CreateRoom', () => {
       ],
       [
         'a handler uri of 171 characters',
-        { messageReviewHandler: { uri: `arn:aws:lambda:us-east-1:123456789012:function:${'f'.repeat(124)}` } },
+        { messageReviewHandler: { uri: `arn:aws:lambda:us-east-1:000000000000:function:${'f'.repeat(124)}` } },
         ['messageReviewHandler.uri'],
       ],
       [
         'a fallbackResult outside the enum',
         { messageReviewHandler: { uri: LAMBDA_ARN, fallbackResult: 'MAYBE' } },
         ['messageReviewHandler.fallbackResult'],
+      ],
+      [
+        'a handler in another account',
+        { messageReviewHandler: { uri: 'arn:aws:lambda:us-east-1:123456789012:function:review' } },
+        ['messageReviewHandler.uri'],
+      ],
+      [
+        'a handler in another region',
+        { messageReviewHandler: { uri: `arn:aws:lambda:eu-west-1:${ACCOUNT}:function:review` } },
+        ['messageReviewHandler.uri'],
       ],
       ['four logging configurations', { loggingConfigurationIdentifiers: fourLoggingArns }, ['loggingConfigurationIdentifiers']],
       [
@@ -434,6 +444,8 @@ describe('UpdateRoom', () => {
       ['length 501', { maximumMessageLength: 501 }, ['maximumMessageLength']],
       ['a bad handler uri', { messageReviewHandler: { uri: 'arn:aws:s3:::bucket' } }, ['messageReviewHandler.uri']],
       ['a bad fallbackResult', { messageReviewHandler: { uri: LAMBDA_ARN, fallbackResult: 'allow' } }, ['messageReviewHandler.fallbackResult']],
+      ['a handler in another account', { messageReviewHandler: { uri: 'arn:aws:lambda:us-east-1:123456789012:function:r' } }, ['messageReviewHandler.uri']],
+      ['a handler in another region', { messageReviewHandler: { uri: `arn:aws:lambda:us-west-2:${ACCOUNT}:function:r` } }, ['messageReviewHandler.uri']],
       [
         'four logging configurations',
         { loggingConfigurationIdentifiers: ['a', 'b', 'c', 'd'].map((c) => `${LOGGING_ARN_PREFIX}${c.repeat(12)}`) },

@@ -1,6 +1,6 @@
-import { newRoom, roomIdOf, toRoomOutput, toRoomPatch, toRoomSummary } from '../../../lambdas/domain/room';
+import { assertReviewHandlerInScope, newRoom, roomIdOf, toRoomOutput, toRoomPatch, toRoomSummary } from '../../../lambdas/domain/room';
 import { newId } from '../../../lambdas/domain/ids';
-import { ResourceNotFoundException } from '../../../lambdas/shared/errors';
+import { ResourceNotFoundException, ValidationException } from '../../../lambdas/shared/errors';
 
 const scope = { region: 'us-west-2', accountId: '123456789012' };
 const fixed = { newId: () => 'abcdEFGH1234', now: () => new Date('2024-01-01T00:00:00Z') };
@@ -65,6 +65,20 @@ test('roomIdOf accepts only ARNs of this region and account', () => {
   expect(roomIdOf('arn:aws:ivschat:us-west-2:123456789012:room/abcdEFGH1234', scope)).toBe('abcdEFGH1234');
   expect(() => roomIdOf('arn:aws:ivschat:eu-west-1:123456789012:room/abcdEFGH1234', scope)).toThrow(ResourceNotFoundException);
   expect(() => roomIdOf('arn:aws:ivschat:us-west-2:999999999999:room/abcdEFGH1234', scope)).toThrow(ResourceNotFoundException);
+});
+
+test('a review handler must be a function of the room\'s own account and region', () => {
+  const lambda = (region: string, account: string, rest = 'function:review') => ({ uri: `arn:aws:lambda:${region}:${account}:${rest}` });
+  expect(() => assertReviewHandlerInScope(lambda('us-west-2', '123456789012'), scope)).not.toThrow();
+  expect(() => assertReviewHandlerInScope(lambda('us-west-2', '123456789012', 'function:review:live'), scope)).not.toThrow();
+  expect(() => assertReviewHandlerInScope({ uri: '' }, scope)).not.toThrow();
+  expect(() => assertReviewHandlerInScope(undefined, scope)).not.toThrow();
+  for (const other of [lambda('us-east-1', '123456789012'), lambda('us-west-2', '999999999999')]) {
+    expect(() => assertReviewHandlerInScope(other, scope)).toThrow(ValidationException);
+  }
+  expect(() => assertReviewHandlerInScope(lambda('us-east-1', '123456789012'), scope)).toThrow(
+    expect.objectContaining({ fieldList: [{ name: 'messageReviewHandler.uri', message: expect.stringContaining('us-west-2') }] }),
+  );
 });
 
 test('newId makes 12 alphanumerics without repeats', () => {
