@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import { CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
@@ -53,7 +53,15 @@ export class IvsChatStack extends Stack {
       targets: [new LambdaFunction(sweeper)],
     });
 
-    for (const { fn, module } of needing) if (needsOf(module).connections) messaging.bindConnections(fn);
+    for (const { fn, module } of needing) {
+      if (!needsOf(module).connections) continue;
+      messaging.bindConnections(fn);
+      const apiId = this.getLogicalId(messaging.api.node.defaultChild as CfnElement);
+      Validations.of(fn).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiId}>/prod/*/@connections/*]`,
+        reason: 'execute-api:ManageConnections on this stage\'s @connections/*: connection ids exist only at runtime, nothing narrower can be named.',
+      });
+    }
 
     new CfnOutput(this, 'ControlPlaneUrl', {
       description: 'IvschatClient endpoint (sign as execute-api)',

@@ -159,7 +159,7 @@ test('every bundled handler exists and exports `handler`', () => {
   }
 });
 
-test('`cdk synth` of the app runs offline with no AWS credentials', () => {
+test('`cdk synth` of the app (with the cdk-nag AwsSolutions checks) runs offline with no AWS credentials', () => {
   const out = mkdtempSync(join(tmpdir(), 'ivschat-synth-'));
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
   execFileSync('npx', ['cdk', 'synth', '--quiet', '--no-notices', '-o', out], {
