@@ -24,7 +24,9 @@ import type { Room } from '../domain/room';
 import { roomIdOf } from '../domain/room';
 import type { ConnectionGateway } from '../shared/connection-gateway';
 import { ResourceNotFoundException } from '../shared/errors';
+import type { ReviewHandlerInvoker } from '../shared/review-handler-invoker';
 import { messagingErrorOf } from '../shared/ws';
+import { reviewMessage } from './review';
 
 /** What the messaging core works with; built once per process in shared/clients.ts. */
 export interface MessagingDeps {
@@ -37,6 +39,8 @@ export interface MessagingDeps {
   gateway: ConnectionGateway;
   /** The chat-token keys; loaded once per process (on AWS from Secrets Manager). */
   tokenKeys: () => Promise<TokenKeySet>;
+  /** Calls rooms' message review handlers (Lambda on AWS, local modules in local mode). */
+  reviewHandlers: ReviewHandlerInvoker;
 }
 
 /** Posts in flight per fan-out: enough to hide latency, few enough not to swamp the gateway. */
@@ -131,14 +135,16 @@ async function perform(deps: MessagingDeps, connection: Connection, action: Clie
       if (!(await deps.rates.take(room.id, room.maximumMessageRatePerSecond, now.getTime()))) {
         throw new MessagingError(429, `The room allows ${room.maximumMessageRatePerSecond} messages per second`);
       }
+      const id = deps.idClock.newId();
+      const { content, attributes } = await reviewMessage(deps, room, connection, { id, content: action.Content, attributes: action.Attributes });
       await broadcast(
         deps,
         room.id,
         messageFrame({
-          id: deps.idClock.newId(),
+          id,
           requestId: action.RequestId,
-          content: action.Content,
-          attributes: action.Attributes,
+          content,
+          attributes,
           sendTime: toRfc3339(now),
           sender: { userId: connection.userId, attributes: connection.attributes },
         }),

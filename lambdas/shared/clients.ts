@@ -15,6 +15,7 @@ import { systemIdClock } from '../domain/ids';
 import { Config, config } from './config';
 import { ConnectionGateway, createManagementApiGateway } from './connection-gateway';
 import { ENV } from './env';
+import { createLambdaInvoker } from './review-handler-invoker';
 
 /** What the handlers work with: stores, the connection gateway, keys, clock. Tests build their own. */
 export interface Deps extends MessagingDeps {
@@ -57,6 +58,7 @@ export function buildDeps(cfg: Config): Deps {
     rates: createRateCounter({ doc, tableName }),
     gateway: cfg.connectionsEndpoint ? createManagementApiGateway({ endpoint: cfg.connectionsEndpoint, region: cfg.region }) : noConnections,
     tokenKeys: tokenKeysFrom(cfg),
+    reviewHandlers: createLambdaInvoker({ region: cfg.region }),
     tokenTiming: { tokenLifetimeMs: cfg.tokenLifetimeMs, sessionMinuteMs: cfg.sessionMinuteMs },
   };
 }

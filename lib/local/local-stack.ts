@@ -1,8 +1,10 @@
 import { OPERATIONS } from '../../lambdas/control-plane/operations';
 import { Deps, defaultDeps } from '../../lambdas/shared/clients';
 import type { ConnectionGateway } from '../../lambdas/shared/connection-gateway';
+import { REVIEW_TIMEOUT_MS } from '../../lambdas/domain/review';
 import { ENV } from '../../lambdas/shared/env';
 import { ensureTable, startDynalite } from './dynalite';
+import { loadLocalLambdas } from './local-lambdas';
 import { ProxyHandler, Route, startRestGateway } from './rest-gateway';
 import { LocalConfigError, LocalSettings } from './settings';
 import { loadOrCreateTokenKeys } from './token-keys';
@@ -26,9 +28,10 @@ type HandlerModule<H> = { makeHandler: (deps: Deps) => H };
 /**
  * Local mode: dynalite as DynamoDB, and the REST and WebSocket gateways in front of the very handler
  * modules that CDK deploys. Handlers read their configuration from the environment, as on Lambda,
- * so this sets it before loading them. The one piece swapped is the connection gateway: the
+ * so this sets it before loading them. Two pieces are swapped. The connection gateway: the
  * handlers get the WebSocket gateway's in-process adapter instead of the @connections HTTP client,
- * with the same semantics, because the SDK round trip would dominate the local hot path.
+ * with the same semantics, because the SDK round trip would dominate the local hot path. And
+ * rooms' message review handlers are the local modules of IVSCHAT_LAMBDAS_FILE, not Lambda.
  */
 export async function startLocalStack(settings: LocalSettings, options: { sweepIntervalMs?: number } = {}): Promise<LocalStack> {
   const db = await startDynalite(settings.dataDir);
@@ -52,7 +55,11 @@ export async function startLocalStack(settings: LocalSettings, options: { sweepI
       post: (id, frame) => (ws ? ws.connections.post(id, frame) : Promise.resolve(false)),
       disconnect: (id) => (ws ? ws.connections.disconnect(id) : Promise.resolve()),
     };
-    const deps: Deps = { ...defaultDeps(), gateway: sockets };
+    const deps: Deps = {
+      ...defaultDeps(),
+      gateway: sockets,
+      reviewHandlers: await loadLocalLambdas(settings.lambdas, REVIEW_TIMEOUT_MS),
+    };
     const load = async <H>(path: string): Promise<H> => ((await import(path)) as HandlerModule<H>).makeHandler(deps);
 
     const routes = await Promise.all(

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { LAMBDA_ARN_PATTERN, isLambdaInScope } from '../../lambdas/domain/arn';
 
 /** Environment variables of local mode (`npm start`), named once. */
 export const LOCAL_ENV = {
@@ -10,6 +11,8 @@ export const LOCAL_ENV = {
   accountId: 'IVSCHAT_ACCOUNT_ID',
   dataDir: 'IVSCHAT_DATA_DIR',
   principalsFile: 'IVSCHAT_PRINCIPALS_FILE',
+  /** JSON map of Lambda function ARNs to local modules, for rooms' message review handlers. */
+  lambdasFile: 'IVSCHAT_LAMBDAS_FILE',
 } as const;
 
 /** A caller of the local control plane: its key pair and the IAM actions it may call. */
@@ -31,6 +34,8 @@ export interface LocalSettings {
   /** Unset: everything in memory. */
   dataDir: string | undefined;
   principals: Principal[];
+  /** Function ARN → absolute path of the module whose `handler` stands in for that Lambda function. */
+  lambdas: ReadonlyMap<string, string>;
 }
 
 /** A configuration problem, reported as one line and a non-zero exit. */
@@ -48,6 +53,7 @@ export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSe
   const region = env[LOCAL_ENV.region] || 'us-east-1';
   if (!/^[a-z0-9-]+$/.test(region)) throw new LocalConfigError(`${LOCAL_ENV.region} is not a region name: '${region}'`);
   const principalsFile = env[LOCAL_ENV.principalsFile];
+  const lambdasFile = env[LOCAL_ENV.lambdasFile];
   return {
     host: env[LOCAL_ENV.host] || '127.0.0.1',
     apiPort: port(env, LOCAL_ENV.apiPort, 8787),
@@ -56,6 +62,7 @@ export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSe
     accountId,
     dataDir: env[LOCAL_ENV.dataDir] ? resolve(env[LOCAL_ENV.dataDir] as string) : undefined,
     principals: principalsFile ? readPrincipalsFile(principalsFile) : DEFAULT_PRINCIPALS,
+    lambdas: lambdasFile ? readLambdasFile(lambdasFile, { region, accountId }) : new Map(),
   };
 }
 
@@ -96,8 +103,35 @@ export function readPrincipalsFile(path: string): Principal[] {
 }
 
 /**
- * Why the principals file could not be loaded. V8's JSON errors may quote the text around the
- * fault (`..."secretAccessKey":abc}"...`), which in this file is likely a secret: keep only the position.
+ * Loads `{"<Lambda function ARN>": "<module path>"}`; paths are relative to the file. A function
+ * outside local mode's account and region could never be a room's handler, so it is refused here.
+ */
+export function readLambdasFile(path: string, scope: { region: string; accountId: string }): Map<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new LocalConfigError(`cannot read ${LOCAL_ENV.lambdasFile} ${path}: ${readFailure(err)}`);
+  }
+  const where = `${LOCAL_ENV.lambdasFile} ${path}`;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new LocalConfigError(`${where}: expected {"arn:aws:lambda:${scope.region}:${scope.accountId}:function:NAME": "./module.mjs"}`);
+  }
+  const lambdas = new Map<string, string>();
+  for (const [arn, module] of Object.entries(parsed)) {
+    if (!arn || !LAMBDA_ARN_PATTERN.test(arn)) throw new LocalConfigError(`${where}: ${arn} is not a Lambda function ARN`);
+    if (!isLambdaInScope(arn, scope)) {
+      throw new LocalConfigError(`${where}: ${arn} is not in account ${scope.accountId} and region ${scope.region}`);
+    }
+    if (typeof module !== 'string' || module === '') throw new LocalConfigError(`${where}: ${arn} must map to a module path`);
+    lambdas.set(arn, resolve(dirname(path), module));
+  }
+  return lambdas;
+}
+
+/**
+ * Why a settings file could not be loaded. V8's JSON errors may quote the text around the fault
+ * (`..."secretAccessKey":abc}"...`), which in the principals file is likely a secret: keep only the position.
  */
 function readFailure(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;

@@ -1,5 +1,5 @@
-import { ChatRoom } from 'amazon-ivs-chat-messaging';
-import type { ChatEvent, ChatLogger, ChatMessage, DeleteMessageEvent, DisconnectReason, DisconnectUserEvent } from 'amazon-ivs-chat-messaging';
+import { ChatRoom, SendMessageRequest } from 'amazon-ivs-chat-messaging';
+import type { ChatError, ChatEvent, ChatLogger, ChatMessage, DeleteMessageEvent, DisconnectReason, DisconnectUserEvent } from 'amazon-ivs-chat-messaging';
 import { CreateChatTokenCommand, CreateChatTokenCommandOutput, CreateRoomCommand, CreateRoomCommandInput, IvschatClient } from '@aws-sdk/client-ivschat';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -119,6 +119,23 @@ export async function chatClient(options: {
   room.connect();
   await connected;
   return chat;
+}
+
+/** Sends a message in `room` from `from` and waits until every client in `to` has it: a marker that orders what came before. */
+export async function marker(from: ChatClient, to: ChatClient[], content = `marker-${Math.random()}`) {
+  const sent = await from.room.sendMessage(new SendMessageRequest(content));
+  for (const c of to) await waitFor(`${c.userId} to get ${content}`, () => c.messages.some((m) => m.id === sent.id));
+  return sent;
+}
+
+/** The ChatError a promise rejected with (fails the test if it resolved). */
+export async function refusal(promise: Promise<unknown>): Promise<ChatError> {
+  const outcome = await promise.then(
+    (value) => ({ resolved: value }),
+    (error: unknown) => ({ error }),
+  );
+  if (!('error' in outcome)) throw new Error(`expected a refusal, got ${JSON.stringify(outcome.resolved)}`);
+  return outcome.error as ChatError;
 }
 
 /** A plain `ws` client that records every frame it gets (parsed JSON) and how it closed. */

@@ -182,7 +182,7 @@ describe('graceful stop', () => {
 });
 
 describe('bad configuration exits non-zero with one line on stderr', () => {
-  const principalsFile = (name: string, text: string) => {
+  const scratchFile = (name: string, text: string) => {
     const path = join(scratch, name);
     writeFileSync(path, text);
     return path;
@@ -208,13 +208,13 @@ describe('bad configuration exits non-zero with one line on stderr', () => {
   });
 
   test('a principals file that is not JSON, without quoting the secret next to the error', async () => {
-    const path = principalsFile('unquoted.json', '{"principals":[{"accessKeyId":"AKIDX","secretAccessKey":Sup3rSecretValue,"allow":["ivschat:*"]}]}');
+    const path = scratchFile('unquoted.json', '{"principals":[{"accessKeyId":"AKIDX","secretAccessKey":Sup3rSecretValue,"allow":["ivschat:*"]}]}');
     const run = await runToExit({ IVSCHAT_PRINCIPALS_FILE: path });
     expect(run).toEqual({ code: 1, stdout: '', stderr: `ivschat-local: cannot read IVSCHAT_PRINCIPALS_FILE ${path}: not valid JSON\n` });
     expect(run.stderr).not.toContain('Sup3rSecretValue');
 
     // Where V8 gives a position instead of an excerpt, the position is kept.
-    const unclosed = principalsFile('unclosed.json', '{"principals":[{"accessKeyId":"AKIDX","secretAccessKey":"s","allow":[]}');
+    const unclosed = scratchFile('unclosed.json', '{"principals":[{"accessKeyId":"AKIDX","secretAccessKey":"s","allow":[]}');
     expect(await runToExit({ IVSCHAT_PRINCIPALS_FILE: unclosed })).toEqual({
       code: 1,
       stdout: '',
@@ -243,6 +243,19 @@ describe('bad configuration exits non-zero with one line on stderr', () => {
       stdout: '',
       stderr: "ivschat-local: IVSCHAT_API_PORT must be a port number (0-65535), got 'abc'\n",
     });
+  });
+
+  test.each([
+    ['exports no handler', 'export const review = () => null;', 'exports no handler function'],
+    ['does not load', 'export const handler = (;', 'cannot load'],
+  ])('an IVSCHAT_LAMBDAS_FILE module that %s', async (_label, source, reason) => {
+    const module = scratchFile('review-handler.mjs', source);
+    const arn = 'arn:aws:lambda:us-east-1:000000000000:function:review';
+    const lambdas = scratchFile('lambdas.json', JSON.stringify({ [arn]: './review-handler.mjs' }));
+    const run = await runToExit({ IVSCHAT_LAMBDAS_FILE: lambdas });
+    expect(run).toMatchObject({ code: 1, stdout: '' });
+    expect(run.stderr).toMatch(new RegExp(`^ivschat-local: IVSCHAT_LAMBDAS_FILE: .*${reason}.*\n$`));
+    expect(run.stderr).toContain(module);
   });
 });
 

@@ -10,7 +10,7 @@ import {
   SendEventCommand,
   ValidationException,
 } from '@aws-sdk/client-ivschat';
-import { ChatClient, chatClient, closeAllClients, connectionRecords, createRoom, sleep, TokenRequest, waitFor } from '../../helpers/chat';
+import { ChatClient, chatClient, closeAllClients, connectionRecords, createRoom, marker, refusal, sleep, TokenRequest, waitFor } from '../../helpers/chat';
 import { LocalProcess, ivschat, startLocal } from '../../helpers/local-stack';
 
 const MESSAGE_ID = /^[a-zA-Z0-9]{12}$/;
@@ -30,23 +30,6 @@ afterAll(async () => {
 });
 
 const join = (roomArn: string, token: TokenRequest) => chatClient({ wsUrl: stack.wsUrl, client, roomArn, token });
-
-/** Sends a message in `room` from `from` and waits until every client in `to` has it: a marker that orders what came before. */
-async function marker(from: ChatClient, to: ChatClient[], content = `marker-${Math.random()}`) {
-  const sent = await from.room.sendMessage(new SendMessageRequest(content));
-  for (const c of to) await waitFor(`${c.userId} to get ${content}`, () => c.messages.some((m) => m.id === sent.id));
-  return sent;
-}
-
-/** The ChatError a promise rejected with (fails the test if it resolved). */
-async function refusal(promise: Promise<unknown>): Promise<ChatError> {
-  const outcome = await promise.then(
-    (value) => ({ resolved: value }),
-    (error: unknown) => ({ error }),
-  );
-  if (!('error' in outcome)) throw new Error(`expected a refusal, got ${JSON.stringify(outcome.resolved)}`);
-  return outcome.error as ChatError;
-}
 
 describe('messages between official ChatRoom clients', () => {
   let roomA: { arn: string; id: string };

@@ -19,6 +19,7 @@ test('defaults', () => {
     accountId: '000000000000',
     dataDir: undefined,
     principals: DEFAULT_PRINCIPALS,
+    lambdas: new Map(),
   });
 });
 
@@ -33,6 +34,7 @@ test('reads every variable', () => {
       IVSCHAT_ACCOUNT_ID: '123456789012',
       IVSCHAT_DATA_DIR: dir,
       IVSCHAT_PRINCIPALS_FILE: principals,
+      IVSCHAT_LAMBDAS_FILE: file('lambdas.json', JSON.stringify({ 'arn:aws:lambda:eu-west-1:123456789012:function:f': './f.mjs' })),
     }),
   ).toEqual({
     host: '0.0.0.0',
@@ -42,7 +44,24 @@ test('reads every variable', () => {
     accountId: '123456789012',
     dataDir: dir,
     principals: [{ accessKeyId: 'a', secretAccessKey: 's', allow: ['ivschat:Get*'], name: 'alice' }],
+    lambdas: new Map([['arn:aws:lambda:eu-west-1:123456789012:function:f', join(dir, 'f.mjs')]]),
   });
+});
+
+test('IVSCHAT_LAMBDAS_FILE paths are relative to the file; absolute ones stay as they are', () => {
+  const lambdas = file(
+    'relative.json',
+    JSON.stringify({
+      'arn:aws:lambda:us-east-1:000000000000:function:a': '../handlers/a.mjs',
+      'arn:aws:lambda:us-east-1:000000000000:function:b:live': '/opt/b.mjs',
+    }),
+  );
+  expect(readLocalSettings({ IVSCHAT_LAMBDAS_FILE: lambdas }).lambdas).toEqual(
+    new Map([
+      ['arn:aws:lambda:us-east-1:000000000000:function:a', join(dir, '../handlers/a.mjs')],
+      ['arn:aws:lambda:us-east-1:000000000000:function:b:live', '/opt/b.mjs'],
+    ]),
+  );
 });
 
 test.each([
@@ -58,6 +77,14 @@ test.each([
     { IVSCHAT_PRINCIPALS_FILE: file('dup.json', '{"principals":[{"accessKeyId":"a","secretAccessKey":"s","allow":[]},{"accessKeyId":"a","secretAccessKey":"t","allow":[]}]}') },
     /appears twice/,
   ],
+  [{ IVSCHAT_LAMBDAS_FILE: join(dir, 'missing.json') }, /cannot read IVSCHAT_LAMBDAS_FILE .*ENOENT/],
+  [{ IVSCHAT_LAMBDAS_FILE: file('lambdas-list.json', '["./a.mjs"]') }, /IVSCHAT_LAMBDAS_FILE .*expected \{"arn:aws:lambda:us-east-1:000000000000:function:NAME"/],
+  [{ IVSCHAT_LAMBDAS_FILE: file('lambdas-arn.json', '{"profanity":"./p.mjs"}') }, /profanity is not a Lambda function ARN/],
+  [
+    { IVSCHAT_LAMBDAS_FILE: file('lambdas-account.json', '{"arn:aws:lambda:us-east-1:123456789012:function:p":"./p.mjs"}') },
+    /is not in account 000000000000 and region us-east-1/,
+  ],
+  [{ IVSCHAT_LAMBDAS_FILE: file('lambdas-path.json', '{"arn:aws:lambda:us-east-1:000000000000:function:p":3}') }, /must map to a module path/],
 ])('%j is refused with a one-line reason', (env, reason) => {
   expect(() => readLocalSettings(env)).toThrow(LocalConfigError);
   expect(() => readLocalSettings(env)).toThrow(reason);

@@ -37,6 +37,7 @@ function failingDeps(error: () => unknown): Deps {
     gateway: { post: fail, disconnect: fail },
     tokenKeys: async () => ({ current: 'k', keys: new Map([['k', new Uint8Array(32)]]) }),
     tokenTiming: { tokenLifetimeMs: 60_000, sessionMinuteMs: 60_000 },
+    reviewHandlers: { invoke: fail },
   };
 }
 
