@@ -1,0 +1,94 @@
+import { Agent } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { CreateChatTokenCommand, CreateRoomCommand, IvschatClient } from '@aws-sdk/client-ivschat';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import WebSocket from 'ws';
+import { Samples, eachLimited } from './stats';
+
+/** Handshakes in flight while opening many connections. */
+const OPEN_CONCURRENCY = 64;
+
+/** The official SDK client on the local control plane, with room for the bench's parallel calls. */
+export function ivschatClient(apiUrl: string): IvschatClient {
+  return new IvschatClient({
+    endpoint: apiUrl,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+    requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 128 }) }),
+  });
+}
+
+/** Opens one WebSocket (no compression, as API Gateway); rejects when the handshake is refused. */
+export function openSocket(url: string, protocol?: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, protocol, { perMessageDeflate: false });
+    socket.once('open', () => resolve(socket));
+    socket.once('error', reject);
+    socket.once('unexpected-response', (_req, res) => reject(new Error(`handshake refused: HTTP ${res.statusCode}`)));
+  });
+}
+
+/**
+ * Something a chat room can be measured on: the service (a room, tokens minted through
+ * CreateChatToken) or the bare-ws baseline. Receivers may only receive; the sender may send.
+ */
+export interface ChatTarget {
+  name: string;
+  openReceiver(i: number): Promise<WebSocket>;
+  openSender(): Promise<WebSocket>;
+}
+
+/** A new room of the service; each connection gets its own token, minted and then presented once. */
+export async function serviceRoom(sdk: IvschatClient, wsUrl: string, name: string): Promise<ChatTarget & { arn: string }> {
+  const room = await sdk.send(new CreateRoomCommand({ name, maximumMessageRatePerSecond: 100 }));
+  const arn = room.arn as string;
+  const open = async (userId: string, capabilities: ('SEND_MESSAGE' | 'DELETE_MESSAGE' | 'DISCONNECT_USER')[]) => {
+    const { token } = await sdk.send(new CreateChatTokenCommand({ roomIdentifier: arn, userId, capabilities }));
+    return openSocket(wsUrl, token as string);
+  };
+  return { name: 'ivschat', arn, openReceiver: (i) => open(`receiver-${i}`, []), openSender: () => open('sender', ['SEND_MESSAGE']) };
+}
+
+export function bareTarget(url: string): ChatTarget {
+  return { name: 'bare ws', openReceiver: () => openSocket(url), openSender: () => openSocket(url) };
+}
+
+/** Opens `count` receivers, 64 handshakes in flight; reports the rate and each open's latency. */
+export async function openReceivers(
+  target: ChatTarget,
+  count: number,
+  progress: (opened: number) => void = () => undefined,
+): Promise<{ sockets: WebSocket[]; seconds: number; openMs: Float64Array }> {
+  const sockets: WebSocket[] = new Array(count);
+  const openMs = new Samples();
+  const start = performance.now();
+  let lastReport = start;
+  try {
+    await eachLimited(count, OPEN_CONCURRENCY, async (i) => {
+      const t0 = performance.now();
+      sockets[i] = await target.openReceiver(i);
+      const now = performance.now();
+      openMs.push(now - t0);
+      if (now - lastReport > 2_000) {
+        lastReport = now;
+        progress(openMs.length);
+      }
+    });
+  } catch (err) {
+    await closeAll(sockets);
+    throw err;
+  }
+  return { sockets, seconds: (performance.now() - start) / 1000, openMs: openMs.values() };
+}
+
+/** Closes sockets and waits (bounded) until they are closed. */
+export async function closeAll(sockets: readonly WebSocket[], timeoutMs = 10_000): Promise<void> {
+  const open = sockets.filter((s) => s !== undefined && s.readyState !== WebSocket.CLOSED);
+  const closed = Promise.all(open.map((s) => new Promise<void>((resolve) => (s.readyState === WebSocket.CLOSED ? resolve() : s.once('close', () => resolve())))));
+  for (const s of open) s.close(1000);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+  clearTimeout(timer);
+  for (const s of open) if (s.readyState !== WebSocket.CLOSED) s.terminate();
+}

@@ -1,0 +1,151 @@
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+export const ROOT = resolve(__dirname, '..');
+
+/** The open-files limits of this process (soft, hard), as the shell reports them. */
+export function fileLimits(): { soft: number; hard: number } {
+  const read = (flag: string) => {
+    const text = execFileSync('sh', ['-c', `ulimit ${flag}`], { encoding: 'utf8' }).trim();
+    return text === 'unlimited' ? Number.POSITIVE_INFINITY : Number(text);
+  };
+  return { soft: read('-Sn'), hard: read('-Hn') };
+}
+
+/** A child process the bench started, with its output kept (the tail) for error messages. */
+export interface Child {
+  process: ChildProcess;
+  pid: number;
+  /** The child's stdout and stderr so far, the last 64 KiB. */
+  output(): string;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit code. */
+  stop(graceMs?: number): Promise<number | null>;
+}
+
+/**
+ * Runs `node --import tsx <script>` with the soft open-files limit raised to the hard one (the
+ * server side of 10,000 connections needs more than 10,000 descriptors), and resolves with the
+ * matches of `ready` once the child's stdout shows all of them.
+ */
+export function spawnTs(
+  script: string,
+  options: { env?: Record<string, string | undefined>; nodeArgs?: string[]; ready: RegExp[]; timeoutMs?: number },
+): Promise<{ child: Child; matches: RegExpExecArray[] }> {
+  const node = [process.execPath, ...(options.nodeArgs ?? []), '--import', 'tsx', script].map(shellQuote).join(' ');
+  const proc = spawn('sh', ['-c', `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec ${node}`], {
+    cwd: ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (d: Buffer) => {
+    output = (output + d.toString()).slice(-65_536);
+  };
+  proc.stdout?.on('data', keep);
+  proc.stderr?.on('data', keep);
+  const exited = new Promise<number | null>((res) => proc.once('exit', (code) => res(code)));
+  const child: Child = {
+    process: proc,
+    pid: proc.pid ?? 0,
+    output: () => output,
+    stop: async (graceMs = 10_000) => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return exited;
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      void child.stop(0);
+      reject(new Error(`${script} did not start within ${options.timeoutMs ?? 30_000} ms:\n${output}`));
+    }, options.timeoutMs ?? 30_000);
+    let seen = '';
+    const onData = (d: Buffer) => {
+      seen += d.toString();
+      const matches = options.ready.map((re) => re.exec(seen));
+      if (matches.every((m): m is RegExpExecArray => m !== null)) {
+        clearTimeout(timer);
+        proc.stdout?.off('data', onData);
+        resolvePromise({ child, matches });
+      }
+    };
+    proc.stdout?.on('data', onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited with ${code} before it was ready:\n${output}`));
+    });
+  });
+}
+
+const shellQuote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
+
+/** The local stack as `npm start` runs it (bin/local.ts), on free ports, in memory. */
+export interface Stack {
+  child: Child;
+  apiUrl: string;
+  wsUrl: string;
+  dynamodbEndpoint: string;
+}
+
+export async function startStack(nodeArgs: string[] = []): Promise<Stack> {
+  const { child, matches } = await spawnTs('bin/local.ts', {
+    nodeArgs,
+    env: {
+      IVSCHAT_API_PORT: '0',
+      IVSCHAT_WS_PORT: '0',
+      IVSCHAT_HOST: '127.0.0.1',
+      IVSCHAT_DATA_DIR: undefined,
+      IVSCHAT_PRINCIPALS_FILE: undefined,
+      AWS_REGION: 'us-east-1',
+      IVSCHAT_ACCOUNT_ID: '000000000000',
+    },
+    ready: [
+      /control plane .*listening on (http:\/\/\S+)/,
+      /WebSocket listening on (ws:\/\/\S+) /,
+      /DynamoDB \(dynalite\) at (http:\/\/\S+),/,
+    ],
+  });
+  const [api, ws, db] = matches.map((m) => m[1] as string);
+  return { child, apiUrl: api as string, wsUrl: ws as string, dynamodbEndpoint: db as string };
+}
+
+/** The bare `ws` broadcast server of the baselines (bench/bare-ws-server.ts), in its own process. */
+export async function startBareWs(): Promise<{ child: Child; url: string }> {
+  const { child, matches } = await spawnTs('bench/bare-ws-server.ts', { ready: [/bare-ws listening on (ws:\/\/\S+)/] });
+  return { child, url: matches[0]?.[1] as string };
+}
+
+const PAGE_BYTES = 4096;
+const CLOCK_TICKS = 100;
+
+/** Resident memory of a process, in bytes (Linux /proc). */
+export function rssBytes(pid: number): number {
+  const pages = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);
+  return pages * PAGE_BYTES;
+}
+
+/** CPU time (user + system) a process has used so far, in seconds (Linux /proc). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+/**
+ * Waits until a process stays nearly idle (under 10% of a core for 300 ms), so that work left over
+ * from one scenario ($disconnect of closed sockets, garbage collection) does not bleed into the next.
+ */
+export async function settle(pid: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const before = cpuSeconds(pid);
+    await sleep(300);
+    if (cpuSeconds(pid) - before < 0.03) return;
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

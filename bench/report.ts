@@ -1,0 +1,163 @@
+import type { FanoutResult } from './fanout';
+import type { BenchResults } from './run';
+import type { ConnectionsSide, LoopResult } from './scenarios';
+import { ratio } from './stats';
+
+/** One target of the issue: what was measured against what was asked. */
+export interface TargetCheck {
+  target: string;
+  measured: string;
+  met: boolean | undefined;
+}
+
+const FANOUT_RATIO = 0.6;
+const P99_LIMIT_MS = 50;
+const GET_ROOM_RATIO = 0.5;
+const HELD = 10_000;
+
+export function targets(r: BenchResults): TargetCheck[] {
+  const fan = (n: number, rate: number) => {
+    const size = r.fanout?.find((s) => s.receivers === n);
+    const i = size?.service.findIndex((x) => x.ratePerSecond === rate) ?? -1;
+    return size && i >= 0 ? { service: size.service[i] as FanoutResult, baseline: size.baseline[i] as FanoutResult } : undefined;
+  };
+  const checks: TargetCheck[] = [];
+  const busy = fan(1000, 100);
+  const busyRatio = busy ? ratio(busy.service.deliveredPerSecond, busy.baseline.deliveredPerSecond) : NaN;
+  checks.push({
+    target: `fan-out, 1,000 receivers at 100 msg/s: delivered/s >= ${FANOUT_RATIO} x bare ws, 0 lost`,
+    measured: busy ? `${busyRatio} x (${busy.service.deliveredPerSecond} / ${busy.baseline.deliveredPerSecond}), ${busy.service.lost} lost, ${busy.service.refused} refused` : 'not run',
+    met: busy ? busyRatio >= FANOUT_RATIO && busy.service.lost === 0 : undefined,
+  });
+  const calm = fan(1000, 10);
+  checks.push({
+    target: `fan-out, 1,000 receivers at 10 msg/s: p99 <= ${P99_LIMIT_MS} ms`,
+    measured: calm ? `p99 ${calm.service.latencyMs.p99} ms (bare ws ${calm.baseline.latencyMs.p99} ms), ${calm.service.lost} lost` : 'not run',
+    met: calm ? calm.service.latencyMs.p99 <= P99_LIMIT_MS && calm.service.lost === 0 : undefined,
+  });
+  const cp = r.controlPlane;
+  const getRatio = cp ? ratio(cp.getRoom.perSecond, cp.getItem.perSecond) : NaN;
+  checks.push({
+    target: `GetRoom calls/s >= ${GET_ROOM_RATIO} x GetItem`,
+    measured: cp ? `${getRatio} x (${cp.getRoom.perSecond} / ${cp.getItem.perSecond})` : 'not run',
+    met: cp ? getRatio >= GET_ROOM_RATIO && cp.getRoom.errors === 0 : undefined,
+  });
+  const c = r.connections;
+  checks.push({
+    target: `${HELD.toLocaleString('en')} connections held in one process, a message reaches all`,
+    measured: c ? `${c.service.opened} open, ${c.service.reached} reached, ${c.service.rssPerConnectionKiB} KiB each` : 'not run',
+    met: c ? c.count >= HELD && c.service.reached === c.count : undefined,
+  });
+  return checks;
+}
+
+/** The whole result as Markdown tables (printed, and pasted into docs/performance.md). */
+export function report(r: BenchResults): string {
+  const out: string[] = [];
+  const m = r.machine;
+  out.push(`Run ${r.date.slice(0, 16).replace('T', ' ')} UTC, ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}; ${r.durationSeconds} s in all.`, '');
+  if (r.controlPlane) {
+    const cp = r.controlPlane;
+    const row = (name: string, s: LoopResult, baseName: string, b: LoopResult) => [
+      name,
+      s.perSecond,
+      s.latency.p50,
+      s.latency.p99,
+      s.errors,
+      baseName,
+      b.perSecond,
+      b.latency.p50,
+      b.latency.p99,
+      ratio(s.perSecond, b.perSecond),
+    ];
+    out.push(`Control plane: @aws-sdk/client-ivschat over SigV4, 32 in flight, ${r.options.seconds} s each; baseline: the same dynalite, plain DynamoDB calls.`, '');
+    out.push(
+      table(
+        ['operation', 'calls/s', 'p50 ms', 'p99 ms', 'errors', 'baseline', 'calls/s', 'p50 ms', 'p99 ms', 'ratio'],
+        [row('GetRoom', cp.getRoom, 'GetItem', cp.getItem), row('CreateRoom', cp.createRoom, 'PutItem', cp.putItem)],
+      ),
+      '',
+    );
+  }
+  if (r.fanout?.length) {
+    out.push(`Fan-out: one room, one sender, plain ws receivers, ${r.options.seconds} s per run; baseline: a bare ws broadcast server, same frames and clients.`, '');
+    const rows = r.fanout.flatMap((size) =>
+      size.service.map((s, i) => {
+        const b = size.baseline[i] as FanoutResult;
+        return [
+          s.receivers,
+          s.ratePerSecond,
+          s.deliveredPerSecond,
+          s.latencyMs.p50,
+          s.latencyMs.p99,
+          s.lost,
+          s.refused,
+          s.serverCores,
+          b.deliveredPerSecond,
+          b.latencyMs.p50,
+          b.latencyMs.p99,
+          b.lost,
+          ratio(s.deliveredPerSecond, b.deliveredPerSecond),
+        ];
+      }),
+    );
+    out.push(
+      table(
+        ['receivers', 'msg/s', 'delivered/s', 'p50 ms', 'p99 ms', 'lost', 'refused', 'server cores', 'bare delivered/s', 'bare p50', 'bare p99', 'bare lost', 'ratio'],
+        rows,
+      ),
+      '',
+    );
+  }
+  if (r.growth?.length) {
+    out.push(`Cost growth: send -> receive latency at ${r.growth[0]?.ratePerSecond} msg/s by room size.`, '');
+    const rows = r.growth.map((g) => [
+      g.receivers,
+      g.seconds,
+      g.service.latencyMs.p50,
+      g.service.latencyMs.p99,
+      g.service.latencyMs.max,
+      g.service.lost,
+      g.service.serverCores,
+      g.baseline.latencyMs.p50,
+      g.baseline.latencyMs.p99,
+      g.baseline.serverCores,
+      ratio(g.service.latencyMs.p99, g.baseline.latencyMs.p99),
+    ]);
+    out.push(table(['receivers', 's', 'p50 ms', 'p99 ms', 'max ms', 'lost', 'server cores', 'bare p50', 'bare p99', 'bare cores', 'p99 / bare'], rows), '');
+  }
+  if (r.connections) {
+    const c = r.connections;
+    out.push(`Connections: ${c.count.toLocaleString('en')} opened from a separate client process (service: a CreateChatToken each, then the handshake), then one message to all.`, '');
+    const row = (name: string, s: ConnectionsSide) => [
+      name,
+      s.opened,
+      s.perSecond,
+      s.openMs.p50,
+      s.openMs.p99,
+      s.serverRssBeforeMiB,
+      s.serverRssAfterMiB,
+      s.rssPerConnectionKiB,
+      s.reached,
+      s.reachAllMs,
+    ];
+    out.push(
+      table(
+        ['server', 'opened', 'conn/s', 'open p50 ms', 'open p99 ms', 'RSS before MiB', 'RSS after MiB', 'KiB/conn', 'reached', 'last reached ms'],
+        [row('ivschat', c.service), row('bare ws', c.baseline)],
+      ),
+      '',
+    );
+    out.push(`conn/s ratio: ${ratio(c.service.perSecond, c.baseline.perSecond)}; memory per connection ratio: ${ratio(c.service.rssPerConnectionKiB, c.baseline.rssPerConnectionKiB)}`, '');
+  }
+  out.push('Targets:', '');
+  out.push(table(['target', 'measured', 'met'], targets(r).map((t) => [t.target, t.measured, t.met === undefined ? '-' : t.met ? 'yes' : 'NO'])));
+  return out.join('\n');
+}
+
+function table(headers: string[], rows: (string | number)[][]): string {
+  const cells = [headers, ...rows.map((row) => row.map(String))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)));
+  const line = (row: string[]) => `| ${row.map((cell, i) => cell.padEnd(widths[i] as number)).join(' | ')} |`;
+  return [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.slice(1).map(line)].join('\n');
+}

@@ -1,0 +1,196 @@
+import { AttributeValue, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateRoomCommand, GetRoomCommand, IvschatClient } from '@aws-sdk/client-ivschat';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { Agent } from 'node:http';
+import type WebSocket from 'ws';
+import { roomKey } from '../lambdas/data/keys';
+import { ChatTarget, bareTarget, closeAll, openReceivers, serviceRoom } from './clients';
+import { FanoutResult, fanoutRun } from './fanout';
+import { Stack, rssBytes, settle, startBareWs } from './processes';
+import { Latency, closedLoop, latency, round } from './stats';
+
+export type Log = (line: string) => void;
+
+/** The control plane's closed-loop calls: 32 in flight, as the issue asks. */
+const IN_FLIGHT = 32;
+
+export interface LoopResult {
+  calls: number;
+  errors: number;
+  perSecond: number;
+  latency: Latency;
+  firstError?: string;
+}
+
+export interface ControlPlaneResult {
+  getRoom: LoopResult;
+  getItem: LoopResult;
+  createRoom: LoopResult;
+  putItem: LoopResult;
+}
+
+/**
+ * GetRoom and CreateRoom through the SDK (SigV4 gateway, handler, dynalite) against plain GetItem /
+ * PutItem of the same items on the same dynalite, each for `seconds` with 32 calls in flight.
+ */
+export async function controlPlane(stack: Stack, sdk: IvschatClient, seconds: number, log: Log): Promise<ControlPlaneResult> {
+  const ddb = new DynamoDBClient({
+    endpoint: stack.dynamodbEndpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+    requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 128 }) }),
+  });
+  try {
+    const room = await sdk.send(new CreateRoomCommand({ name: 'bench-get-room' }));
+    const key = roomKey(room.id as string);
+    const Key = { PK: { S: key.PK }, SK: { S: key.SK } };
+    const { Item } = await ddb.send(new GetItemCommand({ TableName: 'ivschat', Key, ConsistentRead: true }));
+    const roomItem = Item as Record<string, AttributeValue>;
+    const loop = async (label: string, call: (i: number) => Promise<unknown>) => {
+      await settle(stack.child.pid);
+      log(`${label}: ${seconds} s, ${IN_FLIGHT} in flight`);
+      const result = await closedLoop(seconds, IN_FLIGHT, call);
+      log(`${label}: ${result.perSecond} calls/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${result.errors} errors`);
+      return result;
+    };
+    const getItem = await loop('GetItem (baseline)', () => ddb.send(new GetItemCommand({ TableName: 'ivschat', Key, ConsistentRead: true })));
+    const getRoom = await loop('GetRoom', () => sdk.send(new GetRoomCommand({ identifier: room.arn })));
+    const putItem = await loop('PutItem (baseline)', (i) =>
+      ddb.send(new PutItemCommand({ TableName: 'ivschat', Item: { ...roomItem, PK: { S: `BENCH#${i}` } } })),
+    );
+    const createRoom = await loop('CreateRoom', (i) => sdk.send(new CreateRoomCommand({ name: `bench-create-${i}` })));
+    return { getRoom, getItem, createRoom, putItem };
+  } finally {
+    ddb.destroy();
+  }
+}
+
+/** One room size measured on both sides, at each rate. */
+export interface RoomSizeResult {
+  receivers: number;
+  service: FanoutResult[];
+  baseline: FanoutResult[];
+}
+
+/**
+ * A room of `receivers` plain-ws receivers and one sender, on the bare-ws baseline first and then
+ * on the service, sending at each of `rates` for `seconds`.
+ */
+export async function fanout(stack: Stack, sdk: IvschatClient, receivers: number, rates: readonly number[], seconds: number, log: Log): Promise<RoomSizeResult> {
+  const bare = await startBareWs();
+  let baseline: FanoutResult[];
+  try {
+    baseline = await measureRoom(bareTarget(bare.url), bare.child.pid, receivers, rates, seconds, log);
+  } finally {
+    await bare.child.stop();
+  }
+  await settle(stack.child.pid);
+  const room = await serviceRoom(sdk, stack.wsUrl, `bench-fanout-${receivers}`);
+  const service = await measureRoom(room, stack.child.pid, receivers, rates, seconds, log);
+  await settle(stack.child.pid);
+  return { receivers, service, baseline };
+}
+
+async function measureRoom(target: ChatTarget, serverPid: number, n: number, rates: readonly number[], seconds: number, log: Log): Promise<FanoutResult[]> {
+  const scope = `${target.name}, ${n} receivers`;
+  log(`${scope}: opening connections`);
+  const { sockets, seconds: openSeconds } = await openReceivers(target, n, (k) => log(`${scope}: ${k}/${n} open`));
+  const sender = await target.openSender();
+  log(`${scope}: ${n} open in ${round(openSeconds, 1)} s`);
+  const results: FanoutResult[] = [];
+  try {
+    for (const rate of rates) {
+      await settle(serverPid);
+      log(`${scope}: ${rate} msg/s for ${seconds} s`);
+      const result = await fanoutRun({
+        sender,
+        receivers: sockets,
+        ratePerSecond: rate,
+        seconds,
+        tag: `${rate}x${n}`,
+        serverPid,
+        progress: (line) => log(`${scope} @ ${rate} msg/s: ${line}`),
+      });
+      log(
+        `${scope} @ ${rate} msg/s: ${result.deliveredPerSecond} delivered/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, ` +
+          `lost ${result.lost}, refused ${result.refused}, server ${result.serverCores} cores`,
+      );
+      results.push(result);
+    }
+  } finally {
+    await closeAll([...sockets, sender]);
+  }
+  return results;
+}
+
+export interface ConnectionsSide {
+  opened: number;
+  seconds: number;
+  perSecond: number;
+  /** Mint (service only) + handshake, per connection. */
+  openMs: Latency;
+  serverRssBeforeMiB: number;
+  serverRssAfterMiB: number;
+  rssPerConnectionKiB: number;
+  /** One message sent after all are open: how many got it, and when the last one did. */
+  reached: number;
+  reachAllMs: number;
+}
+
+export interface ConnectionsResult {
+  count: number;
+  service: ConnectionsSide;
+  baseline: ConnectionsSide;
+}
+
+/**
+ * Opens `count` connections to one room (each with its own minted token on the service), from this
+ * process while the server runs in its own, then checks that one message reaches every one of them.
+ */
+export async function connections(stack: Stack, sdk: IvschatClient, count: number, log: Log): Promise<ConnectionsResult> {
+  const bare = await startBareWs();
+  let baseline: ConnectionsSide;
+  try {
+    baseline = await holdConnections(bareTarget(bare.url), bare.child.pid, count, log);
+  } finally {
+    await bare.child.stop();
+  }
+  await settle(stack.child.pid);
+  const room = await serviceRoom(sdk, stack.wsUrl, 'bench-connections');
+  const service = await holdConnections(room, stack.child.pid, count, log);
+  return { count, service, baseline };
+}
+
+async function holdConnections(target: ChatTarget, serverPid: number, count: number, log: Log): Promise<ConnectionsSide> {
+  const scope = `${target.name}, ${count} connections`;
+  await settle(serverPid);
+  const before = rssBytes(serverPid);
+  log(`${scope}: opening (server RSS ${mib(before)} MiB)`);
+  let sockets: WebSocket[] = [];
+  try {
+    const opened = await openReceivers(target, count, (k) => log(`${scope}: ${k}/${count} open`));
+    const sender = await target.openSender();
+    sockets = [...opened.sockets, sender];
+    await settle(serverPid, 10_000);
+    const after = rssBytes(serverPid);
+    log(`${scope}: open in ${round(opened.seconds, 1)} s, server RSS ${mib(after)} MiB; one message to all`);
+    const reach = await fanoutRun({ sender, receivers: opened.sockets, ratePerSecond: 1, seconds: 1, tag: 'all', serverPid, drainMs: 30_000 });
+    log(`${scope}: the message reached ${reach.delivered}/${count}, the last after ${reach.latencyMs.max} ms`);
+    return {
+      opened: count,
+      seconds: round(opened.seconds, 2),
+      perSecond: round(count / opened.seconds, 0),
+      openMs: latency(opened.openMs),
+      serverRssBeforeMiB: mib(before),
+      serverRssAfterMiB: mib(after),
+      rssPerConnectionKiB: round((after - before) / count / 1024, 1),
+      reached: reach.delivered,
+      reachAllMs: reach.latencyMs.max,
+    };
+  } finally {
+    await closeAll(sockets, 15_000);
+  }
+}
+
+const mib = (bytes: number) => round(bytes / 2 ** 20, 1);
