@@ -134,7 +134,13 @@ export async function openToken(token: string, keys: TokenKeySet, now: Date): Pr
  * valid base64url for 32 bytes).
  */
 export function parseTokenKeySet(json: string): TokenKeySet {
-  const parsed = JSON.parse(json) as { current?: unknown; keys?: Record<string, unknown> } & Record<string, unknown>;
+  let parsed: { current?: unknown; keys?: Record<string, unknown> } & Record<string, unknown>;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    // JSON.parse quotes the text around the fault, which here would be key material.
+    throw new Error('the token key set is not valid JSON');
+  }
   const { current, keys: nested, ...flat } = parsed;
   const entries = Object.entries(nested ?? flat);
   const keys = new Map<string, Uint8Array>();

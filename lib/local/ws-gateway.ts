@@ -58,6 +58,9 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
   const pending = new Map<string, { frames: string[]; closeRequested: boolean }>();
   const wss = new WebSocketServer({
     noServer: true,
+    // Bounds what one frame can make the server buffer and parse. Frames above API Gateway's
+    // 128 KB still get a 413 ERROR from $default (friendlier than a close); beyond this, 1009.
+    maxPayload: 1024 * 1024,
     handleProtocols: (_protocols, req) => (req as IncomingMessage & { selectedProtocol?: string }).selectedProtocol ?? false,
   });
   const principals = new Map(options.principals.map((p) => [p.accessKeyId, p]));
@@ -110,9 +113,29 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
   });
 
   const onUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // A handshake `ws` would refuse must not reach $connect: it would record a connection that
+    // never opens.
+    const version = req.headers['sec-websocket-version'];
+    if (!/^[A-Za-z0-9+/]{22}==$/.test(req.headers['sec-websocket-key'] ?? '') || (version !== '8' && version !== '13')) {
+      refuseHandshake(socket, 400);
+      return;
+    }
     const id = randomBytes(12).toString('base64url');
     const info = { connectedAt: Date.now(), sourceIp: req.socket.remoteAddress ?? '', userAgent: req.headers['user-agent'] ?? '' };
     pending.set(id, { frames: [], closeRequested: false });
+    // The client may go away while $connect runs, or the upgrade may fail after it: then the socket
+    // never becomes live, and its $disconnect must still run so that no record is left behind.
+    let connected = false;
+    let gone = false;
+    const abandon = () => {
+      if (!pending.delete(id)) return;
+      const event = { ...baseEvent(id, '$disconnect', 'DISCONNECT', info), disconnectStatusCode: 1006, disconnectReason: '' };
+      void track(options.routes.disconnect(event as WsEvent, undefined as never)).catch(() => undefined);
+    };
+    socket.once('close', () => {
+      gone = true;
+      if (connected) abandon();
+    });
     const headers: Record<string, string> = {};
     const multiValueHeaders: Record<string, string[]> = {};
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -129,6 +152,11 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
     if (result.statusCode !== 200) {
       pending.delete(id);
       refuseHandshake(socket, result.statusCode);
+      return;
+    }
+    connected = true;
+    if (gone || socket.destroyed) {
+      abandon();
       return;
     }
     const selected = Object.entries(result.headers ?? {}).find(([k]) => k.toLowerCase() === 'sec-websocket-protocol')?.[1];
@@ -163,7 +191,13 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
     });
   };
 
-  const server = createServer((req, res) => void serveConnectionsApi(req, res));
+  const server = createServer((req, res) => {
+    // A caller that hangs up mid-body, or a malformed id, must cost that request only.
+    serveConnectionsApi(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(400).end();
+      else res.destroy();
+    });
+  });
   server.on('upgrade', (req, socket, head) => {
     socket.on('error', () => socket.destroy());
     void onUpgrade(req, socket, head).catch(() => socket.destroy());

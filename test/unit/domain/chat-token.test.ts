@@ -63,5 +63,12 @@ describe('chat tokens', () => {
     const generated = 'Ab3'.repeat(14) + 'Z';
     expect(parseTokenKeySet(JSON.stringify({ current: 'k1', k1: generated })).keys.get('k1')).toHaveLength(32);
     expect(() => parseTokenKeySet(JSON.stringify({ current: 'a', keys: { a: 'short' } }))).toThrow(/32 bytes/);
+    const secretish = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefg';
+    expect(() => parseTokenKeySet(`{"current":"k1","k1":${secretish}}`)).toThrow('the token key set is not valid JSON');
+    try {
+      parseTokenKeySet(`{"current":"k1","k1":${secretish}}`);
+    } catch (err) {
+      expect((err as Error).message).not.toContain('AbCd');
+    }
   });
 });
