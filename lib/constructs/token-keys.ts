@@ -1,5 +1,5 @@
 import { RemovalPolicy, Validations } from 'aws-cdk-lib';
-import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/shared/env';
@@ -33,9 +33,10 @@ export class TokenKeys extends Construct {
     });
   }
 
-  /** Points the function at the secret and lets it read (only) this secret. */
+  /** Points the function at the secret and lets it read (only) this secret's value. */
   bind(fn: ChatFunction & IGrantable): void {
     fn.addEnvironment(ENV.tokenKeysSecretArn, this.secret.secretArn);
-    this.secret.grantRead(fn);
+    // Not grantRead: that adds DescribeSecret, which the functions never call.
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.secret.secretArn] }));
   }
 }

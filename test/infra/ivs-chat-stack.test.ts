@@ -108,7 +108,7 @@ test.each(Object.entries(NEEDS))('%s gets only the actions it needs', (module, n
     ...needs.table,
     ...(needs.indexes.length ? ['dynamodb:Query'] : []),
     ...(needs.connections ? ['execute-api:ManageConnections'] : []),
-    ...(needs.tokenKeys ? ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'] : []),
+    ...(needs.tokenKeys ? ['secretsmanager:GetSecretValue'] : []),
   ]);
   expect([...actions].sort()).toEqual([...expected].sort());
   for (const s of statements) {
