@@ -1,4 +1,5 @@
 import { OPERATIONS } from '../../lambdas/control-plane/operations';
+import { withMemoryCache } from '../../lambdas/data/connections';
 import { Deps, defaultDeps } from '../../lambdas/shared/clients';
 import type { ConnectionGateway } from '../../lambdas/shared/connection-gateway';
 import { REVIEW_TIMEOUT_MS } from '../../lambdas/domain/review';
@@ -58,6 +59,9 @@ export async function startLocalStack(settings: LocalSettings, options: { sweepI
     const deps: Deps = {
       ...defaultDeps(),
       gateway: sockets,
+      // Every route runs in this process, so the connection records it writes can be kept in memory:
+      // fan-out reads a room's connections without an index query (see withMemoryCache).
+      connections: withMemoryCache(defaultDeps().connections),
       reviewHandlers: await loadLocalLambdas(settings.lambdas, REVIEW_TIMEOUT_MS),
     };
     const load = async <H>(path: string): Promise<H> => ((await import(path)) as HandlerModule<H>).makeHandler(deps);
