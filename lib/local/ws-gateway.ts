@@ -37,6 +37,8 @@ const MANAGE_CONNECTIONS = 'execute-api:ManageConnections';
 
 interface Live {
   socket: WebSocket;
+  /** The TCP socket under `socket`: posts write whole, ready-made frames to it (see textFrame). */
+  raw: Duplex;
   connectedAt: number;
   lastActiveAt: number;
   sourceIp: string;
@@ -73,6 +75,16 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
     return promise;
   };
 
+  /**
+   * A fan-out posts one frame to every connection of a room, one after the other: the last frame is
+   * kept encoded, so a broadcast encodes it once rather than once per connection.
+   */
+  let lastFrame: { text: string; encoded: Buffer } | undefined;
+  const encoded = (text: string): Buffer => {
+    if (lastFrame?.text !== text) lastFrame = { text, encoded: textFrame(text) };
+    return lastFrame.encoded;
+  };
+
   const connections: ConnectionGateway = {
     post: async (id, frame) => {
       const waiting = pending.get(id);
@@ -82,7 +94,9 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
       }
       const conn = live.get(id);
       if (!conn || conn.socket.readyState !== WebSocket.OPEN) return false;
-      conn.socket.send(frame);
+      // One write of a whole frame, as ws would send it; ws writes only whole frames too (pings,
+      // the close), so they never interleave.
+      conn.raw.write(encoded(frame));
       return true;
     },
     disconnect: async (id) => {
@@ -164,7 +178,7 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
     wss.handleUpgrade(req, socket, head, (ws) => {
       const waiting = pending.get(id);
       pending.delete(id);
-      const conn: Live = { socket: ws, ...info, lastActiveAt: Date.now(), queue: Promise.resolve() };
+      const conn: Live = { socket: ws, raw: socket, ...info, lastActiveAt: Date.now(), queue: Promise.resolve() };
       live.set(id, conn);
       let alive = true;
       ws.on('pong', () => (alive = true));
@@ -271,6 +285,28 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
       });
     },
   };
+}
+
+/**
+ * A text frame as a server sends it (RFC 6455, 5.2): FIN set, opcode 1, no mask, then the payload
+ * length in 7, 7+16 or 7+64 bits, then the UTF-8 payload; one buffer, so one write per connection.
+ */
+export function textFrame(text: string): Buffer {
+  const length = Buffer.byteLength(text);
+  const header = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(header + length);
+  frame[0] = 0x81;
+  if (header === 2) {
+    frame[1] = length;
+  } else if (header === 4) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(length), 2);
+  }
+  frame.write(text, header, 'utf8');
+  return frame;
 }
 
 function refuseHandshake(socket: Duplex, status: number): void {
