@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type WebSocket from 'ws';
-import { cpuSeconds, sleep } from './processes';
+import { cpuSeconds, machineBusySeconds, sleep } from './processes';
 import { Latency, Samples, latency, round } from './stats';
 
 export interface FanoutResult {
@@ -21,6 +21,10 @@ export interface FanoutResult {
   latencyMs: Latency;
   /** Average cores the server process used from the first send to the end of the drain. */
   serverCores: number;
+  /** The same for this process, where the sender and every receiver run. */
+  clientCores: number;
+  /** The same for everything else on the machine (other work on it skews a run). */
+  otherCores: number;
 }
 
 /** 64 characters of content, a typical chat line. */
@@ -97,6 +101,8 @@ export async function fanoutRun(options: {
   // Start 5 ms after a wall-clock second, so each second of the room's rate window gets `rate` sends.
   await sleep((1005 - (Date.now() % 1000)) % 1000);
   const cpuBefore = cpuSeconds(options.serverPid);
+  const clientBefore = process.cpuUsage();
+  const machineBefore = machineBusySeconds();
   const interval = 1000 / ratePerSecond;
   const t0 = performance.now();
   let seq = 0;
@@ -121,6 +127,8 @@ export async function fanoutRun(options: {
   const drainUntil = performance.now() + (options.drainMs ?? 10_000);
   while (complete < total && performance.now() < drainUntil) await sleep(20);
   const cpuUsed = cpuSeconds(options.serverPid) - cpuBefore;
+  const clientUsed = process.cpuUsage(clientBefore);
+  const machineUsed = machineBusySeconds() - machineBefore;
   const wall = (performance.now() - t0) / 1000;
   for (const r of receivers) r.off('message', onReceive);
   sender.off('message', onSenderFrame);
@@ -138,5 +146,7 @@ export async function fanoutRun(options: {
     deliveredPerSecond: span > 0 ? round(delivered / span, 0) : 0,
     latencyMs: latency(samples.values()),
     serverCores: round(cpuUsed / wall, 2),
+    clientCores: round((clientUsed.user + clientUsed.system) / 1e6 / wall, 2),
+    otherCores: round(Math.max(0, machineUsed - cpuUsed - (clientUsed.user + clientUsed.system) / 1e6) / wall, 2),
   };
 }

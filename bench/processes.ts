@@ -135,17 +135,28 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
+/** CPU time the whole machine has been busy so far, all cores together, in seconds (Linux /proc/stat). */
+export function machineBusySeconds(): number {
+  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+  return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS;
+}
+
 /**
  * Waits until a process stays nearly idle (under 10% of a core for 300 ms), so that work left over
- * from one scenario ($disconnect of closed sockets, garbage collection) does not bleed into the next.
+ * from one scenario ($disconnect of closed sockets, garbage collection) does not bleed into the next;
+ * then waits a little longer (at most `quietMs`) for the rest of the machine to be quiet too.
  */
-export async function settle(pid: number, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const before = cpuSeconds(pid);
-    await sleep(300);
-    if (cpuSeconds(pid) - before < 0.03) return;
-  }
+export async function settle(pid: number, timeoutMs = 30_000, quietMs = 5_000): Promise<void> {
+  const idle = async (busy: () => number, limit: number, until: number) => {
+    while (Date.now() < until) {
+      const before = busy();
+      await sleep(300);
+      if (busy() - before < limit) return;
+    }
+  };
+  await idle(() => cpuSeconds(pid), 0.03, Date.now() + timeoutMs);
+  await idle(machineBusySeconds, 0.06, Date.now() + quietMs);
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

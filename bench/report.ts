@@ -93,17 +93,20 @@ export function report(r: BenchResults): string {
           s.lost,
           s.refused,
           s.serverCores,
+          s.clientCores,
           b.deliveredPerSecond,
           b.latencyMs.p50,
           b.latencyMs.p99,
           b.lost,
+          b.serverCores,
+          b.clientCores,
           ratio(s.deliveredPerSecond, b.deliveredPerSecond),
         ];
       }),
     );
     out.push(
       table(
-        ['receivers', 'msg/s', 'delivered/s', 'p50 ms', 'p99 ms', 'lost', 'refused', 'server cores', 'bare delivered/s', 'bare p50', 'bare p99', 'bare lost', 'ratio'],
+        ['receivers', 'msg/s', 'delivered/s', 'p50 ms', 'p99 ms', 'lost', 'refused', 'server cores', 'client cores', 'bare delivered/s', 'bare p50', 'bare p99', 'bare lost', 'bare server cores', 'bare client cores', 'ratio'],
         rows,
       ),
       '',

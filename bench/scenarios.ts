@@ -114,7 +114,7 @@ async function measureRoom(target: ChatTarget, serverPid: number, n: number, rat
       });
       log(
         `${scope} @ ${rate} msg/s: ${result.deliveredPerSecond} delivered/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, ` +
-          `lost ${result.lost}, refused ${result.refused}, server ${result.serverCores} cores`,
+          `lost ${result.lost}, refused ${result.refused}, cores: server ${result.serverCores}, clients ${result.clientCores}, other ${result.otherCores}`,
       );
       results.push(result);
     }
