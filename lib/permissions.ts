@@ -18,6 +18,8 @@ const GET = 'dynamodb:GetItem';
 const PUT = 'dynamodb:PutItem';
 const UPDATE = 'dynamodb:UpdateItem';
 const DELETE = 'dynamodb:DeleteItem';
+/** On the table itself (not an index): a logging configuration's room references share its partition. */
+const QUERY = 'dynamodb:Query';
 
 /**
  * Least privilege, handler by handler: each entry lists what the code behind that handler does
@@ -25,10 +27,11 @@ const DELETE = 'dynamodb:DeleteItem';
  * A fan-out removes the records of connections that are gone, hence DeleteItem next to posting.
  */
 export const NEEDS: Record<string, FunctionNeeds> = {
-  // rooms: put + quota counter update; logging configurations are checked with GetItem.
-  'control-plane/create-room': { table: [GET, PUT, UPDATE], indexes: [] },
+  // rooms: put + quota counter update; logging configurations are checked with GetItem, and a room
+  // writes (and on failure removes) its references to them (lambdas/core/rooms.ts).
+  'control-plane/create-room': { table: [GET, PUT, UPDATE, DELETE], indexes: [] },
   'control-plane/get-room': { table: [GET], indexes: [] },
-  'control-plane/update-room': { table: [GET, UPDATE], indexes: [] },
+  'control-plane/update-room': { table: [GET, PUT, UPDATE, DELETE], indexes: [] },
   'control-plane/delete-room': { table: [DELETE, UPDATE], indexes: ['connectionsByRoom'], connections: true },
   'control-plane/list-rooms': { table: [], indexes: ['roomsByUpdateTime', 'roomsByName'] },
   'control-plane/tag-resource': { table: [GET, UPDATE], indexes: [] },
@@ -38,6 +41,12 @@ export const NEEDS: Record<string, FunctionNeeds> = {
   'control-plane/send-event': { table: [GET, DELETE], indexes: ['connectionsByRoom'], connections: true },
   'control-plane/delete-message': { table: [GET, DELETE], indexes: ['connectionsByRoom'], connections: true },
   'control-plane/disconnect-user': { table: [GET, DELETE], indexes: ['connectionsByRoom'], connections: true },
+  'control-plane/create-logging-configuration': { table: [PUT, UPDATE], indexes: [] },
+  'control-plane/get-logging-configuration': { table: [GET], indexes: [] },
+  'control-plane/update-logging-configuration': { table: [GET, UPDATE], indexes: [] },
+  // The room references in the configuration's partition, each room read and its revision moved on.
+  'control-plane/delete-logging-configuration': { table: [GET, UPDATE, DELETE, QUERY], indexes: [] },
+  'control-plane/list-logging-configurations': { table: [], indexes: ['loggingConfigurationsByCreateTime'] },
   // $connect: the room, the used-token claim, the connection record (removed again if the room vanished).
   'messaging/connect': { table: [GET, PUT, DELETE], indexes: [], tokenKeys: true },
   'messaging/disconnect': { table: [DELETE], indexes: [] },

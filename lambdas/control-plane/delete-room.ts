@@ -1,5 +1,6 @@
 import { closeRoom } from '../core/messaging';
-import { roomIdOf, roomIdentifierInput } from '../domain/room';
+import { deleteRoom } from '../core/rooms';
+import { roomIdentifierInput } from '../domain/room';
 import { parseInput } from '../domain/validate';
 import { Deps, defaultDeps } from '../shared/clients';
 import { noContent, restHandler } from '../shared/http';
@@ -7,9 +8,8 @@ import { noContent, restHandler } from '../shared/http';
 export const makeHandler = (deps: Deps) =>
   restHandler('DeleteRoom', async ({ body }) => {
     const { identifier } = parseInput(roomIdentifierInput, body);
-    const roomId = roomIdOf(identifier, deps.scope);
-    await deps.rooms.delete(roomId);
-    await closeRoom(deps, roomId);
+    const room = await deleteRoom(deps, identifier);
+    await closeRoom(deps, room.id);
     return noContent();
   });
 

@@ -1,7 +1,8 @@
 /**
  * Every key string of the table is built here and nowhere else.
  * Items: a room (`ROOM#id` / `ROOM`, tags inside it), a quota counter (`QUOTA#name` / `QUOTA`),
- * a logging configuration (`LOGCFG#id` / `LOGCFG`).
+ * a logging configuration (`LOGCFG#id` / `LOGCFG`, tags inside it) and, in its partition, one
+ * reference per room that names it (`LOGCFG#id` / `ROOM#roomId`).
  */
 export interface ItemKey {
   PK: string;
@@ -12,6 +13,26 @@ export const roomKey = (id: string): ItemKey => ({ PK: `ROOM#${id}`, SK: 'ROOM' 
 
 export const loggingConfigurationKey = (id: string): ItemKey => ({ PK: `LOGCFG#${id}`, SK: 'LOGCFG' });
 
+/** The partition of a logging configuration, where the references of the rooms that name it live. */
+export const loggingConfigurationPartition = (id: string): string => `LOGCFG#${id}`;
+
+const ROOM_REFERENCE_PREFIX = 'ROOM#';
+
+/** The key of a room's reference to a logging configuration it names. */
+export const loggingReferenceKey = (configurationId: string, roomId: string): ItemKey => ({
+  PK: loggingConfigurationPartition(configurationId),
+  SK: `${ROOM_REFERENCE_PREFIX}${roomId}`,
+});
+
+/** The sort-key prefix of a configuration's room references (the configuration's own item is `LOGCFG`). */
+export const LOGGING_REFERENCE_PREFIX = ROOM_REFERENCE_PREFIX;
+
+/** The room id inside a reference's sort key. */
+export const roomOfLoggingReference = (sortKey: string): string => sortKey.slice(ROOM_REFERENCE_PREFIX.length);
+
+/** All logging configurations share one partition of their index; AWS's quota of 10 keeps it tiny. */
+export const ALL_LOGGING_CONFIGURATIONS_PARTITION = 'LOGCFGS';
+
 export const quotaKey = (name: string): ItemKey => ({ PK: `QUOTA#${name}`, SK: 'QUOTA' });
 
 /** All rooms share one partition of RoomsByUpdateTime; the rooms quota (50,000) keeps it small. */
@@ -19,14 +40,24 @@ export const ALL_ROOMS_PARTITION = 'ROOMS';
 
 export const roomNamePartition = (name: string): string => `ROOMNAME#${name}`;
 
+/** `<RFC 3339 time>#<id>`: a time order, ids ordering what happened in the same millisecond. */
+const timeThenId = (time: string, id: string): string => `${time}#${id}`;
+
+/** What a list sort key looks like; pagination tokens must carry one of these. */
+const LIST_SORT_KEY_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[A-Za-z0-9]{12}$/;
+
+/** The id inside a list sort key. */
+const idOfListSortKey = (sortKey: string): string => sortKey.slice(sortKey.indexOf('#') + 1);
+
 /** Sort key of both room indexes: updateTime, then id to order rooms updated in the same millisecond. */
-export const roomListSortKey = (updateTime: string, id: string): string => `${updateTime}#${id}`;
+export const roomListSortKey = timeThenId;
+export const ROOM_LIST_SORT_KEY_PATTERN = LIST_SORT_KEY_PATTERN;
+export const roomIdOfSortKey = idOfListSortKey;
 
-/** What a roomListSortKey looks like; pagination tokens must carry one of these. */
-export const ROOM_LIST_SORT_KEY_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[A-Za-z0-9]{12}$/;
-
-/** The room id inside a roomListSortKey. */
-export const roomIdOfSortKey = (sortKey: string): string => sortKey.slice(sortKey.indexOf('#') + 1);
+/** Sort key of the logging-configuration index: createTime (it never changes, so pages never shift), then id. */
+export const loggingConfigurationListSortKey = timeThenId;
+export const LOGGING_CONFIGURATION_LIST_SORT_KEY_PATTERN = LIST_SORT_KEY_PATTERN;
+export const loggingConfigurationIdOfSortKey = idOfListSortKey;
 
 export const connectionKey = (connectionId: string): ItemKey => ({ PK: `CONN#${connectionId}`, SK: 'CONN' });
 

@@ -1,8 +1,9 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Room, RoomPatch } from '../domain/room';
 import { ConflictException, ResourceNotFoundException, ServiceQuotaExceededException } from '../shared/errors';
 import { isConditionFailure, withThrottling } from './dynamo-errors';
+import { readIndexPage } from './index-pages';
 import {
   ALL_ROOMS_PARTITION,
   ROOM_LIST_SORT_KEY_PATTERN,
@@ -30,23 +31,33 @@ export interface RoomPage {
 }
 
 export interface RoomStore {
+  /** Writes a new room at logging revision NEW_ROOM_REVISION. */
   create(room: Room): Promise<void>;
   get(id: string): Promise<Room>;
+  /** The room and its logging revision, which orders changes of its logging configurations (core/rooms.ts). */
+  getRevisioned(id: string): Promise<{ room: Room; revision: number }>;
+  /** Changes the room; the patch must not hold loggingConfigurationIdentifiers (see updateAtRevision). */
   update(id: string, patch: RoomPatch, updateTime: string): Promise<Room>;
-  delete(id: string): Promise<void>;
+  /** Changes the room only if its logging revision is still `revision`, moving it to `revision + 1`; undefined if it moved on. */
+  updateAtRevision(id: string, patch: RoomPatch, updateTime: string, revision: number): Promise<Room | undefined>;
+  /** Moves the logging revision from `revision` to the next, changing nothing else; false if it was not `revision` (or the room is gone). */
+  bumpRevision(id: string, revision: number): Promise<boolean>;
+  /** Removes the room; returns what it was. */
+  delete(id: string): Promise<Room>;
   listPage(query: RoomQuery): Promise<RoomPage>;
 }
+
+/** The logging revision of a room just created; rooms created before revisions existed read as 0. */
+export const NEW_ROOM_REVISION = 1;
 
 /** Sort-key positions a ListRooms token may carry. */
 export const ROOM_POSITION_PATTERN = ROOM_LIST_SORT_KEY_PATTERN;
 
 const { roomsByUpdateTime, roomsByName } = TABLE.indexes;
 /** Attributes of a room item that are not part of the Room itself. */
-const ITEM_ONLY = ['PK', 'SK', 'GSI1PK', 'GSI1SK', 'GSI2PK', 'GSI2SK'] as const;
+const ITEM_ONLY = ['PK', 'SK', 'GSI1PK', 'GSI1SK', 'GSI2PK', 'GSI2SK', 'loggingRevision'] as const;
 /** The condition that makes every write to a room fail once the room is gone, so nothing resurrects it. */
 const ROOM_EXISTS = 'attribute_exists(PK)';
-/** With a filter, DynamoDB's Limit counts items read before filtering: read in larger steps. */
-const FILTERED_READ_STEP = 100;
 
 /**
  * Rooms, one item each, with their tags inside (see data/tags.ts). Every write after the create is
@@ -55,6 +66,54 @@ const FILTERED_READ_STEP = 100;
 export function createRoomStore(deps: { doc: DynamoDBDocumentClient; tableName: string; quota: QuotaCounter }): RoomStore {
   const { doc, tableName: TableName, quota } = deps;
   const notFound = (id: string) => new ResourceNotFoundException(`Room not found: ${id}`, id, 'ROOM');
+  const read = async (id: string) => {
+    const { Item } = await doc.send(new GetCommand({ TableName, Key: roomKey(id), ConsistentRead: true }));
+    if (!Item) throw notFound(id);
+    return Item;
+  };
+
+  /**
+   * One UpdateItem setting only the members given. With `revision`, it is conditioned on the
+   * room's logging revision and moves it on: see core/rooms.ts for why.
+   */
+  const write = async (id: string, patch: RoomPatch, updateTime: string, revision?: number) => {
+    const set: Record<string, unknown> = { updateTime, GSI1SK: roomListSortKey(updateTime, id), GSI2SK: roomListSortKey(updateTime, id) };
+    const remove: string[] = [];
+    for (const [field, value] of Object.entries(patch)) {
+      if (value === undefined) continue;
+      if (value === null) remove.push(field);
+      else set[field] = value;
+    }
+    if (patch.name !== undefined) set.GSI2PK = roomNamePartition(patch.name);
+    if (revision !== undefined) set.loggingRevision = revision + 1;
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const setParts = Object.entries(set).map(([field, value], i) => {
+      names[`#s${i}`] = field;
+      values[`:s${i}`] = value;
+      return `#s${i} = :s${i}`;
+    });
+    const removeParts = remove.map((field, i) => {
+      names[`#r${i}`] = field;
+      return `#r${i}`;
+    });
+    if (revision !== undefined) {
+      names['#rev'] = 'loggingRevision';
+      if (revision !== 0) values[':rev'] = revision;
+    }
+    const { Attributes } = await doc.send(
+      new UpdateCommand({
+        TableName,
+        Key: roomKey(id),
+        UpdateExpression: `SET ${setParts.join(', ')}${removeParts.length ? ` REMOVE ${removeParts.join(', ')}` : ''}`,
+        ConditionExpression: revision === undefined ? ROOM_EXISTS : `${ROOM_EXISTS} AND ${revisionIs(revision)}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return toRoom(Attributes ?? {});
+  };
 
   return {
     create: (room) =>
@@ -71,7 +130,7 @@ export function createRoomStore(deps: { doc: DynamoDBDocumentClient; tableName: 
           await doc.send(
             new PutCommand({
               TableName,
-              Item: { ...roomKey(room.id), ...indexKeys(room), ...room },
+              Item: { ...roomKey(room.id), ...indexKeys(room), ...room, loggingRevision: NEW_ROOM_REVISION },
               ConditionExpression: 'attribute_not_exists(PK)',
             }),
           );
@@ -82,102 +141,90 @@ export function createRoomStore(deps: { doc: DynamoDBDocumentClient; tableName: 
         }
       }),
 
-    get: (id) =>
+    get: (id) => withThrottling(id, 'ROOM', async () => toRoom(await read(id))),
+
+    getRevisioned: (id) =>
       withThrottling(id, 'ROOM', async () => {
-        const { Item } = await doc.send(new GetCommand({ TableName, Key: roomKey(id), ConsistentRead: true }));
-        if (!Item) throw notFound(id);
-        return toRoom(Item);
+        const item = await read(id);
+        return { room: toRoom(item), revision: revisionOf(item) };
       }),
 
     update: (id, patch, updateTime) =>
       withThrottling(id, 'ROOM', async () => {
-        const set: Record<string, unknown> = { updateTime, GSI1SK: roomListSortKey(updateTime, id), GSI2SK: roomListSortKey(updateTime, id) };
-        const remove: string[] = [];
-        for (const [field, value] of Object.entries(patch)) {
-          if (value === undefined) continue;
-          if (value === null) remove.push(field);
-          else set[field] = value;
-        }
-        if (patch.name !== undefined) set.GSI2PK = roomNamePartition(patch.name);
-        const names: Record<string, string> = {};
-        const values: Record<string, unknown> = {};
-        const setParts = Object.entries(set).map(([field, value], i) => {
-          names[`#s${i}`] = field;
-          values[`:s${i}`] = value;
-          return `#s${i} = :s${i}`;
-        });
-        const removeParts = remove.map((field, i) => {
-          names[`#r${i}`] = field;
-          return `#r${i}`;
-        });
         try {
-          const { Attributes } = await doc.send(
+          return await write(id, patch, updateTime);
+        } catch (err) {
+          if (isConditionFailure(err)) throw notFound(id);
+          throw err;
+        }
+      }),
+
+    updateAtRevision: (id, patch, updateTime, revision) =>
+      withThrottling(id, 'ROOM', async () => {
+        try {
+          return await write(id, patch, updateTime, revision);
+        } catch (err) {
+          if (!isConditionFailure(err)) throw err;
+          await read(id);
+          return undefined;
+        }
+      }),
+
+    bumpRevision: (id, revision) =>
+      withThrottling(id, 'ROOM', async () => {
+        try {
+          await doc.send(
             new UpdateCommand({
               TableName,
               Key: roomKey(id),
-              UpdateExpression: `SET ${setParts.join(', ')}${removeParts.length ? ` REMOVE ${removeParts.join(', ')}` : ''}`,
-              ConditionExpression: ROOM_EXISTS,
-              ExpressionAttributeNames: names,
-              ExpressionAttributeValues: values,
-              ReturnValues: 'ALL_NEW',
+              UpdateExpression: 'SET #rev = :next',
+              ConditionExpression: `${ROOM_EXISTS} AND ${revisionIs(revision)}`,
+              ExpressionAttributeNames: { '#rev': 'loggingRevision' },
+              ExpressionAttributeValues: { ':next': revision + 1, ...(revision === 0 ? {} : { ':rev': revision }) },
             }),
           );
-          return toRoom(Attributes ?? {});
+          return true;
         } catch (err) {
-          if (isConditionFailure(err)) throw notFound(id);
+          if (isConditionFailure(err)) return false;
           throw err;
         }
       }),
 
     delete: (id) =>
       withThrottling(id, 'ROOM', async () => {
+        let old: Record<string, unknown> | undefined;
         try {
-          await doc.send(new DeleteCommand({ TableName, Key: roomKey(id), ConditionExpression: ROOM_EXISTS }));
+          ({ Attributes: old } = await doc.send(
+            new DeleteCommand({ TableName, Key: roomKey(id), ConditionExpression: ROOM_EXISTS, ReturnValues: 'ALL_OLD' }),
+          ));
         } catch (err) {
           if (isConditionFailure(err)) throw notFound(id);
           throw err;
         }
         await quota.release();
+        return toRoom(old ?? {});
       }),
 
     listPage: (query) =>
       withThrottling('rooms', 'ROOM', async () => {
         const byName = query.name !== undefined;
-        const index = byName ? roomsByName : roomsByUpdateTime;
-        const partition = byName ? roomNamePartition(query.name ?? '') : ALL_ROOMS_PARTITION;
-        const filter = roomFilter(query);
-        let startKey: Record<string, unknown> | undefined = query.after
-          ? { ...roomKey(roomIdOfSortKey(query.after)), [index.partitionKey]: partition, [index.sortKey]: query.after }
-          : undefined;
-        // One room more than asked for tells whether another page follows, so the last page never
-        // carries a nextToken that leads to an empty page.
-        const items: Record<string, unknown>[] = [];
-        do {
-          const page = await doc.send(
-            new QueryCommand({
-              TableName,
-              IndexName: index.indexName,
-              KeyConditionExpression: '#pk = :pk',
-              ScanIndexForward: false,
-              Limit: filter ? FILTERED_READ_STEP : query.limit + 1 - items.length,
-              ExclusiveStartKey: startKey,
-              FilterExpression: filter?.expression,
-              ExpressionAttributeNames: { '#pk': index.partitionKey, ...filter?.names },
-              ExpressionAttributeValues: { ':pk': partition, ...filter?.values },
-            }),
-          );
-          items.push(...(page.Items ?? []));
-          startKey = page.LastEvaluatedKey;
-        } while (items.length <= query.limit && startKey);
-        const rooms = items.slice(0, query.limit);
-        const lastItem = rooms[rooms.length - 1];
-        return {
-          rooms: rooms.map(toRoom),
-          ...(items.length > query.limit && lastItem ? { last: String(lastItem[index.sortKey]) } : {}),
-        };
+        const { items, last } = await readIndexPage(doc, {
+          TableName,
+          index: byName ? roomsByName : roomsByUpdateTime,
+          partition: byName ? roomNamePartition(query.name ?? '') : ALL_ROOMS_PARTITION,
+          limit: query.limit,
+          after: query.after ? { sortKey: query.after, key: roomKey(roomIdOfSortKey(query.after)) } : undefined,
+          filter: roomFilter(query),
+        });
+        return { rooms: items.map(toRoom), ...(last ? { last } : {}) };
       }),
   };
 }
+
+/** The condition that the room's logging revision (`#rev`, value `:rev`) is `revision`; rooms older than revisions have none. */
+const revisionIs = (revision: number): string => (revision === 0 ? 'attribute_not_exists(#rev)' : '#rev = :rev');
+
+const revisionOf = (item: Record<string, unknown>): number => Number(item.loggingRevision ?? 0);
 
 function indexKeys(room: Room) {
   const sortKey = roomListSortKey(room.updateTime, room.id);

@@ -17,6 +17,13 @@ export const TABLE = {
     connectionsByRoom: { indexName: 'ConnectionsByRoom', partitionKey: 'GSI3PK', sortKey: 'GSI3SK', projection: 'KEYS_ONLY' },
     /** Connections by the minute their session ends: the sweeper that ends expired sessions. */
     connectionsByExpiry: { indexName: 'ConnectionsByExpiry', partitionKey: 'GSI4PK', sortKey: 'GSI4SK', projection: 'KEYS_ONLY' },
+    /** Every logging configuration, newest createTime first: serves ListLoggingConfigurations. */
+    loggingConfigurationsByCreateTime: {
+      indexName: 'LoggingConfigurationsByCreateTime',
+      partitionKey: 'GSI5PK',
+      sortKey: 'GSI5SK',
+      projection: 'ALL',
+    },
   },
   /** Epoch seconds after which an item is dead; DynamoDB TTL deletes it eventually, reads check it. */
   ttlAttribute: 'expiresAt',

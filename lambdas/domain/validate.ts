@@ -114,6 +114,28 @@ export function stringMap(rules: {
   };
 }
 
+type UnionOf<M extends Record<string, Schema<unknown>>> = {
+  [K in keyof M]: { [P in K]: M[K] extends Schema<infer T> ? T : never };
+}[keyof M];
+
+/**
+ * A Smithy union: a JSON object with exactly one of the named members set (AWS's
+ * DestinationConfiguration holds one of s3, cloudWatchLogs or firehose). Other keys are ignored.
+ */
+export function union<M extends Record<string, Schema<unknown>>>(members: M): Schema<UnionOf<M>> {
+  return {
+    parse(value, path, errors) {
+      if (!isPlainObject(value)) return fail(errors, path, 'Member must be a structure');
+      const names = Object.keys(members);
+      const set = names.filter((name) => value[name] !== undefined && value[name] !== null);
+      const [name] = set;
+      if (set.length !== 1 || name === undefined) return fail(errors, path, `Member must have exactly one of [${names.join(', ')}] set`);
+      const parsed = (members[name] as Schema<unknown>).parse(value[name], path ? `${path}.${name}` : name, errors);
+      return parsed === undefined ? undefined : ({ [name]: parsed } as UnionOf<M>);
+    },
+  };
+}
+
 interface Field<T, R extends boolean> {
   schema: Schema<T>;
   required: R;

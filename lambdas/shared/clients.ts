@@ -4,6 +4,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import type { MessagingDeps } from '../core/messaging';
 import { createConnectionStore } from '../data/connections';
 import { LoggingConfigurationStore, createLoggingConfigurationStore } from '../data/logging-configurations';
+import { LoggingReferenceStore, createLoggingReferenceStore } from '../data/logging-references';
 import { createQuotaCounter } from '../data/quotas';
 import { createRateCounter } from '../data/rate-counters';
 import { createRoomStore } from '../data/rooms';
@@ -21,6 +22,7 @@ import { createLambdaInvoker } from './review-handler-invoker';
 export interface Deps extends MessagingDeps {
   tags: TagStore;
   loggingConfigurations: LoggingConfigurationStore;
+  loggingReferences: LoggingReferenceStore;
   tokenTiming: TokenTiming;
 }
 
@@ -52,7 +54,9 @@ export function buildDeps(cfg: Config): Deps {
       doc,
       tableName,
       inScope: (arn) => isInScope(parseArn(arn), scope),
+      quota: createQuotaCounter({ doc, tableName, name: 'logging-configurations', limit: cfg.maxLoggingConfigurations }),
     }),
+    loggingReferences: createLoggingReferenceStore({ doc, tableName }),
     connections: createConnectionStore({ doc, tableName }),
     usedTokens: createUsedTokenStore({ doc, tableName }),
     rates: createRateCounter({ doc, tableName }),

@@ -7,6 +7,7 @@ export interface Config {
   readonly tableName: string;
   readonly dynamodbEndpoint: string | undefined;
   readonly maxRooms: number;
+  readonly maxLoggingConfigurations: number;
   /** JSON key set for chat tokens; unset where the process mints and opens no tokens. */
   readonly tokenKeys: string | undefined;
   readonly tokenKeysSecretArn: string | undefined;
@@ -17,6 +18,8 @@ export interface Config {
 
 /** AWS's documented default quota for rooms per account and region. */
 const DEFAULT_MAX_ROOMS = 50_000;
+/** AWS's default quota of logging configurations per account and region. */
+const DEFAULT_MAX_LOGGING_CONFIGURATIONS = 10;
 
 /** Reads the configuration from `env`; throws with the variable's name when a value is unusable. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -32,6 +35,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tableName: env[ENV.tableName] || 'ivschat',
     dynamodbEndpoint: env[ENV.dynamodbEndpoint] || undefined,
     maxRooms: wholeNumber(env, ENV.maxRooms, DEFAULT_MAX_ROOMS),
+    maxLoggingConfigurations: wholeNumber(env, ENV.maxLoggingConfigurations, DEFAULT_MAX_LOGGING_CONFIGURATIONS),
     tokenKeys: env[ENV.tokenKeys] || undefined,
     tokenKeysSecretArn: env[ENV.tokenKeysSecretArn] || undefined,
     connectionsEndpoint: env[ENV.connectionsEndpoint] || undefined,

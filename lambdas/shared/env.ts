@@ -10,6 +10,8 @@ export const ENV = {
   dynamodbEndpoint: 'DYNAMODB_ENDPOINT',
   /** Rooms per account and region before CreateRoom answers ServiceQuotaExceededException. */
   maxRooms: 'IVSCHAT_MAX_ROOMS',
+  /** Logging configurations per account and region (AWS: 10) before CreateLoggingConfiguration answers ServiceQuotaExceededException. */
+  maxLoggingConfigurations: 'IVSCHAT_MAX_LOGGING_CONFIGURATIONS',
   /** The chat-token key set as JSON: `{"current":"kid","keys":{"kid":"<base64url, 32 bytes>"}}`. */
   tokenKeys: 'IVSCHAT_TOKEN_KEYS',
   /** On AWS: the Secrets Manager secret holding that key set (read once per Lambda container). */

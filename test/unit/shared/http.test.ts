@@ -24,13 +24,24 @@ function failingDeps(error: () => unknown): Deps {
   const fail = async () => {
     throw error();
   };
-  const rooms: RoomStore = { create: fail, get: fail, update: fail, delete: fail, listPage: fail };
+  const rooms: RoomStore = { create: fail, get: fail, getRevisioned: fail, update: fail, updateAtRevision: fail, bumpRevision: fail, delete: fail, listPage: fail };
   return {
     scope: { region: 'us-east-1', accountId: '000000000000' },
     idClock: { newId: () => 'abcdEFGH1234', now: () => new Date('2024-01-01T00:00:00Z') },
     rooms,
     tags: { list: fail, tag: fail, untag: fail },
-    loggingConfigurations: { assertExist: async () => undefined },
+    loggingConfigurations: {
+      assertExist: async () => undefined,
+      create: fail,
+      get: fail,
+      getMany: fail,
+      update: fail,
+      startDelete: fail,
+      cancelDelete: fail,
+      delete: fail,
+      listPage: fail,
+    },
+    loggingReferences: { add: async () => undefined, remove: async () => undefined, ofConfiguration: fail },
     connections: { put: fail, get: fail, remove: fail, idsInRoom: fail, idsOfUser: fail, expired: fail },
     usedTokens: { claim: fail },
     rates: { take: fail },

@@ -1,0 +1,52 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { ItemKey } from './keys';
+
+/** With a filter, DynamoDB's Limit counts items read before filtering: read in larger steps. */
+const FILTERED_READ_STEP = 100;
+
+export interface IndexPageQuery {
+  TableName: string;
+  index: { indexName: string; partitionKey: string; sortKey: string };
+  partition: string;
+  limit: number;
+  /** The index sort key of the previous page's last item, and that item's table key. */
+  after?: { sortKey: string; key: ItemKey };
+  filter?: { expression: string; names: Record<string, string>; values: Record<string, unknown> };
+}
+
+/**
+ * One page of a list served by an index partition, newest first. It reads one item more than asked
+ * for, to tell whether another page follows, so the last page never carries a position that leads
+ * to an empty page; `last` is the position to resume after (an index sort key), set only then.
+ */
+export async function readIndexPage(
+  doc: DynamoDBDocumentClient,
+  query: IndexPageQuery,
+): Promise<{ items: Record<string, unknown>[]; last?: string }> {
+  const { index, filter } = query;
+  let startKey: Record<string, unknown> | undefined = query.after
+    ? { ...query.after.key, [index.partitionKey]: query.partition, [index.sortKey]: query.after.sortKey }
+    : undefined;
+  const items: Record<string, unknown>[] = [];
+  do {
+    const page = await doc.send(
+      new QueryCommand({
+        TableName: query.TableName,
+        IndexName: index.indexName,
+        KeyConditionExpression: '#pk = :pk',
+        ScanIndexForward: false,
+        Limit: filter ? FILTERED_READ_STEP : query.limit + 1 - items.length,
+        ExclusiveStartKey: startKey,
+        FilterExpression: filter?.expression,
+        ExpressionAttributeNames: { '#pk': index.partitionKey, ...filter?.names },
+        ExpressionAttributeValues: { ':pk': query.partition, ...filter?.values },
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (items.length <= query.limit && startKey);
+  const pageItems = items.slice(0, query.limit);
+  const lastItem = pageItems[pageItems.length - 1];
+  return { items: pageItems, ...(items.length > query.limit && lastItem ? { last: String(lastItem[index.sortKey]) } : {}) };
+}
