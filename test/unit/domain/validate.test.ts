@@ -1,5 +1,5 @@
 import { ValidationException } from '../../../lambdas/shared/errors';
-import { int, list, oneOf, optional, parseInput, required, str, stringMap, struct } from '../../../lambdas/domain/validate';
+import { int, list, oneOf, optional, parseInput, required, str, stringMap, struct, union } from '../../../lambdas/domain/validate';
 
 const schema = struct({
   name: optional(str({ max: 5, pattern: /^[a-z]*$/ })),
@@ -76,5 +76,33 @@ describe('parseInput', () => {
     expect(fieldErrors({ count: 1, attrs: { '': 'x' } })).toEqual([
       { name: 'attrs.key', message: 'Member must have length greater than or equal to 1' },
     ]);
+  });
+});
+
+describe('union', () => {
+  const destination = struct({
+    dest: required(union({ a: struct({ x: required(str({ min: 1 })) }), b: struct({ y: required(int({ min: 0, max: 9 })) }) })),
+  });
+  const errorsOf = (input: unknown) => {
+    const errors: { name: string; message: string }[] = [];
+    destination.parse(input, '', errors);
+    return errors;
+  };
+
+  test('takes exactly one member, parsed by its own schema, and ignores other keys', () => {
+    expect(parseInput(destination, { dest: { a: { x: 'v' } } })).toEqual({ dest: { a: { x: 'v' } } });
+    expect(parseInput(destination, { dest: { b: { y: 3 }, a: null, other: 1 } })).toEqual({ dest: { b: { y: 3 } } });
+  });
+
+  test('none, two, or a non-object is one error on the union itself', () => {
+    for (const dest of [{}, { a: { x: 'v' }, b: { y: 1 } }]) {
+      expect(errorsOf({ dest })).toEqual([{ name: 'dest', message: 'Member must have exactly one of [a, b] set' }]);
+    }
+    for (const dest of ['a', []]) expect(errorsOf({ dest })).toEqual([{ name: 'dest', message: 'Member must be a structure' }]);
+  });
+
+  test('a bad member is reported by its path inside the union', () => {
+    expect(errorsOf({ dest: { b: { y: 10 } } })).toEqual([{ name: 'dest.b.y', message: 'Member must have value less than or equal to 9' }]);
+    expect(errorsOf({ dest: { a: {} } })).toEqual([{ name: 'dest.a.x', message: 'Member must not be null' }]);
   });
 });
