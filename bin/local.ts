@@ -11,6 +11,7 @@ async function main(): Promise<void> {
   console.log(`ivschat-local: control plane (SigV4, region ${settings.region}) listening on ${stack.apiUrl}`);
   console.log(`ivschat-local: DynamoDB (dynalite) at ${stack.dynamodbEndpoint}, table ivschat`);
   console.log(`ivschat-local: data ${settings.dataDir ? `kept in ${settings.dataDir}` : 'in memory (set IVSCHAT_DATA_DIR to keep it)'}`);
+  console.log(`ivschat-local: chat logs of logging configurations written under ${stack.logsDir}`);
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -26,6 +26,7 @@ import type { ConnectionGateway } from '../shared/connection-gateway';
 import { ResourceNotFoundException } from '../shared/errors';
 import type { ReviewHandlerInvoker } from '../shared/review-handler-invoker';
 import { messagingErrorOf } from '../shared/ws';
+import type { ChatLog } from './chat-log';
 import { reviewMessage } from './review';
 
 /** What the messaging core works with; built once per process in shared/clients.ts. */
@@ -41,6 +42,8 @@ export interface MessagingDeps {
   tokenKeys: () => Promise<TokenKeySet>;
   /** Calls rooms' message review handlers (Lambda on AWS, local modules in local mode). */
   reviewHandlers: ReviewHandlerInvoker;
+  /** Where the frames of rooms with logging configurations are logged, after their fan-out. */
+  chatLog: ChatLog;
 }
 
 /** Posts in flight per fan-out: enough to hide latency, few enough not to swamp the gateway. */
@@ -139,7 +142,7 @@ async function perform(deps: MessagingDeps, connection: Connection, action: Clie
       const { content, attributes } = await reviewMessage(deps, room, connection, { id, content: action.Content, attributes: action.Attributes });
       await broadcast(
         deps,
-        room.id,
+        room,
         messageFrame({
           id,
           requestId: action.RequestId,
@@ -168,7 +171,7 @@ export async function sendEvent(
 ): Promise<string> {
   const room = await requireRoom(deps, roomIdOf(roomArn, deps.scope));
   const id = deps.idClock.newId();
-  await broadcast(deps, room.id, eventFrame({ id, eventName: event.eventName, attributes: event.attributes, sendTime: toRfc3339(deps.idClock.now()) }));
+  await broadcast(deps, room, eventFrame({ id, eventName: event.eventName, attributes: event.attributes, sendTime: toRfc3339(deps.idClock.now()) }));
   return id;
 }
 
@@ -178,11 +181,11 @@ export async function deleteMessage(
   roomId: string,
   request: { messageId: string; reason?: string; requestId?: string },
 ): Promise<string> {
-  await requireRoom(deps, roomId);
+  const room = await requireRoom(deps, roomId);
   const id = deps.idClock.newId();
   await broadcast(
     deps,
-    roomId,
+    room,
     eventFrame({
       id,
       requestId: request.requestId,
@@ -204,10 +207,10 @@ export async function disconnectUser(
   roomId: string,
   request: { userId: string; reason?: string; requestId?: string },
 ): Promise<void> {
-  await requireRoom(deps, roomId);
+  const room = await requireRoom(deps, roomId);
   await broadcast(
     deps,
-    roomId,
+    room,
     eventFrame({
       id: deps.idClock.newId(),
       requestId: request.requestId,
@@ -251,13 +254,16 @@ async function closeConnections(deps: MessagingDeps, ids: string[]): Promise<voi
  * Sends one serialised frame to every connection of a room: one index query per message, bounded
  * parallel posts. A connection the gateway reports gone loses its own stale record; one that
  * fails otherwise is skipped, so no recipient can hold up or break delivery to the others.
+ * Then the frame goes to the room's chat log, if it has one: after the fan-out, so logging never
+ * delays a delivery (and never fails it: the chat log does not reject).
  */
-export async function broadcast(deps: MessagingDeps, roomId: string, frame: string): Promise<void> {
-  const ids = await deps.connections.idsInRoom(roomId);
+export async function broadcast(deps: MessagingDeps, room: Room, frame: string): Promise<void> {
+  const ids = await deps.connections.idsInRoom(room.id);
   await eachLimited(ids, FAN_OUT_PARALLELISM, async (id) => {
     const delivered = await deps.gateway.post(id, frame).catch(() => true);
     if (!delivered) await deps.connections.remove(id);
   });
+  await deps.chatLog.record(room, frame);
 }
 
 /** The room, or ResourceNotFoundException (404 on the socket, as the Messaging API codes it). */

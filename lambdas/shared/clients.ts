@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createChatLog } from '../core/chat-log';
 import type { MessagingDeps } from '../core/messaging';
 import { createConnectionStore } from '../data/connections';
 import { LoggingConfigurationStore, createLoggingConfigurationStore } from '../data/logging-configurations';
@@ -13,6 +14,7 @@ import { createUsedTokenStore } from '../data/used-tokens';
 import { isInScope, parseArn } from '../domain/arn';
 import { TokenKeySet, TokenTiming, parseTokenKeySet } from '../domain/chat-token';
 import { systemIdClock } from '../domain/ids';
+import { createAwsChatLogWriter } from './chat-log-writer';
 import { Config, config } from './config';
 import { ConnectionGateway, createManagementApiGateway } from './connection-gateway';
 import { ENV } from './env';
@@ -41,6 +43,12 @@ export function buildDeps(cfg: Config): Deps {
   const doc = createDocumentClient(cfg);
   const { tableName } = cfg;
   const scope = { region: cfg.region, accountId: cfg.accountId };
+  const loggingConfigurations = createLoggingConfigurationStore({
+    doc,
+    tableName,
+    inScope: (arn) => isInScope(parseArn(arn), scope),
+    quota: createQuotaCounter({ doc, tableName, name: 'logging-configurations', limit: cfg.maxLoggingConfigurations }),
+  });
   return {
     scope,
     idClock: systemIdClock,
@@ -50,12 +58,7 @@ export function buildDeps(cfg: Config): Deps {
       quota: createQuotaCounter({ doc, tableName, name: 'rooms', limit: cfg.maxRooms }),
     }),
     tags: createTagStore({ doc, tableName }),
-    loggingConfigurations: createLoggingConfigurationStore({
-      doc,
-      tableName,
-      inScope: (arn) => isInScope(parseArn(arn), scope),
-      quota: createQuotaCounter({ doc, tableName, name: 'logging-configurations', limit: cfg.maxLoggingConfigurations }),
-    }),
+    loggingConfigurations,
     loggingReferences: createLoggingReferenceStore({ doc, tableName }),
     connections: createConnectionStore({ doc, tableName }),
     usedTokens: createUsedTokenStore({ doc, tableName }),
@@ -63,6 +66,12 @@ export function buildDeps(cfg: Config): Deps {
     gateway: cfg.connectionsEndpoint ? createManagementApiGateway({ endpoint: cfg.connectionsEndpoint, region: cfg.region }) : noConnections,
     tokenKeys: tokenKeysFrom(cfg),
     reviewHandlers: createLambdaInvoker({ region: cfg.region }),
+    // A Lambda function may be frozen once its handler returns: records are written before it does.
+    chatLog: createChatLog({
+      configurations: loggingConfigurations,
+      writer: createAwsChatLogWriter({ region: cfg.region, scope }),
+      settle: 'written',
+    }),
     tokenTiming: { tokenLifetimeMs: cfg.tokenLifetimeMs, sessionMinuteMs: cfg.sessionMinuteMs },
   };
 }

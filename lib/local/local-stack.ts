@@ -1,9 +1,14 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { OPERATIONS } from '../../lambdas/control-plane/operations';
+import { createChatLog } from '../../lambdas/core/chat-log';
 import { withMemoryCache } from '../../lambdas/data/connections';
 import { Deps, defaultDeps } from '../../lambdas/shared/clients';
 import type { ConnectionGateway } from '../../lambdas/shared/connection-gateway';
 import { REVIEW_TIMEOUT_MS } from '../../lambdas/domain/review';
 import { ENV } from '../../lambdas/shared/env';
+import { createFileChatLogWriter } from './chat-log-files';
 import { ensureTable, startDynalite } from './dynalite';
 import { loadLocalLambdas } from './local-lambdas';
 import { ProxyHandler, Route, startRestGateway } from './rest-gateway';
@@ -18,6 +23,8 @@ export interface LocalStack {
   connectionsEndpoint: string;
   /** dynalite's endpoint, for looking at the table with any DynamoDB client. */
   dynamodbEndpoint: string;
+  /** Where logging configurations' destinations write chat logs: `<data dir>/logs`, or a temporary directory. */
+  logsDir: string;
   /** Finishes in-flight work, then closes the gateways and the database. */
   stop(): Promise<void>;
 }
@@ -29,13 +36,17 @@ type HandlerModule<H> = { makeHandler: (deps: Deps) => H };
 /**
  * Local mode: dynalite as DynamoDB, and the REST and WebSocket gateways in front of the very handler
  * modules that CDK deploys. Handlers read their configuration from the environment, as on Lambda,
- * so this sets it before loading them. Two pieces are swapped. The connection gateway: the
+ * so this sets it before loading them. Three pieces are swapped. The connection gateway: the
  * handlers get the WebSocket gateway's in-process adapter instead of the @connections HTTP client,
- * with the same semantics, because the SDK round trip would dominate the local hot path. And
- * rooms' message review handlers are the local modules of IVSCHAT_LAMBDAS_FILE, not Lambda.
+ * with the same semantics, because the SDK round trip would dominate the local hot path. Rooms'
+ * message review handlers are the local modules of IVSCHAT_LAMBDAS_FILE, not Lambda. And chat logs
+ * go to files under the logs directory instead of S3, CloudWatch Logs and Firehose; this process
+ * keeps running, so they are written in the background (and flushed on stop).
  */
 export async function startLocalStack(settings: LocalSettings, options: { sweepIntervalMs?: number } = {}): Promise<LocalStack> {
   const db = await startDynalite(settings.dataDir);
+  // Kept after stop, in memory mode too, so that a chat can be read back once the server is gone.
+  const logsDir = settings.dataDir ? join(settings.dataDir, 'logs') : mkdtempSync(join(tmpdir(), 'ivschat-logs-'));
   let ws: RunningWsGateway | undefined;
   let sweeper: NodeJS.Timeout | undefined;
   try {
@@ -56,8 +67,15 @@ export async function startLocalStack(settings: LocalSettings, options: { sweepI
       post: (id, frame) => (ws ? ws.connections.post(id, frame) : Promise.resolve(false)),
       disconnect: (id) => (ws ? ws.connections.disconnect(id) : Promise.resolve()),
     };
+    const defaults = defaultDeps();
+    const chatLog = createChatLog({
+      configurations: defaults.loggingConfigurations,
+      writer: createFileChatLogWriter(logsDir, { region: settings.region, accountId: settings.accountId }),
+      settle: 'queued',
+    });
     const deps: Deps = {
-      ...defaultDeps(),
+      ...defaults,
+      chatLog,
       gateway: sockets,
       // Every route runs in this process, so the connection records it writes can be kept in memory:
       // fan-out reads a room's connections without an index query (see withMemoryCache).
@@ -109,11 +127,13 @@ export async function startLocalStack(settings: LocalSettings, options: { sweepI
       wsUrl: running.url,
       connectionsEndpoint: running.connectionsEndpoint,
       dynamodbEndpoint: db.endpoint,
+      logsDir,
       stop: async () => {
         clearInterval(sweeper);
         await sweeping;
         await running.close();
         await api.close();
+        await chatLog.flush();
         await db.close();
       },
     };

@@ -10,6 +10,8 @@ export interface LocalProcess {
   connectionsEndpoint: string;
   /** dynalite inside the stack (table `ivschat`), to look at records directly. */
   dynamodbEndpoint: string;
+  /** Where the local destinations of logging configurations write chat logs. */
+  logsDir: string;
   process: ChildProcess;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
@@ -55,10 +57,20 @@ export function startLocal(env: Record<string, string | undefined> = {}, timeout
       const api = /control plane .*listening on (http:\/\/\S+)/.exec(output);
       const ws = /WebSocket listening on (ws:\/\/\S+) \(@connections API: (http:\/\/[^)\s]+)\)/.exec(output);
       const db = /DynamoDB \(dynalite\) at (http:\/\/\S+),/.exec(output);
-      if (api?.[1] && ws?.[1] && ws[2] && db?.[1]) {
+      const logs = /chat logs of logging configurations written under (\S+)\n/.exec(output);
+      if (api?.[1] && ws?.[1] && ws[2] && db?.[1] && logs?.[1]) {
         clearTimeout(timer);
         child.stdout.off('data', onData);
-        resolvePromise({ apiUrl: api[1], wsUrl: ws[1], connectionsEndpoint: ws[2], dynamodbEndpoint: db[1], process: child, output: () => output, stop });
+        resolvePromise({
+          apiUrl: api[1],
+          wsUrl: ws[1],
+          connectionsEndpoint: ws[2],
+          dynamodbEndpoint: db[1],
+          logsDir: logs[1],
+          process: child,
+          output: () => output,
+          stop,
+        });
       }
     };
     child.stdout.on('data', onData);

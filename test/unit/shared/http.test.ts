@@ -49,6 +49,7 @@ function failingDeps(error: () => unknown): Deps {
     tokenKeys: async () => ({ current: 'k', keys: new Map([['k', new Uint8Array(32)]]) }),
     tokenTiming: { tokenLifetimeMs: 60_000, sessionMinuteMs: 60_000 },
     reviewHandlers: { invoke: fail },
+    chatLog: { record: async () => undefined, flush: async () => undefined },
   };
 }
 
