@@ -25,6 +25,7 @@ import { roomIdOf } from '../domain/room';
 import type { ConnectionGateway } from '../shared/connection-gateway';
 import { ResourceNotFoundException } from '../shared/errors';
 import type { ReviewHandlerInvoker } from '../shared/review-handler-invoker';
+import { logger } from '../shared/logger';
 import { messagingErrorOf } from '../shared/ws';
 import type { ChatLog } from './chat-log';
 import { reviewMessage } from './review';
@@ -48,6 +49,8 @@ export interface MessagingDeps {
 
 /** Posts in flight per fan-out: enough to hide latency, few enough not to swamp the gateway. */
 const FAN_OUT_PARALLELISM = 32;
+/** Longer than $connect may take (API Gateway's 29 s integration timeout): a younger record may be mid-handshake. */
+const HANDSHAKE_GRACE_MS = 30_000;
 /** How far back the sweeper looks for sessions that ended (it runs far more often than this). */
 const SWEEP_LOOKBACK_MS = 10 * 60_000;
 
@@ -106,8 +109,10 @@ export async function disconnected(deps: MessagingDeps, connectionId: string): P
  */
 export async function handleFrame(deps: MessagingDeps, connectionId: string, body: string): Promise<void> {
   const parsed = parseClientAction(body);
-  const connection = await deps.connections.get(connectionId);
   try {
+    // Inside the try: the official client has no request timeout, so every failure, this read's
+    // included, must reach the client as an ERROR or its promise stays pending for good.
+    const connection = await deps.connections.get(connectionId);
     if (!connection) throw new MessagingError(401, 'The connection is not open');
     if (connection.sessionExpiresAt <= deps.idClock.now().getTime()) {
       // The sweeper has not closed it yet. The 401 carries the RequestId so that the client settles
@@ -123,7 +128,9 @@ export async function handleFrame(deps: MessagingDeps, connectionId: string, bod
     await perform(deps, connection, action);
   } catch (err) {
     const { code, message } = messagingErrorOf(err);
-    await deps.gateway.post(connectionId, errorFrame({ id: deps.idClock.newId(), requestId: parsed.requestId, code, message }));
+    await deps.gateway
+      .post(connectionId, errorFrame({ id: deps.idClock.newId(), requestId: parsed.requestId, code, message }))
+      .catch((postErr: unknown) => logger.error('could not send an ERROR frame', { error: postErr as Error }));
   }
 }
 
@@ -243,10 +250,19 @@ async function endSession(deps: MessagingDeps, connectionId: string, requestId?:
   await deps.connections.remove(connectionId);
 }
 
+/**
+ * Closes connections best-effort. Callers (DeleteRoom, DisconnectUser) have already done their
+ * work when this runs; failing them now would make the SDK retry into a 404 or a second
+ * aws:DISCONNECT_USER event, so one connection that cannot be closed is logged, not thrown.
+ */
 async function closeConnections(deps: MessagingDeps, ids: string[]): Promise<void> {
   await eachLimited(ids, FAN_OUT_PARALLELISM, async (id) => {
-    await deps.gateway.disconnect(id);
-    await deps.connections.remove(id);
+    try {
+      await deps.gateway.disconnect(id);
+      await deps.connections.remove(id);
+    } catch (err) {
+      logger.warn('could not close a connection', { connectionId: id, error: err as Error });
+    }
   });
 }
 
@@ -259,9 +275,12 @@ async function closeConnections(deps: MessagingDeps, ids: string[]): Promise<voi
  */
 export async function broadcast(deps: MessagingDeps, room: Room, frame: string): Promise<void> {
   const ids = await deps.connections.idsInRoom(room.id);
+  const connectedBefore = deps.idClock.now().getTime() - HANDSHAKE_GRACE_MS;
   await eachLimited(ids, FAN_OUT_PARALLELISM, async (id) => {
     const delivered = await deps.gateway.post(id, frame).catch(() => true);
-    if (!delivered) await deps.connections.remove(id);
+    // API Gateway answers Gone for a connection whose handshake is still completing after $connect
+    // wrote its record: only a record older than that window is stale.
+    if (!delivered) await deps.connections.remove(id, { connectedBefore }).catch(() => undefined);
   });
   await deps.chatLog.record(room, frame);
 }

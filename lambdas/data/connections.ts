@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Capability } from '../domain/chat-token';
-import { withThrottling } from './dynamo-errors';
+import { isConditionFailure, withThrottling } from './dynamo-errors';
 import {
   connectionExpiryPartition,
   connectionExpirySortKey,
@@ -29,8 +29,11 @@ export interface Connection {
 export interface ConnectionStore {
   put(connection: Connection): Promise<void>;
   get(connectionId: string): Promise<Connection | undefined>;
-  /** Removes the record; returns what it held, or undefined when it was already gone. */
-  remove(connectionId: string): Promise<Connection | undefined>;
+  /**
+   * Removes the record; returns what it held, or undefined when it was already gone. With
+   * `connectedBefore`, only a record of a connection made before that time (epoch ms) is removed.
+   */
+  remove(connectionId: string, options?: { connectedBefore?: number }): Promise<Connection | undefined>;
   /** Ids of every connection of a room: one index query (paged), never a scan. */
   idsInRoom(roomId: string): Promise<string[]>;
   /** Ids of one user's connections in a room (a user may hold several at once). */
@@ -96,10 +99,25 @@ export function createConnectionStore(deps: { doc: DynamoDBDocumentClient; table
         return Item ? toConnection(Item) : undefined;
       }),
 
-    remove: (connectionId) =>
+    remove: (connectionId, options = {}) =>
       withThrottling(connectionId, 'ROOM', async () => {
-        const { Attributes } = await doc.send(new DeleteCommand({ TableName, Key: connectionKey(connectionId), ReturnValues: 'ALL_OLD' }));
-        return Attributes ? toConnection(Attributes) : undefined;
+        const cutoff = options.connectedBefore;
+        try {
+          const { Attributes } = await doc.send(
+            new DeleteCommand({
+              TableName,
+              Key: connectionKey(connectionId),
+              ReturnValues: 'ALL_OLD',
+              ...(cutoff === undefined
+                ? {}
+                : { ConditionExpression: 'connectedAt < :cutoff', ExpressionAttributeValues: { ':cutoff': cutoff } }),
+            }),
+          );
+          return Attributes ? toConnection(Attributes) : undefined;
+        } catch (err) {
+          if (cutoff !== undefined && isConditionFailure(err)) return undefined;
+          throw err;
+        }
       }),
 
     idsInRoom: (roomId) =>
@@ -221,12 +239,19 @@ export function withMemoryCache(store: ConnectionStore, now: () => number = Date
       rooms.set(connection.connectionId, connection.roomId);
       note(connection.roomId, connection.connectionId, true);
     },
-    remove: async (connectionId) => {
-      const known = rooms.get(connectionId);
-      rooms.delete(connectionId);
-      if (known) note(known, connectionId, false);
-      const removed = await store.remove(connectionId);
-      if (removed) note(removed.roomId, connectionId, false);
+    remove: async (connectionId, options) => {
+      // An unconditional remove takes the id out first, so a closed connection gets nothing more;
+      // a conditional one only once the record is really gone.
+      if (options?.connectedBefore === undefined) {
+        const known = rooms.get(connectionId);
+        rooms.delete(connectionId);
+        if (known) note(known, connectionId, false);
+      }
+      const removed = await store.remove(connectionId, options);
+      if (removed) {
+        rooms.delete(connectionId);
+        note(removed.roomId, connectionId, false);
+      }
       return removed;
     },
     idsInRoom: async (roomId) => {

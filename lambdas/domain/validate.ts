@@ -100,7 +100,11 @@ export function stringMap(rules: {
       for (const [k, v] of entries) {
         const key = rules.key.parse(k, `${path}.key`, errors);
         const val = rules.value.parse(v, `${path}.${k}`, errors);
-        if (key !== undefined && val !== undefined) {
+        if (key === '__proto__') {
+          // JavaScript objects (and so the DynamoDB document client) cannot keep this key: refused
+          // with a clear error rather than accepted and silently lost.
+          fail(errors, `${path}.key`, 'Member must not be __proto__');
+        } else if (key !== undefined && val !== undefined) {
           out[key] = val;
           bytes += Buffer.byteLength(key) + Buffer.byteLength(val);
         }

@@ -77,10 +77,14 @@ export function buildDeps(cfg: Config): Deps {
 }
 
 /**
- * Without an @connections endpoint a process can reach no socket: posts report every connection
- * gone. That is a configuration fault only for the messaging functions, which CDK always wires.
+ * Without an @connections endpoint a process can reach no socket. That is a configuration fault
+ * (CDK wires the endpoint into every function that posts), so it fails loudly. It must not answer
+ * "gone", which would make a fan-out delete the records of live connections.
  */
-const noConnections: ConnectionGateway = { post: async () => false, disconnect: async () => undefined };
+const noConnections: ConnectionGateway = {
+  post: () => Promise.reject(new Error(`${ENV.connectionsEndpoint} is not set: this function cannot reach connections`)),
+  disconnect: () => Promise.reject(new Error(`${ENV.connectionsEndpoint} is not set: this function cannot reach connections`)),
+};
 
 /**
  * The chat-token keys: from IVSCHAT_TOKEN_KEYS (local mode), or fetched once from Secrets Manager
@@ -96,18 +100,29 @@ function tokenKeysFrom(cfg: Config): () => Promise<TokenKeySet> {
   if (!secretArn) {
     return () => Promise.reject(new Error(`neither ${ENV.tokenKeys} nor ${ENV.tokenKeysSecretArn} is set: this function cannot mint or open chat tokens`));
   }
+  const client = new SecretsManagerClient({ region: cfg.region });
   let loading: Promise<TokenKeySet> | undefined;
+  let loadedAt = 0;
   return () => {
-    loading ??= new SecretsManagerClient({ region: cfg.region })
-      .send(new GetSecretValueCommand({ SecretId: secretArn }))
-      .then((out) => parseTokenKeySet(out.SecretString ?? ''))
-      .catch((err: unknown) => {
-        loading = undefined;
-        throw err;
-      });
+    // Re-read after a while so that every warm container sees a rotation (README: the steps of a
+    // rotation are spaced by more than this).
+    if (loading && Date.now() - loadedAt > TOKEN_KEYS_MAX_AGE_MS) loading = undefined;
+    if (!loading) {
+      loadedAt = Date.now();
+      loading = client
+        .send(new GetSecretValueCommand({ SecretId: secretArn }))
+        .then((out) => parseTokenKeySet(out.SecretString ?? ''))
+        .catch((err: unknown) => {
+          loading = undefined;
+          throw err;
+        });
+    }
     return loading;
   };
 }
+
+/** How long a container trusts the token keys it read from Secrets Manager. */
+export const TOKEN_KEYS_MAX_AGE_MS = 5 * 60_000;
 
 let shared: Deps | undefined;
 

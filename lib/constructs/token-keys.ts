@@ -7,9 +7,9 @@ import type { ChatFunction } from './chat-function';
 
 /**
  * The chat-token key set in Secrets Manager, generated at deploy as `{"current":"k1","k1":"…"}`:
- * 43 alphanumerics, which read as base64url are 32 random bytes (an A256GCM key). Functions read it
- * once per container. Rotation: add a key `k2` to the secret and make it `current`; remove `k1` a
- * minute or more later (tokens live one minute, open sessions do not need the key again).
+ * 43 alphanumerics, which read as base64url are 32 random bytes (an A256GCM key). Functions re-read
+ * it at most every 5 minutes. Rotation (README): add `k2`, then make it `current`, then remove `k1`,
+ * each step more than 5 minutes after the last.
  */
 export class TokenKeys extends Construct {
   readonly secret: Secret;

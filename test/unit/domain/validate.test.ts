@@ -73,6 +73,9 @@ describe('parseInput', () => {
     expect(fieldErrors({ count: 1, attrs: { abc: 'def', g: 'h' } })).toEqual([
       { name: 'attrs', message: 'Member must total at most 6 bytes of keys and values' },
     ]);
+    expect(fieldErrors({ count: 1, ...JSON.parse('{"attrs":{"__proto__":"x"}}') })).toEqual([
+      { name: 'attrs.key', message: 'Member must not be __proto__' },
+    ]);
     expect(fieldErrors({ count: 1, attrs: { '': 'x' } })).toEqual([
       { name: 'attrs.key', message: 'Member must have length greater than or equal to 1' },
     ]);

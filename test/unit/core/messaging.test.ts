@@ -1,0 +1,86 @@
+import type { Connection, ConnectionStore } from '../../../lambdas/data/connections';
+import type { MessagingDeps } from '../../../lambdas/core/messaging';
+import { closeRoom, disconnectUser, handleFrame, sendEvent } from '../../../lambdas/core/messaging';
+import type { Room } from '../../../lambdas/domain/room';
+
+const NOW = new Date('2026-01-01T00:00:00Z');
+const room: Room = {
+  id: 'abcdEFGH1234',
+  arn: 'arn:aws:ivschat:us-east-1:000000000000:room/abcdEFGH1234',
+  name: '',
+  createTime: NOW.toISOString(),
+  updateTime: NOW.toISOString(),
+  maximumMessageRatePerSecond: 10,
+  maximumMessageLength: 500,
+  loggingConfigurationIdentifiers: [],
+  tags: {},
+};
+
+/** Fake deps recording what the core asks of its ports; only the members these tests reach work. */
+function fakeDeps(overrides: { posts?: Record<string, boolean | Error>; disconnectFails?: string[]; getFails?: boolean } = {}) {
+  const posted: [string, Record<string, unknown>][] = [];
+  const removed: [string, { connectedBefore?: number } | undefined][] = [];
+  const closed: string[] = [];
+  const unused = () => Promise.reject(new Error('not used by this test'));
+  const connections: ConnectionStore = {
+    put: unused,
+    get: async () => {
+      if (overrides.getFails) throw new Error('DynamoDB is down');
+      return undefined as Connection | undefined;
+    },
+    remove: async (id, options) => {
+      removed.push([id, options]);
+      return undefined;
+    },
+    idsInRoom: async () => ['live', 'gone', 'broken'],
+    idsOfUser: async () => ['a', 'b'],
+    expired: unused,
+  };
+  const deps = {
+    scope: { region: 'us-east-1', accountId: '000000000000' },
+    idClock: { newId: () => 'newIdNewId12', now: () => NOW },
+    rooms: { get: async () => room },
+    connections,
+    gateway: {
+      post: async (id: string, frame: string) => {
+        posted.push([id, JSON.parse(frame) as Record<string, unknown>]);
+        const outcome = overrides.posts?.[id] ?? true;
+        if (outcome instanceof Error) throw outcome;
+        return outcome;
+      },
+      disconnect: async (id: string) => {
+        if (overrides.disconnectFails?.includes(id)) throw new Error('throttled');
+        closed.push(id);
+      },
+    },
+    chatLog: { record: async () => undefined },
+  } as unknown as MessagingDeps;
+  return { deps, posted, removed, closed };
+}
+
+test('a fan-out removes only the records of gone connections, and only ones older than a handshake', async () => {
+  const { deps, posted, removed } = fakeDeps({ posts: { gone: false, broken: new Error('timeout') } });
+  await sendEvent(deps, room.arn, { eventName: 'app:x' });
+  expect(posted.map(([id]) => id)).toEqual(['live', 'gone', 'broken']);
+  expect(removed).toEqual([['gone', { connectedBefore: NOW.getTime() - 30_000 }]]);
+});
+
+test('a failing connection read still answers the client with an ERROR carrying its RequestId', async () => {
+  const { deps, posted } = fakeDeps({ getFails: true });
+  await handleFrame(deps, 'live', JSON.stringify({ Action: 'SEND_MESSAGE', RequestId: 'r-1', Content: 'hi' }));
+  expect(posted).toEqual([['live', { Type: 'ERROR', Id: 'newIdNewId12', RequestId: 'r-1', ErrorCode: 500, ErrorMessage: 'An internal error occurred' }]]);
+});
+
+test('a failing ERROR post does not throw out of $default', async () => {
+  const { deps } = fakeDeps({ getFails: true, posts: { live: new Error('gateway down') } });
+  await expect(handleFrame(deps, 'live', '{"Action":"SEND_MESSAGE","Content":"x"}')).resolves.toBeUndefined();
+});
+
+test('closing connections is best-effort: one that cannot be closed does not fail DisconnectUser or DeleteRoom', async () => {
+  const { deps, closed, removed } = fakeDeps({ disconnectFails: ['a', 'live'] });
+  await expect(disconnectUser(deps, room.id, { userId: 'u' })).resolves.toBeUndefined();
+  expect(closed).toEqual(['b']);
+  expect(removed).toEqual([['b', undefined]]);
+  await expect(closeRoom(deps, room.id)).resolves.toBeUndefined();
+  expect(closed).toEqual(['b', 'gone', 'broken']);
+});
