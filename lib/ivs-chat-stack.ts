@@ -6,12 +6,15 @@ import { ChatFunction } from './constructs/chat-function';
 import { ChatTable } from './constructs/chat-table';
 import { ControlPlaneApi } from './constructs/control-plane-api';
 import { MessagingApi } from './constructs/messaging-api';
+import { RoomIntegrations, RoomIntegrationsProps } from './constructs/room-integrations';
 import { TokenKeys } from './constructs/token-keys';
 import { needsOf } from './permissions';
 
 export interface IvsChatStackProps extends StackProps {
   /** Dev stacks may drop their data on `cdk destroy`; the default keeps rooms and keys. */
   removalPolicy?: RemovalPolicy;
+  /** The review-handler functions and chat-log destinations rooms may use (default: any in the account). */
+  roomIntegrations?: RoomIntegrationsProps;
 }
 
 /**
@@ -27,11 +30,14 @@ export class IvsChatStack extends Stack {
     super(scope, id, props);
     this.table = new ChatTable(this, 'Data', { removalPolicy: props.removalPolicy });
     const keys = new TokenKeys(this, 'TokenKeys', { removalPolicy: props.removalPolicy });
+    const integrations = new RoomIntegrations(this, props.roomIntegrations);
     const needing: { fn: ChatFunction; module: string }[] = [];
     const chatFunction = (construct: string, module: string) => {
       const needs = needsOf(module);
       const fn = new ChatFunction(this, construct, { module }).bindTable(this.table.table, needs);
       if (needs.tokenKeys) keys.bind(fn);
+      if (needs.reviewHandlers) integrations.grantReviewHandlers(fn);
+      if (needs.chatLogs) integrations.grantChatLogs(fn);
       needing.push({ fn, module });
       this.functions[module] = fn;
       return fn;

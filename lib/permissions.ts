@@ -12,6 +12,10 @@ export interface FunctionNeeds extends TableAccess {
   connections?: boolean;
   /** Mints or opens chat tokens (reads the token-key secret). */
   tokenKeys?: boolean;
+  /** Invokes rooms' message review handlers (lambda:InvokeFunction). */
+  reviewHandlers?: boolean;
+  /** Writes rooms' chat logs to their S3, CloudWatch Logs and Firehose destinations. */
+  chatLogs?: boolean;
 }
 
 const GET = 'dynamodb:GetItem';
@@ -38,9 +42,10 @@ export const NEEDS: Record<string, FunctionNeeds> = {
   'control-plane/untag-resource': { table: [GET, UPDATE], indexes: [] },
   'control-plane/list-tags-for-resource': { table: [GET], indexes: [] },
   'control-plane/create-chat-token': { table: [GET], indexes: [], tokenKeys: true },
-  'control-plane/send-event': { table: [GET, DELETE], indexes: ['connectionsByRoom'], connections: true },
-  'control-plane/delete-message': { table: [GET, DELETE], indexes: ['connectionsByRoom'], connections: true },
-  'control-plane/disconnect-user': { table: [GET, DELETE], indexes: ['connectionsByRoom'], connections: true },
+  // Broadcasters: the fan-out, then the room's chat log.
+  'control-plane/send-event': { table: [GET, DELETE], indexes: ['connectionsByRoom'], connections: true, chatLogs: true },
+  'control-plane/delete-message': { table: [GET, DELETE], indexes: ['connectionsByRoom'], connections: true, chatLogs: true },
+  'control-plane/disconnect-user': { table: [GET, DELETE], indexes: ['connectionsByRoom'], connections: true, chatLogs: true },
   'control-plane/create-logging-configuration': { table: [PUT, UPDATE], indexes: [] },
   'control-plane/get-logging-configuration': { table: [GET], indexes: [] },
   'control-plane/update-logging-configuration': { table: [GET, UPDATE], indexes: [] },
@@ -50,8 +55,14 @@ export const NEEDS: Record<string, FunctionNeeds> = {
   // $connect: the room, the used-token claim, the connection record (removed again if the room vanished).
   'messaging/connect': { table: [GET, PUT, DELETE], indexes: [], tokenKeys: true },
   'messaging/disconnect': { table: [DELETE], indexes: [] },
-  // $default: the sender's record, the room, the rate counter, then the fan-out.
-  'messaging/default': { table: [GET, UPDATE, DELETE], indexes: ['connectionsByRoom'], connections: true },
+  // $default: the sender's record, the room, the rate counter, the review handler, the fan-out, the chat log.
+  'messaging/default': {
+    table: [GET, UPDATE, DELETE],
+    indexes: ['connectionsByRoom'],
+    connections: true,
+    reviewHandlers: true,
+    chatLogs: true,
+  },
   'messaging/end-expired-sessions': { table: [DELETE], indexes: ['connectionsByExpiry'], connections: true },
 };
 
