@@ -25,6 +25,8 @@ export interface FanoutResult {
   clientCores: number;
   /** The same for everything else on the machine (other work on it skews a run). */
   otherCores: number;
+  /** Server CPU time per delivery, in microseconds: the cost, less sensitive to other load than rates. */
+  serverMicrosPerDelivery: number;
 }
 
 /** 64 characters of content, a typical chat line. */
@@ -148,5 +150,6 @@ export async function fanoutRun(options: {
     serverCores: round(cpuUsed / wall, 2),
     clientCores: round((clientUsed.user + clientUsed.system) / 1e6 / wall, 2),
     otherCores: round(Math.max(0, machineUsed - cpuUsed - (clientUsed.user + clientUsed.system) / 1e6) / wall, 2),
+    serverMicrosPerDelivery: delivered > 0 ? round((cpuUsed / delivered) * 1e6, 1) : NaN,
   };
 }

@@ -1,5 +1,5 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 export const ROOT = resolve(__dirname, '..');
@@ -30,7 +30,7 @@ export interface Child {
  */
 export function spawnTs(
   script: string,
-  options: { env?: Record<string, string | undefined>; nodeArgs?: string[]; ready: RegExp[]; timeoutMs?: number },
+  options: { env?: Record<string, string | undefined>; nodeArgs?: string[]; ready: RegExp[]; timeoutMs?: number; logFile?: string },
 ): Promise<{ child: Child; matches: RegExpExecArray[] }> {
   const node = [process.execPath, ...(options.nodeArgs ?? []), '--import', 'tsx', script].map(shellQuote).join(' ');
   const proc = spawn('sh', ['-c', `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec ${node}`], {
@@ -44,6 +44,11 @@ export function spawnTs(
   };
   proc.stdout?.on('data', keep);
   proc.stderr?.on('data', keep);
+  if (options.logFile) {
+    const log = createWriteStream(options.logFile);
+    proc.stdout?.pipe(log);
+    proc.stderr?.pipe(log);
+  }
   const exited = new Promise<number | null>((res) => proc.once('exit', (code) => res(code)));
   const child: Child = {
     process: proc,
@@ -91,9 +96,10 @@ export interface Stack {
   dynamodbEndpoint: string;
 }
 
-export async function startStack(nodeArgs: string[] = []): Promise<Stack> {
+export async function startStack(nodeArgs: string[] = [], logFile?: string): Promise<Stack> {
   const { child, matches } = await spawnTs('bin/local.ts', {
     nodeArgs,
+    logFile,
     env: {
       IVSCHAT_API_PORT: '0',
       IVSCHAT_WS_PORT: '0',
@@ -147,7 +153,7 @@ export function machineBusySeconds(): number {
  * from one scenario ($disconnect of closed sockets, garbage collection) does not bleed into the next;
  * then waits a little longer (at most `quietMs`) for the rest of the machine to be quiet too.
  */
-export async function settle(pid: number, timeoutMs = 30_000, quietMs = 5_000): Promise<void> {
+export async function settle(pid: number, timeoutMs = 30_000, quietMs = 2_000): Promise<void> {
   const idle = async (busy: () => number, limit: number, until: number) => {
     while (Date.now() < until) {
       const before = busy();

@@ -64,16 +64,18 @@ export function report(r: BenchResults): string {
       s.latency.p50,
       s.latency.p99,
       s.errors,
+      s.serverMicrosPerCall,
       baseName,
       b.perSecond,
       b.latency.p50,
       b.latency.p99,
+      b.serverMicrosPerCall,
       ratio(s.perSecond, b.perSecond),
     ];
     out.push(`Control plane: @aws-sdk/client-ivschat over SigV4, 32 in flight, ${r.options.seconds} s each; baseline: the same dynalite, plain DynamoDB calls.`, '');
     out.push(
       table(
-        ['operation', 'calls/s', 'p50 ms', 'p99 ms', 'errors', 'baseline', 'calls/s', 'p50 ms', 'p99 ms', 'ratio'],
+        ['operation', 'calls/s', 'p50 ms', 'p99 ms', 'errors', 'server µs/call', 'baseline', 'calls/s', 'p50 ms', 'p99 ms', 'server µs/call', 'ratio'],
         [row('GetRoom', cp.getRoom, 'GetItem', cp.getItem), row('CreateRoom', cp.createRoom, 'PutItem', cp.putItem)],
       ),
       '',
@@ -94,19 +96,21 @@ export function report(r: BenchResults): string {
           s.refused,
           s.serverCores,
           s.clientCores,
+          s.serverMicrosPerDelivery,
           b.deliveredPerSecond,
           b.latencyMs.p50,
           b.latencyMs.p99,
           b.lost,
           b.serverCores,
           b.clientCores,
+          b.serverMicrosPerDelivery,
           ratio(s.deliveredPerSecond, b.deliveredPerSecond),
         ];
       }),
     );
     out.push(
       table(
-        ['receivers', 'msg/s', 'delivered/s', 'p50 ms', 'p99 ms', 'lost', 'refused', 'server cores', 'client cores', 'bare delivered/s', 'bare p50', 'bare p99', 'bare lost', 'bare server cores', 'bare client cores', 'ratio'],
+        ['receivers', 'msg/s', 'delivered/s', 'p50 ms', 'p99 ms', 'lost', 'refused', 'server cores', 'client cores', 'server µs/delivery', 'bare delivered/s', 'bare p50', 'bare p99', 'bare lost', 'bare server cores', 'bare client cores', 'bare µs/delivery', 'ratio'],
         rows,
       ),
       '',
@@ -141,17 +145,26 @@ export function report(r: BenchResults): string {
       s.serverRssBeforeMiB,
       s.serverRssAfterMiB,
       s.rssPerConnectionKiB,
+      s.serverMillisPerConnection,
       s.reached,
       s.reachAllMs,
     ];
     out.push(
       table(
-        ['server', 'opened', 'conn/s', 'open p50 ms', 'open p99 ms', 'RSS before MiB', 'RSS after MiB', 'KiB/conn', 'reached', 'last reached ms'],
+        ['server', 'opened', 'conn/s', 'open p50 ms', 'open p99 ms', 'RSS before MiB', 'RSS after MiB', 'KiB/conn', 'server CPU ms/conn', 'reached', 'last reached ms'],
         [row('ivschat', c.service), row('bare ws', c.baseline)],
       ),
       '',
     );
     out.push(`conn/s ratio: ${ratio(c.service.perSecond, c.baseline.perSecond)}; memory per connection ratio: ${ratio(c.service.rssPerConnectionKiB, c.baseline.rssPerConnectionKiB)}`, '');
+  }
+  const others = [
+    ...Object.values(r.controlPlane ?? {}).map((l: LoopResult) => l.otherCores),
+    ...(r.fanout ?? []).flatMap((f) => [...f.service, ...f.baseline].map((x) => x.otherCores)),
+    ...(r.growth ?? []).flatMap((g) => [g.service.otherCores, g.baseline.otherCores]),
+  ];
+  if (others.length) {
+    out.push(`Other load on the machine during the runs (neither the bench nor the server): up to ${Math.max(...others)} cores of ${m.cores}.`, '');
   }
   out.push('Targets:', '');
   out.push(table(['target', 'measured', 'met'], targets(r).map((t) => [t.target, t.measured, t.met === undefined ? '-' : t.met ? 'yes' : 'NO'])));

@@ -21,6 +21,7 @@ const HELP = `npm run bench [-- options]
   --growth-seconds N length of each cost-growth run not already measured by fan-out (default 5)
   --connections N    connections held (default 10000)
   --cpu-prof         write a V8 CPU profile of the local stack to bench/profiles/
+  --server-log FILE  keep the local stack's output (its JSON request logs) in FILE
   --out FILE         where the JSON goes (default bench/results/latest.json for a full default run,
                      bench/results/partial.json otherwise)`;
 
@@ -33,6 +34,7 @@ export interface BenchOptions {
   growthSeconds: number;
   connections: number;
   cpuProf: boolean;
+  serverLog: string;
   out: string;
 }
 
@@ -46,6 +48,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     growthSeconds: 5,
     connections: 10_000,
     cpuProf: false,
+    serverLog: '',
     out: '',
   };
   let partial = false;
@@ -84,6 +87,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         break;
       case '--connections':
         options.connections = Number(take());
+        break;
+      case '--server-log':
+        options.serverLog = take();
         break;
       case '--out':
         options.out = take();
@@ -149,7 +155,7 @@ async function main(): Promise<void> {
   log(`starting the local stack (bin/local.ts)${options.cpuProf ? ' with --cpu-prof' : ''}`);
   const profileDir = join(ROOT, 'bench/profiles');
   if (options.cpuProf) mkdirSync(profileDir, { recursive: true });
-  const stack = await startStack(options.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []);
+  const stack = await startStack(options.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [], options.serverLog || undefined);
   const sdk = ivschatClient(stack.apiUrl);
   try {
     log(`control plane ${stack.apiUrl}, messaging ${stack.wsUrl}, dynalite ${stack.dynamodbEndpoint}`);

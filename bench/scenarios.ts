@@ -6,7 +6,7 @@ import type WebSocket from 'ws';
 import { roomKey } from '../lambdas/data/keys';
 import { ChatTarget, bareTarget, closeAll, openReceivers, serviceRoom } from './clients';
 import { FanoutResult, fanoutRun } from './fanout';
-import { Stack, rssBytes, settle, startBareWs } from './processes';
+import { Stack, cpuSeconds, machineBusySeconds, rssBytes, settle, startBareWs } from './processes';
 import { Latency, closedLoop, latency, round } from './stats';
 
 export type Log = (line: string) => void;
@@ -20,6 +20,10 @@ export interface LoopResult {
   perSecond: number;
   latency: Latency;
   firstError?: string;
+  /** CPU time of the local stack's process per call, in microseconds (dynalite runs in it too). */
+  serverMicrosPerCall: number;
+  /** Average cores used by processes other than the bench and the stack during the run. */
+  otherCores: number;
 }
 
 export interface ControlPlaneResult {
@@ -47,19 +51,34 @@ export async function controlPlane(stack: Stack, sdk: IvschatClient, seconds: nu
     const Key = { PK: { S: key.PK }, SK: { S: key.SK } };
     const { Item } = await ddb.send(new GetItemCommand({ TableName: 'ivschat', Key, ConsistentRead: true }));
     const roomItem = Item as Record<string, AttributeValue>;
-    const loop = async (label: string, call: (i: number) => Promise<unknown>) => {
+    const measure = async (label: string, call: (i: number) => Promise<unknown>) => {
       await settle(stack.child.pid);
       log(`${label}: ${seconds} s, ${IN_FLIGHT} in flight`);
-      const result = await closedLoop(seconds, IN_FLIGHT, call);
-      log(`${label}: ${result.perSecond} calls/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${result.errors} errors`);
+      const server = cpuSeconds(stack.child.pid);
+      const client = process.cpuUsage();
+      const machine = machineBusySeconds();
+      const started = Date.now();
+      const loop = await closedLoop(seconds, IN_FLIGHT, call);
+      const serverUsed = cpuSeconds(stack.child.pid) - server;
+      const clientUsed = process.cpuUsage(client);
+      const other = machineBusySeconds() - machine - serverUsed - (clientUsed.user + clientUsed.system) / 1e6;
+      const result: LoopResult = {
+        ...loop,
+        serverMicrosPerCall: round((serverUsed / Math.max(1, loop.calls)) * 1e6, 1),
+        otherCores: round(Math.max(0, other) / ((Date.now() - started) / 1000), 2),
+      };
+      log(
+        `${label}: ${result.perSecond} calls/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${result.errors} errors, ` +
+          `server ${result.serverMicrosPerCall} µs CPU per call, other load ${result.otherCores} cores`,
+      );
       return result;
     };
-    const getItem = await loop('GetItem (baseline)', () => ddb.send(new GetItemCommand({ TableName: 'ivschat', Key, ConsistentRead: true })));
-    const getRoom = await loop('GetRoom', () => sdk.send(new GetRoomCommand({ identifier: room.arn })));
-    const putItem = await loop('PutItem (baseline)', (i) =>
+    const getItem = await measure('GetItem (baseline)', () => ddb.send(new GetItemCommand({ TableName: 'ivschat', Key, ConsistentRead: true })));
+    const getRoom = await measure('GetRoom', () => sdk.send(new GetRoomCommand({ identifier: room.arn })));
+    const putItem = await measure('PutItem (baseline)', (i) =>
       ddb.send(new PutItemCommand({ TableName: 'ivschat', Item: { ...roomItem, PK: { S: `BENCH#${i}` } } })),
     );
-    const createRoom = await loop('CreateRoom', (i) => sdk.send(new CreateRoomCommand({ name: `bench-create-${i}` })));
+    const createRoom = await measure('CreateRoom', (i) => sdk.send(new CreateRoomCommand({ name: `bench-create-${i}` })));
     return { getRoom, getItem, createRoom, putItem };
   } finally {
     ddb.destroy();
@@ -114,7 +133,7 @@ async function measureRoom(target: ChatTarget, serverPid: number, n: number, rat
       });
       log(
         `${scope} @ ${rate} msg/s: ${result.deliveredPerSecond} delivered/s, p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, ` +
-          `lost ${result.lost}, refused ${result.refused}, cores: server ${result.serverCores}, clients ${result.clientCores}, other ${result.otherCores}`,
+          `lost ${result.lost}, refused ${result.refused}, cores: server ${result.serverCores}, clients ${result.clientCores}, other ${result.otherCores}; server ${result.serverMicrosPerDelivery} µs CPU per delivery`,
       );
       results.push(result);
     }
@@ -133,6 +152,8 @@ export interface ConnectionsSide {
   serverRssBeforeMiB: number;
   serverRssAfterMiB: number;
   rssPerConnectionKiB: number;
+  /** Server CPU time per connection opened (for the service: CreateChatToken and $connect), ms. */
+  serverMillisPerConnection: number;
   /** One message sent after all are open: how many got it, and when the last one did. */
   reached: number;
   reachAllMs: number;
@@ -169,12 +190,14 @@ async function holdConnections(target: ChatTarget, serverPid: number, count: num
   log(`${scope}: opening (server RSS ${mib(before)} MiB)`);
   let sockets: WebSocket[] = [];
   try {
+    const cpuBefore = cpuSeconds(serverPid);
     const opened = await openReceivers(target, count, (k) => log(`${scope}: ${k}/${count} open`));
+    const cpuUsed = cpuSeconds(serverPid) - cpuBefore;
     const sender = await target.openSender();
     sockets = [...opened.sockets, sender];
     await settle(serverPid, 10_000);
     const after = rssBytes(serverPid);
-    log(`${scope}: open in ${round(opened.seconds, 1)} s, server RSS ${mib(after)} MiB; one message to all`);
+    log(`${scope}: open in ${round(opened.seconds, 1)} s (server ${round((cpuUsed / count) * 1000, 2)} ms CPU each), server RSS ${mib(after)} MiB; one message to all`);
     const reach = await fanoutRun({ sender, receivers: opened.sockets, ratePerSecond: 1, seconds: 1, tag: 'all', serverPid, drainMs: 30_000 });
     log(`${scope}: the message reached ${reach.delivered}/${count}, the last after ${reach.latencyMs.max} ms`);
     return {
@@ -185,6 +208,7 @@ async function holdConnections(target: ChatTarget, serverPid: number, count: num
       serverRssBeforeMiB: mib(before),
       serverRssAfterMiB: mib(after),
       rssPerConnectionKiB: round((after - before) / count / 1024, 1),
+      serverMillisPerConnection: round((cpuUsed / count) * 1000, 3),
       reached: reach.delivered,
       reachAllMs: reach.latencyMs.max,
     };
