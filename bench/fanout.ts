@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type WebSocket from 'ws';
-import { cpuSeconds, machineBusySeconds, sleep } from './processes';
+import { cpuMeter, sleep } from './processes';
 import { Latency, Samples, latency, round } from './stats';
 
 export interface FanoutResult {
@@ -102,9 +102,7 @@ export async function fanoutRun(options: {
 
   // Start 5 ms after a wall-clock second, so each second of the room's rate window gets `rate` sends.
   await sleep((1005 - (Date.now() % 1000)) % 1000);
-  const cpuBefore = cpuSeconds(options.serverPid);
-  const clientBefore = process.cpuUsage();
-  const machineBefore = machineBusySeconds();
+  const meter = cpuMeter(options.serverPid);
   const interval = 1000 / ratePerSecond;
   const t0 = performance.now();
   let seq = 0;
@@ -128,10 +126,7 @@ export async function fanoutRun(options: {
   });
   const drainUntil = performance.now() + (options.drainMs ?? 10_000);
   while (complete < total && performance.now() < drainUntil) await sleep(20);
-  const cpuUsed = cpuSeconds(options.serverPid) - cpuBefore;
-  const clientUsed = process.cpuUsage(clientBefore);
-  const machineUsed = machineBusySeconds() - machineBefore;
-  const wall = (performance.now() - t0) / 1000;
+  const cpu = meter();
   for (const r of receivers) r.off('message', onReceive);
   sender.off('message', onSenderFrame);
 
@@ -147,9 +142,9 @@ export async function fanoutRun(options: {
     lost: (total - refused) * n - delivered,
     deliveredPerSecond: span > 0 ? round(delivered / span, 0) : 0,
     latencyMs: latency(samples.values()),
-    serverCores: round(cpuUsed / wall, 2),
-    clientCores: round((clientUsed.user + clientUsed.system) / 1e6 / wall, 2),
-    otherCores: round(Math.max(0, machineUsed - cpuUsed - (clientUsed.user + clientUsed.system) / 1e6) / wall, 2),
-    serverMicrosPerDelivery: delivered > 0 ? round((cpuUsed / delivered) * 1e6, 1) : NaN,
+    serverCores: round(cpu.server / cpu.seconds, 2),
+    clientCores: round(cpu.client / cpu.seconds, 2),
+    otherCores: round(cpu.other / cpu.seconds, 2),
+    serverMicrosPerDelivery: delivered > 0 ? round((cpu.server / delivered) * 1e6, 1) : NaN,
   };
 }

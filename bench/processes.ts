@@ -1,6 +1,7 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
 
 export const ROOT = resolve(__dirname, '..');
 
@@ -146,6 +147,33 @@ export function machineBusySeconds(): number {
   const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
   const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
   return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS;
+}
+
+/** CPU seconds used over a stretch of time: by the server, by this process, by the rest of the machine. */
+export interface CpuUse {
+  seconds: number;
+  server: number;
+  client: number;
+  other: number;
+}
+
+/** Starts measuring; the returned function ends the stretch and tells what was used. */
+export function cpuMeter(serverPid: number): () => CpuUse {
+  const started = performance.now();
+  const server = cpuSeconds(serverPid);
+  const client = process.cpuUsage();
+  const machine = machineBusySeconds();
+  return () => {
+    const used = process.cpuUsage(client);
+    const serverUsed = cpuSeconds(serverPid) - server;
+    const clientUsed = (used.user + used.system) / 1e6;
+    return {
+      seconds: (performance.now() - started) / 1000,
+      server: serverUsed,
+      client: clientUsed,
+      other: Math.max(0, machineBusySeconds() - machine - serverUsed - clientUsed),
+    };
+  };
 }
 
 /**

@@ -6,13 +6,14 @@ import type WebSocket from 'ws';
 import { roomKey } from '../lambdas/data/keys';
 import { ChatTarget, bareTarget, closeAll, openReceivers, serviceRoom } from './clients';
 import { FanoutResult, fanoutRun } from './fanout';
-import { Stack, cpuSeconds, machineBusySeconds, rssBytes, settle, startBareWs } from './processes';
+import { Stack, cpuMeter, rssBytes, settle, startBareWs } from './processes';
 import { Latency, closedLoop, latency, round } from './stats';
 
 export type Log = (line: string) => void;
 
 /** The control plane's closed-loop calls: 32 in flight, as the issue asks. */
 const IN_FLIGHT = 32;
+const WARM_UP_SECONDS = 1;
 
 export interface LoopResult {
   calls: number;
@@ -52,20 +53,17 @@ export async function controlPlane(stack: Stack, sdk: IvschatClient, seconds: nu
     const { Item } = await ddb.send(new GetItemCommand({ TableName: 'ivschat', Key, ConsistentRead: true }));
     const roomItem = Item as Record<string, AttributeValue>;
     const measure = async (label: string, call: (i: number) => Promise<unknown>) => {
+      // A second unmeasured first, so both sides are measured warm (JIT, connection pools).
+      await closedLoop(WARM_UP_SECONDS, IN_FLIGHT, call);
       await settle(stack.child.pid);
       log(`${label}: ${seconds} s, ${IN_FLIGHT} in flight`);
-      const server = cpuSeconds(stack.child.pid);
-      const client = process.cpuUsage();
-      const machine = machineBusySeconds();
-      const started = Date.now();
+      const meter = cpuMeter(stack.child.pid);
       const loop = await closedLoop(seconds, IN_FLIGHT, call);
-      const serverUsed = cpuSeconds(stack.child.pid) - server;
-      const clientUsed = process.cpuUsage(client);
-      const other = machineBusySeconds() - machine - serverUsed - (clientUsed.user + clientUsed.system) / 1e6;
+      const cpu = meter();
       const result: LoopResult = {
         ...loop,
-        serverMicrosPerCall: round((serverUsed / Math.max(1, loop.calls)) * 1e6, 1),
-        otherCores: round(Math.max(0, other) / ((Date.now() - started) / 1000), 2),
+        serverMicrosPerCall: round((cpu.server / Math.max(1, loop.calls)) * 1e6, 1),
+        otherCores: round(cpu.other / cpu.seconds, 2),
       };
       log(
         `${label}: ${result.perSecond} calls/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${result.errors} errors, ` +
@@ -190,9 +188,9 @@ async function holdConnections(target: ChatTarget, serverPid: number, count: num
   log(`${scope}: opening (server RSS ${mib(before)} MiB)`);
   let sockets: WebSocket[] = [];
   try {
-    const cpuBefore = cpuSeconds(serverPid);
+    const meter = cpuMeter(serverPid);
     const opened = await openReceivers(target, count, (k) => log(`${scope}: ${k}/${count} open`));
-    const cpuUsed = cpuSeconds(serverPid) - cpuBefore;
+    const cpuUsed = meter().server;
     const sender = await target.openSender();
     sockets = [...opened.sockets, sender];
     await settle(serverPid, 10_000);
