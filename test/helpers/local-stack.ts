@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { IvschatClient } from '@aws-sdk/client-ivschat';
 
@@ -19,12 +19,9 @@ export interface LocalProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/**
- * Starts `bin/local.ts` as `npm start` does (a separate process, real sockets, real dynalite) on
- * free ports, and resolves once it prints its endpoint. Rejects with the process output if it exits first.
- */
-export function startLocal(env: Record<string, string | undefined> = {}, timeoutMs = 20_000): Promise<LocalProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/local.ts'], {
+/** Spawns `bin/local.ts` on free ports with the tests' defaults (in memory, test/test), stdout and stderr piped. */
+export function spawnLocal(env: Record<string, string | undefined> = {}): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, ['--import', 'tsx', 'bin/local.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -38,8 +35,16 @@ export function startLocal(env: Record<string, string | undefined> = {}, timeout
       POWERTOOLS_LOG_LEVEL: 'INFO',
       ...env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
+}
+
+/**
+ * Starts `bin/local.ts` as `npm start` does (a separate process, real sockets, real dynalite) on
+ * free ports, and resolves once it prints its endpoint. Rejects with the process output if it exits first.
+ */
+export function startLocal(env: Record<string, string | undefined> = {}, timeoutMs = 20_000): Promise<LocalProcess> {
+  const child = spawnLocal(env);
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));

@@ -18,7 +18,7 @@ import {
   UpdateRoomCommand,
 } from '@aws-sdk/client-ivschat';
 import { REQUEST_ID } from '../../helpers/aws-assertions';
-import { LocalProcess, ivschat, startLocal } from '../../helpers/local-stack';
+import { LocalProcess, ivschat, spawnLocal, startLocal } from '../../helpers/local-stack';
 import { rawRequest, signHeaders, signedPost } from '../../helpers/raw-http';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -412,20 +412,7 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5_000)
 
 /** Runs bin/local.ts to its exit (it must exit within 15 s), keeping stdout and stderr apart. */
 function runToExit(env: Record<string, string | undefined>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/local.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      IVSCHAT_API_PORT: '0',
-      IVSCHAT_WS_PORT: '0',
-      AWS_REGION: 'us-east-1',
-      IVSCHAT_ACCOUNT_ID: '000000000000',
-      IVSCHAT_PRINCIPALS_FILE: undefined,
-      IVSCHAT_DATA_DIR: undefined,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnLocal(env);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

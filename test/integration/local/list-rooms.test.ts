@@ -1,5 +1,3 @@
-import { request } from 'node:http';
-import { Sha256 } from '@aws-crypto/sha256-js';
 import {
   CreateRoomCommand,
   CreateRoomCommandInput,
@@ -14,9 +12,9 @@ import {
   ValidationException,
   paginateListRooms,
 } from '@aws-sdk/client-ivschat';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { ACCOUNT, REGION, REQUEST_ID, expectValidation } from '../../helpers/aws-assertions';
 import { LocalProcess, ivschat, startLocal } from '../../helpers/local-stack';
+import { json, signedPost } from '../../helpers/raw-http';
 
 const SUMMARY_KEYS = ['arn', 'createTime', 'id', 'loggingConfigurationIdentifiers', 'name', 'tags', 'updateTime'];
 
@@ -100,28 +98,8 @@ function expectWellFormedPages(pages: ListRoomsCommandOutput[], pageSize: number
 
 /** A SigV4-signed ListRooms sent without the SDK, to see the exact JSON keys on the wire. */
 async function rawListRooms(body: Record<string, unknown>): Promise<{ status: number; json: Record<string, unknown> }> {
-  const url = new URL(`${stack.apiUrl}/ListRooms`);
-  const text = JSON.stringify(body);
-  const signer = new SignatureV4({ service: 'ivschat', region: REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, sha256: Sha256 });
-  const signed = await signer.sign({
-    method: 'POST',
-    protocol: url.protocol,
-    hostname: url.hostname,
-    port: Number(url.port),
-    path: url.pathname,
-    query: {},
-    headers: { host: url.host, 'content-type': 'application/json' },
-    body: text,
-  });
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: signed.headers }, (res) => {
-      let data = '';
-      res.on('data', (chunk: Buffer) => (data += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(data) as Record<string, unknown> }));
-    });
-    req.on('error', reject);
-    req.end(text);
-  });
+  const res = await signedPost(stack.apiUrl, 'ListRooms', JSON.stringify(body));
+  return { status: res.status, json: json(res) };
 }
 
 const decodeToken = (token: string) => JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Record<string, unknown>;

@@ -1,5 +1,3 @@
-import { request } from 'node:http';
-import { Sha256 } from '@aws-crypto/sha256-js';
 import {
   CreateRoomCommand,
   CreateRoomCommandInput,
@@ -12,9 +10,9 @@ import {
   UpdateRoomCommandInput,
   ValidationException,
 } from '@aws-sdk/client-ivschat';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { ACCOUNT, LOGGING_ARN_PREFIX, REGION, REQUEST_ID, ROOM_ARN_PREFIX, expectNotFound, expectValidation } from '../../helpers/aws-assertions';
 import { LocalProcess, ivschat, startLocal } from '../../helpers/local-stack';
+import { signedPost } from '../../helpers/raw-http';
 
 const LAMBDA_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:review';
 const RFC3339_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -47,33 +45,8 @@ async function clockPast(time: Date): Promise<void> {
 
 /** A SigV4-signed POST sent without the SDK, to look at the wire; a string body is sent as it is. */
 async function rawPost(operation: string, body: unknown): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
-  const url = new URL(`${stack.apiUrl}/${operation}`);
-  const text = typeof body === 'string' ? body : JSON.stringify(body);
-  const signer = new SignatureV4({
-    service: 'ivschat',
-    region: REGION,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    sha256: Sha256,
-  });
-  const signed = await signer.sign({
-    method: 'POST',
-    protocol: url.protocol,
-    hostname: url.hostname,
-    port: Number(url.port),
-    path: url.pathname,
-    query: {},
-    headers: { host: url.host, 'content-type': 'application/json' },
-    body: text,
-  });
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: signed.headers }, (res) => {
-      let data = '';
-      res.on('data', (chunk: Buffer) => (data += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: data }));
-    });
-    req.on('error', reject);
-    req.end(text);
-  });
+  const res = await signedPost(stack.apiUrl, operation, typeof body === 'string' ? body : JSON.stringify(body));
+  return { status: res.status, headers: res.headers, text: res.body };
 }
 
 describe('CreateRoom', () => {
