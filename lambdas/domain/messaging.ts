@@ -1,6 +1,6 @@
 import type { Capability } from './chat-token';
 import { roomIdentifier } from './room';
-import { optional, required, str, stringMap, struct } from './validate';
+import { isWellFormed, optional, required, str, stringMap, struct } from './validate';
 
 /**
  * The Messaging API's frames. Frames on the socket are PascalCase JSON, unlike the camelCase
@@ -76,6 +76,7 @@ export function parseClientAction(text: string): { action?: ClientAction; reques
       if (typeof frame.UserId !== 'string' || frame.UserId.length === 0 || [...frame.UserId].length > 128) {
         return fail('UserId must be a string of 1 to 128 characters');
       }
+      if (!isWellFormed(frame.UserId)) return fail('UserId must be a well-formed Unicode string');
       const reason = optionalReason(frame.Reason);
       if (reason === false) return fail('Reason must be a string of 1 to 256 characters');
       return { requestId, action: { Action: 'DISCONNECT_USER', ...base, UserId: frame.UserId, ...reason } };

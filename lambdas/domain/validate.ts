@@ -21,6 +21,9 @@ export function str(rules: StringRules = {}): Schema<string> {
   return {
     parse(value, path, errors) {
       if (typeof value !== 'string') return fail(errors, path, 'Member must be a string');
+      // A lone surrogate becomes U+FFFD once encoded as UTF-8 (DynamoDB keys, tokens, frames), so
+      // distinct ids such as "a\ud800" and "a\udbff" would meet: such strings are refused.
+      if (!isWellFormed(value)) return fail(errors, path, 'Member must be a well-formed Unicode string');
       // Smithy's length trait counts Unicode code points, not UTF-16 units.
       const length = [...value].length;
       if (rules.min !== undefined && length < rules.min) {
@@ -199,3 +202,6 @@ function fail(errors: FieldError[], name: string, message: string): undefined {
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** False when the string holds a lone (unpaired) UTF-16 surrogate; in `u` mode a pair is one code point. */
+export const isWellFormed = (value: string): boolean => !/\p{Cs}/u.test(value);
