@@ -110,6 +110,10 @@ export async function disconnected(deps: MessagingDeps, connectionId: string): P
 export async function handleFrame(deps: MessagingDeps, connectionId: string, body: string): Promise<void> {
   const parsed = parseClientAction(body);
   try {
+    // A frame that cannot be a request is refused before anything is read for it: a client
+    // flooding garbage costs the table nothing.
+    if (parsed.error || !parsed.action) throw parsed.error ?? new MessagingError(400, 'Invalid request');
+    const action = parsed.action;
     // Inside the try: the official client has no request timeout, so every failure, this read's
     // included, must reach the client as an ERROR or its promise stays pending for good.
     const connection = await deps.connections.get(connectionId);
@@ -120,8 +124,6 @@ export async function handleFrame(deps: MessagingDeps, connectionId: string, bod
       await endSession(deps, connectionId, parsed.requestId);
       return;
     }
-    if (parsed.error || !parsed.action) throw parsed.error ?? new MessagingError(400, 'Invalid request');
-    const action = parsed.action;
     if (!connection.capabilities.includes(ACTION_CAPABILITY[action.Action])) {
       throw new MessagingError(403, `The chat token does not grant ${ACTION_CAPABILITY[action.Action]}`);
     }

@@ -1,4 +1,5 @@
 import type { Capability } from './chat-token';
+import { jsonDepthExceeds, topLevelString } from './json-text';
 import { roomIdentifier } from './room';
 import { isWellFormed, optional, required, str, stringMap, struct } from './validate';
 
@@ -42,15 +43,19 @@ const MESSAGE_ID = /^[a-zA-Z0-9]{12}$/;
  * so the client's pending promise can be settled by the ERROR.
  */
 export function parseClientAction(text: string): { action?: ClientAction; requestId?: string; error?: MessagingError } {
+  // Refusals still read the RequestId (without parsing the whole text): the official client
+  // settles a request only on an ERROR that echoes it.
   if (Buffer.byteLength(text) > MAX_FRAME_BYTES) {
-    // Still read the RequestId: the official client settles a request only on an ERROR that echoes it.
-    return { requestId: requestIdIn(text), error: new MessagingError(413, `Request larger than ${MAX_FRAME_BYTES} bytes`) };
+    return { requestId: topLevelString(text, 'RequestId'), error: new MessagingError(413, `Request larger than ${MAX_FRAME_BYTES} bytes`) };
+  }
+  if (jsonDepthExceeds(text)) {
+    return { requestId: topLevelString(text, 'RequestId'), error: new MessagingError(400, 'Request is nested too deeply') };
   }
   let frame: unknown;
   try {
     frame = JSON.parse(text);
   } catch {
-    return { error: new MessagingError(400, 'Request is not valid JSON') };
+    return { requestId: topLevelString(text, 'RequestId'), error: new MessagingError(400, 'Request is not valid JSON') };
   }
   if (!isObject(frame)) return { error: new MessagingError(400, 'Request must be a JSON object') };
   const requestId = typeof frame.RequestId === 'string' ? frame.RequestId : undefined;
@@ -154,15 +159,6 @@ export const disconnectUserAttributes = (userId: string, reason?: string): Recor
   UserId: userId,
   ...(reason === undefined ? {} : { Reason: reason }),
 });
-
-function requestIdIn(text: string): string | undefined {
-  try {
-    const frame: unknown = JSON.parse(text);
-    return isObject(frame) && typeof frame.RequestId === 'string' ? frame.RequestId : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 function optionalReason(value: unknown): { Reason?: string } | false {
   if (value === undefined || value === null) return {};

@@ -1,5 +1,6 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { jsonDepthExceeds } from '../domain/json-text';
 import { InternalServerException, IvsChatError, ValidationException } from './errors';
 import { logger } from './logger';
 
@@ -104,6 +105,7 @@ function requestLog(operation: string): middy.MiddlewareObj<APIGatewayProxyEvent
 function parseBody(event: APIGatewayProxyEvent): Record<string, unknown> {
   if (!event.body) return {};
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (jsonDepthExceeds(text)) throw new ValidationException('Could not parse request body into json: nesting is too deep', 'OTHER');
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

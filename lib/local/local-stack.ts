@@ -10,6 +10,7 @@ import { REVIEW_TIMEOUT_MS } from '../../lambdas/domain/review';
 import { ENV } from '../../lambdas/shared/env';
 import { createFileChatLogWriter } from './chat-log-files';
 import { ensureTable, startDynalite } from './dynalite';
+import { hostPolicy } from './http-edge';
 import { loadLocalLambdas } from './local-lambdas';
 import { ProxyHandler, Route, startRestGateway } from './rest-gateway';
 import { LocalConfigError, LocalSettings } from './settings';
@@ -82,6 +83,7 @@ export async function startLocalStack(settings: LocalSettings, options: { sweepI
       connections: withMemoryCache(defaultDeps().connections),
       reviewHandlers: await loadLocalLambdas(settings.lambdas, REVIEW_TIMEOUT_MS),
     };
+    const hosts = hostPolicy(settings.host, settings.allowedHosts);
     const load = async <H>(path: string): Promise<H> => ((await import(path)) as HandlerModule<H>).makeHandler(deps);
 
     const routes = await Promise.all(
@@ -97,6 +99,9 @@ export async function startLocalStack(settings: LocalSettings, options: { sweepI
           port: settings.wsPort,
           region: settings.region,
           principals: settings.principals,
+          hosts,
+          maxConnections: settings.maxWsConnections,
+          heartbeatSeconds: settings.heartbeatSeconds,
           routes: {
             connect: await load<WsProxyHandler>('../../lambdas/messaging/connect'),
             disconnect: await load<WsProxyHandler>('../../lambdas/messaging/disconnect'),
@@ -112,6 +117,8 @@ export async function startLocalStack(settings: LocalSettings, options: { sweepI
         accountId: settings.accountId,
         principals: settings.principals,
         routes,
+        hosts,
+        maxConnections: settings.maxApiConnections,
       }),
     );
 

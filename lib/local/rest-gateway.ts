@@ -9,7 +9,8 @@ import { logger } from '../../lambdas/shared/logger';
 import { isAllowed, principalArn } from './authorization';
 import type { Principal } from './settings';
 import { listen } from './listen';
-import { verifySigV4 } from './sigv4';
+import { HostPolicy, SERVER_OPTIONS, answerAndClose, capConnections, declaresMoreThan, hostAllowed, readBody } from './http-edge';
+import { precheckSigV4 } from './sigv4';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -25,7 +26,11 @@ export interface RestGatewayOptions {
   accountId: string;
   principals: readonly Principal[];
   routes: readonly Route[];
-  /** Larger bodies get 413 before any handler runs. Default: Lambda's 6 MB synchronous payload limit. */
+  /** Host header values answered; others get 403 before anything else is looked at. */
+  hosts: HostPolicy;
+  /** Concurrent TCP connections; more are refused as they arrive. */
+  maxConnections: number;
+  /** Larger bodies get 413 before any handler runs (from Content-Length, before reading). */
   maxBodyBytes?: number;
 }
 
@@ -38,7 +43,12 @@ export interface RunningGateway {
 
 /** Service names a caller may sign for: `ivschat` (the SDK's) and `execute-api` (a deployed API Gateway's). */
 const SIGNING_SERVICES = ['ivschat', 'execute-api'] as const;
-const LAMBDA_PAYLOAD_LIMIT = 6 * 1024 * 1024;
+/**
+ * The largest IVS Chat request (CreateRoom with 50 tags and every member at its maximum) is far
+ * under 64 KB; 1 MiB is ample and bounds what a slow or hostile client can make the process hold
+ * (Lambda itself would take 6 MB).
+ */
+export const MAX_BODY_BYTES = 1024 * 1024;
 /** On close: how long no new connection must arrive before the listener closes. */
 const ACCEPT_QUIET_MS = 25;
 /** On close: the most time given to late connections and to accepted ones to send their request. */
@@ -54,13 +64,15 @@ const MISSING_TOKEN: AwsError = { name: 'MissingAuthenticationTokenException', s
  */
 export async function startRestGateway(options: RestGatewayOptions): Promise<RunningGateway> {
   const principals = new Map(options.principals.map((p) => [p.accessKeyId, p]));
-  const maxBodyBytes = options.maxBodyBytes ?? LAMBDA_PAYLOAD_LIMIT;
+  const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
   let closing = false;
   const inFlight = new Set<Promise<void>>();
 
   const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const requestId = randomUUID();
-    const send = (result: APIGatewayProxyResult) => {
+    const send = (result: APIGatewayProxyResult, unread = false) => {
+      // A refusal before the body was read ends the connection: the rest of the body is not wanted.
+      if (unread) return answerAndClose(req, res, result.statusCode, stringHeaders(result.headers), result.body);
       if (closing) res.setHeader('connection', 'close');
       res.writeHead(result.statusCode, stringHeaders(result.headers));
       res.end(result.statusCode === 204 ? undefined : result.body);
@@ -69,8 +81,8 @@ export async function startRestGateway(options: RestGatewayOptions): Promise<Run
     let operation = 'unknown';
     // Refusals happen before any handler runs, so the gateway logs them itself, in the handlers'
     // format (as API Gateway's access log would on AWS): their request ids can be found too.
-    const fail = (error: AwsError) => {
-      send(awsErrorResult(error, requestId));
+    const fail = (error: AwsError, unread = false) => {
+      send(awsErrorResult(error, requestId), unread);
       logger.info('request refused by the gateway', {
         operation,
         status: error.status,
@@ -80,29 +92,36 @@ export async function startRestGateway(options: RestGatewayOptions): Promise<Run
       });
     };
 
-    const body = await readBody(req, maxBodyBytes);
-    if (body === undefined) {
-      return fail({ name: 'RequestEntityTooLargeException', status: 413, message: `Request body larger than ${maxBodyBytes} bytes` });
+    // Everything that can be refused from the request line and headers is, before the body is
+    // read: a foreign Host, a declared length over the limit, an unknown route, a missing or bad
+    // signature (all but its payload hash), a caller without the operation's permission.
+    const tooLarge: AwsError = { name: 'RequestEntityTooLargeException', status: 413, message: `Request body larger than ${maxBodyBytes} bytes` };
+    if (!hostAllowed(options.hosts, req.headers.host)) {
+      return fail({ name: 'ForbiddenException', status: 403, message: 'Host not allowed: set IVSCHAT_ALLOWED_HOSTS to serve this name' }, true);
     }
+    if (declaresMoreThan(req, maxBodyBytes)) return fail(tooLarge, true);
     const url = req.url ?? '/';
     const queryAt = url.indexOf('?');
     const rawPath = queryAt < 0 ? url : url.slice(0, queryAt);
     const rawQuery = queryAt < 0 ? '' : url.slice(queryAt + 1);
     const match = matchRoute(options.routes, req.method ?? '', rawPath);
-    if (!match) return fail(MISSING_TOKEN);
+    if (!match) return fail(MISSING_TOKEN, true);
     operation = match.route.operation.name;
 
-    const verdict = verifySigV4(
-      { method: req.method ?? '', rawPath, rawQuery, headers: req.headers, body },
-      { region: options.region, services: SIGNING_SERVICES, lookup: (id) => principals.get(id), now: new Date() },
-    );
-    if (!verdict.ok) return fail({ name: verdict.code, status: 403, message: verdict.message });
-    const principal = principals.get(verdict.accessKeyId) as Principal;
+    const signed = { method: req.method ?? '', rawPath, rawQuery, headers: req.headers };
+    const checked = precheckSigV4(signed, { region: options.region, services: SIGNING_SERVICES, lookup: (id) => principals.get(id), now: new Date() });
+    if (!('complete' in checked)) return fail({ name: checked.code, status: 403, message: checked.message }, true);
+    const principal = principals.get(checked.accessKeyId) as Principal;
     const action = iamAction(match.route.operation);
     const callerArn = principalArn(principal, options.accountId);
     if (!isAllowed(principal, action)) {
-      return fail(toAwsError(new AccessDeniedException(`User: ${callerArn} is not authorized to perform: ${action}`)));
+      return fail(toAwsError(new AccessDeniedException(`User: ${callerArn} is not authorized to perform: ${action}`)), true);
     }
+
+    const body = await readBody(req, maxBodyBytes);
+    if (body === undefined) return fail(tooLarge, true);
+    const verdict = checked.complete(body);
+    if (!verdict.ok) return fail({ name: verdict.code, status: 403, message: verdict.message });
 
     const event = proxyEvent({ req, rawPath, rawQuery, body, requestId, route: match, principal, callerArn, accountId: options.accountId });
     try {
@@ -117,7 +136,7 @@ export async function startRestGateway(options: RestGatewayOptions): Promise<Run
   // and drops them at once, so callers whose request was already on its way would see a hang-up.
   const unread = new Set<Socket>();
   let lastAcceptAt = 0;
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer(SERVER_OPTIONS, (req, res) => {
     unread.delete(req.socket);
     const done = serve(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500).end();
@@ -130,6 +149,7 @@ export async function startRestGateway(options: RestGatewayOptions): Promise<Run
     unread.add(socket);
     socket.once('close', () => unread.delete(socket));
   });
+  capConnections(server, () => port, options.maxConnections, 'control-plane');
   const { port, authority } = await listen(server, options.port, options.host);
   return {
     url: `http://${authority}`,
@@ -185,22 +205,6 @@ function matchRoute(routes: readonly Route[], method: string, rawPath: string): 
     if (matches) return { route, pathParameters: Object.keys(params).length ? params : null };
   }
   return undefined;
-}
-
-/** The whole body, or undefined once it passes the limit (the rest is drained, not buffered). */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(tooLarge ? undefined : Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 function proxyEvent(args: {

@@ -13,6 +13,14 @@ export const LOCAL_ENV = {
   principalsFile: 'IVSCHAT_PRINCIPALS_FILE',
   /** JSON map of Lambda function ARNs to local modules, for rooms' message review handlers. */
   lambdasFile: 'IVSCHAT_LAMBDAS_FILE',
+  /** Comma-separated Host names (besides the listen address and localhost) requests may name; `*`: any. */
+  allowedHosts: 'IVSCHAT_ALLOWED_HOSTS',
+  /** Concurrent TCP connections on the WebSocket port (sockets and @connections calls together). */
+  maxWsConnections: 'IVSCHAT_MAX_WS_CONNECTIONS',
+  /** Concurrent TCP connections on the control-plane port. */
+  maxApiConnections: 'IVSCHAT_MAX_API_CONNECTIONS',
+  /** Seconds between the WebSocket gateway's pings; a peer that has not echoed the last one by the next is dropped. */
+  heartbeatSeconds: 'IVSCHAT_WS_HEARTBEAT_SECONDS',
 } as const;
 
 /** A caller of the local control plane: its key pair and the IAM actions it may call. */
@@ -36,7 +44,17 @@ export interface LocalSettings {
   principals: Principal[];
   /** Function ARN → absolute path of the module whose `handler` stands in for that Lambda function. */
   lambdas: ReadonlyMap<string, string>;
+  /** Extra Host names from IVSCHAT_ALLOWED_HOSTS (lower case); `['*']` turns the Host check off. */
+  allowedHosts: string[];
+  maxWsConnections: number;
+  maxApiConnections: number;
+  heartbeatSeconds: number;
 }
+
+/** Default cap on control-plane connections: far above what SDK clients keep open, far below the file limit. */
+const DEFAULT_MAX_API_CONNECTIONS = 512;
+/** Descriptors kept free beyond both caps: dynalite's files, logs, review-handler modules. */
+const RESERVED_DESCRIPTORS = 256;
 
 /** A configuration problem, reported as one line and a non-zero exit. */
 export class LocalConfigError extends Error {}
@@ -54,6 +72,7 @@ export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSe
   if (!/^[a-z0-9-]+$/.test(region)) throw new LocalConfigError(`${LOCAL_ENV.region} is not a region name: '${region}'`);
   const principalsFile = env[LOCAL_ENV.principalsFile];
   const lambdasFile = env[LOCAL_ENV.lambdasFile];
+  const maxApiConnections = whole(env, LOCAL_ENV.maxApiConnections, DEFAULT_MAX_API_CONNECTIONS, 1);
   return {
     host: env[LOCAL_ENV.host] || '127.0.0.1',
     apiPort: port(env, LOCAL_ENV.apiPort, 8787),
@@ -63,7 +82,35 @@ export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSe
     dataDir: env[LOCAL_ENV.dataDir] ? resolve(env[LOCAL_ENV.dataDir] as string) : undefined,
     principals: principalsFile ? readPrincipalsFile(principalsFile) : DEFAULT_PRINCIPALS,
     lambdas: lambdasFile ? readLambdasFile(lambdasFile, { region, accountId }) : new Map(),
+    allowedHosts: (env[LOCAL_ENV.allowedHosts] ?? '')
+      .split(',')
+      .map((name) => name.trim().toLowerCase())
+      .filter((name) => name !== ''),
+    maxApiConnections,
+    // By default the WebSocket port may use what the process's file limit leaves: when the
+    // descriptors run out, both ports would refuse real clients.
+    maxWsConnections: whole(env, LOCAL_ENV.maxWsConnections, Math.max(64, Math.min(50_000, openFileLimit() - maxApiConnections - RESERVED_DESCRIPTORS)), 1),
+    heartbeatSeconds: whole(env, LOCAL_ENV.heartbeatSeconds, 30, 1),
   };
+}
+
+function whole(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min) throw new LocalConfigError(`${name} must be a whole number of at least ${min}, got '${text}'`);
+  return value;
+}
+
+/** The soft limit on open files (Linux: /proc/self/limits); elsewhere a common default. */
+function openFileLimit(): number {
+  try {
+    const line = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1];
+    if (line) return line === 'unlimited' ? 1_000_000 : Number(line);
+  } catch {
+    // Not Linux: fall through.
+  }
+  return 10_240;
 }
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

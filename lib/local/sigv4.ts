@@ -102,6 +102,18 @@ interface QueryParam {
  * Pure and synchronous: all context (clock, keys, expected scope) comes from `opts`.
  */
 export function verifySigV4(req: SignedRequest, opts: VerifyOptions): VerifyResult {
+  const checked = precheckSigV4(req, opts);
+  return 'complete' in checked ? checked.complete(req.body) : checked;
+}
+
+/**
+ * What can be checked before the body is read: a signature that is missing, malformed, out of
+ * scope or time, or made with an unknown key fails here, from the headers alone, so that such a
+ * request costs no body read. `complete(body)` then checks the payload hash and the signature.
+ */
+export type Precheck = Failure | { accessKeyId: string; complete(body: Buffer): VerifyResult };
+
+export function precheckSigV4(req: Omit<SignedRequest, 'body'>, opts: VerifyOptions): Precheck {
   const maxSkewMs = opts.maxSkewMs ?? DEFAULT_MAX_SKEW_MS;
   const query = parseQuery(req.rawQuery);
   const authHeader = getHeader(req.headers, 'authorization');
@@ -167,9 +179,6 @@ export function verifySigV4(req: SignedRequest, opts: VerifyOptions): VerifyResu
     canonicalHeaders.push(`${name}:${canonicalHeaderValue(value)}\n`);
   }
 
-  const payloadHashes = candidatePayloadHashes(req, query, auth.presigned);
-  if ('ok' in payloadHashes) return payloadHashes;
-
   const prefix = [
     req.method.toUpperCase(),
     canonicalUri(req.rawPath),
@@ -183,16 +192,22 @@ export function verifySigV4(req: SignedRequest, opts: VerifyOptions): VerifyResu
 
   // Presigned URLs may be signed over either the real body hash or UNSIGNED-PAYLOAD (the SDK
   // presigner uses the former, S3-style presigners the latter) and the URL doesn't say which.
-  let matched = false;
-  for (const payloadHash of payloadHashes) {
-    const canonicalRequest = `${prefix}\n${payloadHash}`;
-    const stringToSign = [ALGORITHM, auth.amzDate, credentialScope, sha256Hex(canonicalRequest)].join('\n');
-    const expected = Buffer.from(createHmac('sha256', signingKey).update(stringToSign, 'utf8').digest('hex'), 'utf8');
-    // Constant-time compare so response timing leaks nothing about the expected signature.
-    if (expected.length === provided.length && timingSafeEqual(expected, provided)) matched = true;
-  }
-  if (!matched) return invalid(SIGNATURE_MISMATCH);
-  return { ok: true, accessKeyId };
+  const matchSignature = (payloadHashes: string[]): VerifyResult => {
+    let matched = false;
+    for (const payloadHash of payloadHashes) {
+      const canonicalRequest = `${prefix}\n${payloadHash}`;
+      const stringToSign = [ALGORITHM, auth.amzDate, credentialScope, sha256Hex(canonicalRequest)].join('\n');
+      const expected = Buffer.from(createHmac('sha256', signingKey).update(stringToSign, 'utf8').digest('hex'), 'utf8');
+      // Constant-time compare so response timing leaks nothing about the expected signature.
+      if (expected.length === provided.length && timingSafeEqual(expected, provided)) matched = true;
+    }
+    return matched ? { ok: true, accessKeyId } : invalid(SIGNATURE_MISMATCH);
+  };
+  const complete = (body: Buffer): VerifyResult => {
+    const payloadHashes = candidatePayloadHashes({ ...req, body }, query, auth.presigned);
+    return 'ok' in payloadHashes ? payloadHashes : matchSignature(payloadHashes);
+  };
+  return { accessKeyId, complete };
 }
 
 /** Parses `AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`. */

@@ -1,14 +1,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { IncomingMessage, ServerResponse, createServer } from 'node:http';
-import type { Duplex } from 'node:stream';
+import { IncomingMessage, createServer } from 'node:http';
+import type { Socket } from 'node:net';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { ConnectionGateway } from '../../lambdas/shared/connection-gateway';
+import { logger } from '../../lambdas/shared/logger';
 import type { WsEvent } from '../../lambdas/shared/ws';
-import { isAllowed } from './authorization';
-import type { Principal } from './settings';
+import { connectionsApi } from './connections-api';
+import { HostPolicy, SERVER_OPTIONS, capConnections, hostAllowed } from './http-edge';
 import { listen } from './listen';
-import { verifySigV4 } from './sigv4';
+import type { Principal } from './settings';
+import { lastFrameEncoder } from './ws-frames';
 
 export type WsProxyHandler = (event: WsEvent, context: never) => Promise<APIGatewayProxyResult>;
 
@@ -18,7 +20,14 @@ export interface WsGatewayOptions {
   region: string;
   principals: readonly Principal[];
   routes: { connect: WsProxyHandler; disconnect: WsProxyHandler; default: WsProxyHandler };
-  /** Seconds between pings; a peer that misses one is dropped, as API Gateway drops idle sockets. */
+  /** Host header values answered (handshakes and @connections calls); browsers' Origin is not checked. */
+  hosts: HostPolicy;
+  /** Concurrent TCP connections on the port; more are refused as they arrive. */
+  maxConnections: number;
+  /**
+   * Seconds between pings. A peer that has not echoed the previous ping's payload by the next one is
+   * dropped: it is gone, or it does not read (unsolicited pongs do not count).
+   */
   heartbeatSeconds?: number;
 }
 
@@ -32,19 +41,49 @@ export interface RunningWsGateway {
 }
 
 const STAGE = 'local';
-/** IAM action API Gateway checks on the @connections API. */
-const MANAGE_CONNECTIONS = 'execute-api:ManageConnections';
+
+/**
+ * API Gateway's WebSocket message payload limit. A larger message closes the connection with 1009
+ * (message too big), as API Gateway does; `ws` refuses it from the frame header, before buffering.
+ */
+export const MAX_MESSAGE_BYTES = 128 * 1024;
+/**
+ * Inbound: one connection's frames run one after the other. When this many wait, or this many
+ * bytes, the socket is paused (TCP backpressure) instead of buffering: a flood slows its sender only.
+ */
+const MAX_QUEUED_FRAMES = 16;
+const MAX_QUEUED_BYTES = 256 * 1024;
+/**
+ * Inbound pacing per connection, refilled every second. Far above an honest client (a room accepts
+ * at most 100 messages a second from everyone together, each at most a few KB); above it the socket
+ * is paused until the budget refills, so one connection cannot take the process's CPU from others.
+ */
+const FRAMES_PER_SECOND = 200;
+const BYTES_PER_SECOND = 1024 * 1024;
+/** Outbound: a connection whose unsent data would pass this is dropped (it does not read). */
+export const MAX_UNSENT_BYTES = 1024 * 1024;
+/** On shutdown: how long clients get to answer the close before their sockets are cut. */
+const CLOSE_GRACE_MS = 2_000;
+/** On shutdown: the most time given to handler runs in flight (queued frames are dropped). */
+const DRAIN_GRACE_MS = 5_000;
 
 interface Live {
   socket: WebSocket;
   /** The TCP socket under `socket`: posts write whole, ready-made frames to it (see textFrame). */
-  raw: Duplex;
+  raw: Socket;
   connectedAt: number;
   lastActiveAt: number;
   sourceIp: string;
   userAgent: string;
   /** Frames of this connection run one after the other, in the order the client sent them. */
   queue: Promise<void>;
+  queuedFrames: number;
+  queuedBytes: number;
+  /** This second's inbound budget. */
+  budget: { frames: number; bytes: number; resetAt: number };
+  resumeTimer?: NodeJS.Timeout;
+  /** Dropped (too much unsent data, shutdown): its queued frames are skipped, posts answer gone. */
+  dropped: boolean;
 }
 
 /**
@@ -57,16 +96,15 @@ interface Live {
 export async function startWsGateway(options: WsGatewayOptions): Promise<RunningWsGateway> {
   const live = new Map<string, Live>();
   /** Connections whose $connect is still running: frames for them wait, they are not "gone". */
-  const pending = new Map<string, { frames: string[]; closeRequested: boolean }>();
+  const pending = new Map<string, { frames: string[]; bytes: number; closeRequested: boolean; overflowed: boolean }>();
   const wss = new WebSocketServer({
     noServer: true,
-    // Bounds what one frame can make the server buffer and parse. Frames above API Gateway's
-    // 128 KB still get a 413 ERROR from $default (friendlier than a close); beyond this, 1009.
-    maxPayload: 1024 * 1024,
+    maxPayload: MAX_MESSAGE_BYTES,
     handleProtocols: (_protocols, req) => (req as IncomingMessage & { selectedProtocol?: string }).selectedProtocol ?? false,
   });
   const principals = new Map(options.principals.map((p) => [p.accessKeyId, p]));
   let domainName = '';
+  let closing = false;
   /** Handler runs in progress, so a shutdown can wait for $disconnect to finish its writes. */
   const work = new Set<Promise<unknown>>();
   const track = <T>(promise: Promise<T>): Promise<T> => {
@@ -74,29 +112,42 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
     void promise.finally(() => work.delete(promise)).catch(() => undefined);
     return promise;
   };
+  const encoded = lastFrameEncoder();
 
-  /**
-   * A fan-out posts one frame to every connection of a room, one after the other: the last frame is
-   * kept encoded, so a broadcast encodes it once rather than once per connection.
-   */
-  let lastFrame: { text: string; encoded: Buffer } | undefined;
-  const encoded = (text: string): Buffer => {
-    if (lastFrame?.text !== text) lastFrame = { text, encoded: textFrame(text) };
-    return lastFrame.encoded;
+  /** Cuts a connection off: its record goes with $disconnect, and posts to it answer gone from now on. */
+  const drop = (conn: Live, why: string) => {
+    if (conn.dropped) return;
+    conn.dropped = true;
+    logger.info('connection dropped', { reason: why });
+    conn.socket.terminate();
   };
 
   const connections: ConnectionGateway = {
     post: async (id, frame) => {
       const waiting = pending.get(id);
       if (waiting) {
+        // Bounded as a live connection's unsent data is: the handshake may never complete.
+        waiting.bytes += Buffer.byteLength(frame);
+        if (waiting.bytes > MAX_UNSENT_BYTES) {
+          waiting.frames.length = 0;
+          waiting.overflowed = true;
+          return false;
+        }
         waiting.frames.push(frame);
         return true;
       }
       const conn = live.get(id);
-      if (!conn || conn.socket.readyState !== WebSocket.OPEN) return false;
+      if (!conn || conn.dropped || conn.socket.readyState !== WebSocket.OPEN) return false;
+      const bytes = encoded(frame);
+      // A peer that does not read leaves its data here: past the bound it is dropped, as API
+      // Gateway drops it, and the room's other receivers never wait for it.
+      if (conn.raw.writableLength + bytes.length > MAX_UNSENT_BYTES) {
+        drop(conn, `more than ${MAX_UNSENT_BYTES} bytes unsent`);
+        return false;
+      }
       // One write of a whole frame, as ws would send it; ws writes only whole frames too (pings,
       // the close), so they never interleave.
-      conn.raw.write(encoded(frame));
+      conn.raw.write(bytes);
       return true;
     },
     disconnect: async (id) => {
@@ -126,17 +177,48 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
     isBase64Encoded: false,
   });
 
-  const onUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    // A handshake `ws` would refuse must not reach $connect: it would record a connection that
-    // never opens.
-    const version = req.headers['sec-websocket-version'];
-    if (!/^[A-Za-z0-9+/]{22}==$/.test(req.headers['sec-websocket-key'] ?? '') || (version !== '8' && version !== '13')) {
-      refuseHandshake(socket, 400);
+  /**
+   * Pauses reading the socket while its queue is full or its second's budget is spent, and resumes
+   * once both allow: the client's own TCP window then holds what it sends, not this process.
+   */
+  const pace = (conn: Live) => {
+    if (conn.dropped) return;
+    const now = Date.now();
+    if (now >= conn.budget.resetAt) conn.budget = { frames: FRAMES_PER_SECOND, bytes: BYTES_PER_SECOND, resetAt: now + 1000 };
+    const full = conn.queuedFrames >= MAX_QUEUED_FRAMES || conn.queuedBytes >= MAX_QUEUED_BYTES;
+    const spent = conn.budget.frames <= 0 || conn.budget.bytes <= 0;
+    if (!full && !spent) {
+      if (conn.socket.isPaused) conn.socket.resume();
       return;
     }
+    if (!conn.socket.isPaused) conn.socket.pause();
+    // A full queue resumes when a frame finishes; a spent budget when the second turns.
+    if (spent && !conn.resumeTimer) {
+      conn.resumeTimer = setTimeout(() => {
+        conn.resumeTimer = undefined;
+        pace(conn);
+      }, conn.budget.resetAt - now);
+    }
+  };
+
+  const onUpgrade = async (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    // A handshake `ws` would refuse must not reach $connect: it would record a connection that
+    // never opens. A foreign Host is refused first (DNS rebinding); any Origin may connect, as
+    // on AWS, since chat pages are served from anywhere.
+    if (!hostAllowed(options.hosts, req.headers.host)) {
+      refuseHandshake(socket, 403);
+      return;
+    }
+    const version = req.headers['sec-websocket-version'];
+    if (closing || !/^[A-Za-z0-9+/]{22}==$/.test(req.headers['sec-websocket-key'] ?? '') || (version !== '8' && version !== '13')) {
+      refuseHandshake(socket, closing ? 503 : 400);
+      return;
+    }
+    // The HTTP server's timeouts end here: the heartbeat watches the socket from now on.
+    socket.setTimeout(0);
     const id = randomBytes(12).toString('base64url');
     const info = { connectedAt: Date.now(), sourceIp: req.socket.remoteAddress ?? '', userAgent: req.headers['user-agent'] ?? '' };
-    pending.set(id, { frames: [], closeRequested: false });
+    pending.set(id, { frames: [], bytes: 0, closeRequested: false, overflowed: false });
     // The client may go away while $connect runs, or the upgrade may fail after it: then the socket
     // never becomes live, and its $disconnect must still run so that no record is left behind.
     let connected = false;
@@ -169,8 +251,9 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
       return;
     }
     connected = true;
-    if (gone || socket.destroyed) {
+    if (gone || socket.destroyed || closing) {
       abandon();
+      if (!socket.destroyed) socket.destroy();
       return;
     }
     const selected = Object.entries(result.headers ?? {}).find(([k]) => k.toLowerCase() === 'sec-websocket-protocol')?.[1];
@@ -178,106 +261,107 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
     wss.handleUpgrade(req, socket, head, (ws) => {
       const waiting = pending.get(id);
       pending.delete(id);
-      const conn: Live = { socket: ws, raw: socket, ...info, lastActiveAt: Date.now(), queue: Promise.resolve() };
+      const conn: Live = {
+        socket: ws,
+        raw: socket,
+        ...info,
+        lastActiveAt: Date.now(),
+        queue: Promise.resolve(),
+        queuedFrames: 0,
+        queuedBytes: 0,
+        budget: { frames: FRAMES_PER_SECOND, bytes: BYTES_PER_SECOND, resetAt: Date.now() + 1000 },
+        dropped: false,
+      };
       live.set(id, conn);
-      let alive = true;
-      ws.on('pong', () => (alive = true));
+      // A pong counts only when it echoes the last ping's random payload: a peer can echo it only
+      // once it has read everything sent before that ping, so a peer that answers blindly (or
+      // never reads) is dropped within two heartbeats.
+      let awaited: Buffer | undefined;
+      ws.on('pong', (data) => {
+        if (awaited && data.equals(awaited)) awaited = undefined;
+      });
       const heartbeat = setInterval(() => {
-        if (!alive) return ws.terminate();
-        alive = false;
-        ws.ping();
+        if (awaited) return drop(conn, 'no answer to the last ping');
+        awaited = randomBytes(8);
+        ws.ping(awaited);
       }, (options.heartbeatSeconds ?? 30) * 1000);
       ws.on('message', (data, isBinary) => {
+        const size = (data as Buffer).length;
         conn.lastActiveAt = Date.now();
+        conn.queuedFrames++;
+        conn.queuedBytes += size;
+        conn.budget.frames--;
+        conn.budget.bytes -= size;
         const body = isBinary ? Buffer.from(data as Buffer).toString('base64') : data.toString();
-        const event = { ...baseEvent(id, '$default', 'MESSAGE', info), body, isBase64Encoded: isBinary };
-        conn.queue = track(conn.queue.then(() => options.routes.default(event, undefined as never).then(() => undefined, () => undefined)));
+        const run = async () => {
+          try {
+            if (!conn.dropped) await options.routes.default({ ...baseEvent(id, '$default', 'MESSAGE', info), body, isBase64Encoded: isBinary }, undefined as never);
+          } catch {
+            // $default answers its own errors with an ERROR frame; a throw here is the handler's bug.
+          } finally {
+            conn.queuedFrames--;
+            conn.queuedBytes -= size;
+            pace(conn);
+          }
+        };
+        conn.queue = track(conn.queue.then(run));
+        pace(conn);
       });
       ws.on('close', (code, reason) => {
         clearInterval(heartbeat);
+        clearTimeout(conn.resumeTimer);
+        conn.dropped = true;
         live.delete(id);
         const event = { ...baseEvent(id, '$disconnect', 'DISCONNECT', info), disconnectStatusCode: code, disconnectReason: reason.toString() };
         void track(conn.queue.then(() => options.routes.disconnect(event as WsEvent, undefined as never)).catch(() => undefined));
       });
       ws.on('error', () => ws.terminate());
+      if (waiting?.overflowed) return drop(conn, `more than ${MAX_UNSENT_BYTES} bytes unsent`);
       for (const frame of waiting?.frames ?? []) ws.send(frame);
       if (waiting?.closeRequested) ws.close(1000);
     });
   };
 
-  const server = createServer((req, res) => {
+  const serveConnectionsApi = connectionsApi({
+    region: options.region,
+    principals,
+    hosts: options.hosts,
+    connections,
+    describe: (id) => live.get(id),
+    exists: (id) => live.has(id) || pending.has(id),
+  });
+  const server = createServer(SERVER_OPTIONS, (req, res) => {
     // A caller that hangs up mid-body, or a malformed id, must cost that request only.
     serveConnectionsApi(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(400).end();
       else res.destroy();
     });
   });
-  server.on('upgrade', (req, socket, head) => {
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     void onUpgrade(req, socket, head).catch(() => socket.destroy());
   });
+  capConnections(server, () => port, options.maxConnections, 'WebSocket');
 
-  /** POST/GET/DELETE /[stage/]@connections/{id}, signed with SigV4 for execute-api, as on AWS. */
-  const serveConnectionsApi = async (req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks);
-    const url = req.url ?? '/';
-    const [rawPath = '/', rawQuery = ''] = url.split('?');
-    const reply = (status: number, payload?: unknown, errorType?: string) => {
-      res.writeHead(status, {
-        'content-type': 'application/json',
-        'x-amzn-RequestId': randomUUID(),
-        ...(errorType ? { 'x-amzn-ErrorType': errorType } : {}),
-      });
-      res.end(payload === undefined ? undefined : JSON.stringify(payload));
-    };
-    const match = /^(?:\/[^/]+)?\/@connections\/([^/]+)$/.exec(rawPath);
-    if (!match) return reply(426, { message: 'Upgrade Required: this is a WebSocket endpoint' });
-    const verdict = verifySigV4(
-      { method: req.method ?? '', rawPath, rawQuery, headers: req.headers, body },
-      { region: options.region, services: ['execute-api'], lookup: (key) => principals.get(key), now: new Date() },
-    );
-    if (!verdict.ok) return reply(403, { message: verdict.message }, verdict.code);
-    if (!isAllowed(principals.get(verdict.accessKeyId) as Principal, MANAGE_CONNECTIONS)) {
-      return reply(403, { message: `not authorized to perform: ${MANAGE_CONNECTIONS}` }, 'AccessDeniedException');
-    }
-    const id = decodeURIComponent(match[1] as string);
-    const conn = live.get(id);
-    const gone = () => reply(410, { message: `Connection ${id} is gone` }, 'GoneException');
-    switch (req.method) {
-      case 'POST':
-        return (await connections.post(id, body.toString('utf8'))) ? reply(200) : gone();
-      case 'GET':
-        if (!conn) return gone();
-        // The wire names are lowerCamel (the SDK maps them to ConnectedAt, Identity.SourceIp, ...).
-        return reply(200, {
-          connectedAt: new Date(conn.connectedAt).toISOString(),
-          identity: { sourceIp: conn.sourceIp, userAgent: conn.userAgent },
-          lastActiveAt: new Date(conn.lastActiveAt).toISOString(),
-        });
-      case 'DELETE':
-        if (!conn && !pending.has(id)) return gone();
-        await connections.disconnect(id);
-        return reply(204);
-      default:
-        return reply(405, { message: 'Method not allowed' });
-    }
-  };
-
-  const { authority } = await listen(server, options.port, options.host);
+  const { port, authority } = await listen(server, options.port, options.host);
   domainName = authority;
   return {
     url: `ws://${authority}`,
     connectionsEndpoint: `http://${authority}/${STAGE}`,
     connections,
     close: async () => {
-      for (const conn of live.values()) conn.socket.close(1001, 'server shutting down');
-      // Give clients a moment to answer the close, then drop the rest; $disconnect runs either way.
-      const deadline = Date.now() + 2_000;
+      closing = true;
+      // What clients had queued is dropped with their connections; only runs already in a
+      // handler finish, so a flood cannot hold a shutdown up.
+      for (const conn of live.values()) {
+        conn.dropped = true;
+        conn.socket.close(1001, 'server shutting down');
+      }
+      // Give clients a moment to answer the close, then cut the rest; $disconnect runs either way.
+      const deadline = Date.now() + CLOSE_GRACE_MS;
       while (live.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       for (const conn of live.values()) conn.socket.terminate();
-      while (work.size > 0) await Promise.all([...work]);
+      await Promise.race([Promise.all([...work]), new Promise((r) => setTimeout(r, DRAIN_GRACE_MS).unref())]);
       wss.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -287,29 +371,7 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
   };
 }
 
-/**
- * A text frame as a server sends it (RFC 6455, 5.2): FIN set, opcode 1, no mask, then the payload
- * length in 7, 7+16 or 7+64 bits, then the UTF-8 payload; one buffer, so one write per connection.
- */
-export function textFrame(text: string): Buffer {
-  const length = Buffer.byteLength(text);
-  const header = length < 126 ? 2 : length < 65_536 ? 4 : 10;
-  const frame = Buffer.allocUnsafe(header + length);
-  frame[0] = 0x81;
-  if (header === 2) {
-    frame[1] = length;
-  } else if (header === 4) {
-    frame[1] = 126;
-    frame.writeUInt16BE(length, 2);
-  } else {
-    frame[1] = 127;
-    frame.writeBigUInt64BE(BigInt(length), 2);
-  }
-  frame.write(text, header, 'utf8');
-  return frame;
-}
-
-function refuseHandshake(socket: Duplex, status: number): void {
-  const text = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests' }[status] ?? 'Error';
+function refuseHandshake(socket: Socket, status: number): void {
+  const text = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' }[status] ?? 'Error';
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }

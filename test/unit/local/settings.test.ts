@@ -20,7 +20,17 @@ test('defaults', () => {
     dataDir: undefined,
     principals: DEFAULT_PRINCIPALS,
     lambdas: new Map(),
+    allowedHosts: [],
+    maxApiConnections: 512,
+    maxWsConnections: expect.any(Number),
+    heartbeatSeconds: 30,
   });
+});
+
+test('the WebSocket cap defaults to what the open-file limit leaves, at most 50,000', () => {
+  const { maxWsConnections } = readLocalSettings({});
+  expect(maxWsConnections).toBeGreaterThanOrEqual(64);
+  expect(maxWsConnections).toBeLessThanOrEqual(50_000);
 });
 
 test('reads every variable', () => {
@@ -35,6 +45,10 @@ test('reads every variable', () => {
       IVSCHAT_DATA_DIR: dir,
       IVSCHAT_PRINCIPALS_FILE: principals,
       IVSCHAT_LAMBDAS_FILE: file('lambdas.json', JSON.stringify({ 'arn:aws:lambda:eu-west-1:123456789012:function:f': './f.mjs' })),
+      IVSCHAT_ALLOWED_HOSTS: ' chat.example.com, ,Proxy.Local ',
+      IVSCHAT_MAX_WS_CONNECTIONS: '100',
+      IVSCHAT_MAX_API_CONNECTIONS: '10',
+      IVSCHAT_WS_HEARTBEAT_SECONDS: '2',
     }),
   ).toEqual({
     host: '0.0.0.0',
@@ -45,6 +59,10 @@ test('reads every variable', () => {
     dataDir: dir,
     principals: [{ accessKeyId: 'a', secretAccessKey: 's', allow: ['ivschat:Get*'], name: 'alice' }],
     lambdas: new Map([['arn:aws:lambda:eu-west-1:123456789012:function:f', join(dir, 'f.mjs')]]),
+    allowedHosts: ['chat.example.com', 'proxy.local'],
+    maxWsConnections: 100,
+    maxApiConnections: 10,
+    heartbeatSeconds: 2,
   });
 });
 
@@ -68,6 +86,8 @@ test.each([
   [{ IVSCHAT_API_PORT: 'abc' }, /IVSCHAT_API_PORT must be a port number/],
   [{ IVSCHAT_WS_PORT: '70000' }, /IVSCHAT_WS_PORT must be a port number/],
   [{ IVSCHAT_ACCOUNT_ID: '42' }, /IVSCHAT_ACCOUNT_ID must be 12 digits/],
+  [{ IVSCHAT_MAX_WS_CONNECTIONS: '0' }, /IVSCHAT_MAX_WS_CONNECTIONS must be a whole number of at least 1/],
+  [{ IVSCHAT_WS_HEARTBEAT_SECONDS: '1.5' }, /IVSCHAT_WS_HEARTBEAT_SECONDS must be a whole number/],
   [{ AWS_REGION: 'US EAST' }, /AWS_REGION is not a region name/],
   [{ IVSCHAT_PRINCIPALS_FILE: join(dir, 'missing.json') }, /cannot read IVSCHAT_PRINCIPALS_FILE .*ENOENT/],
   [{ IVSCHAT_PRINCIPALS_FILE: file('bad.json', '{') }, /cannot read IVSCHAT_PRINCIPALS_FILE/],

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import { textFrame } from '../../../lib/local/ws-gateway';
+import { textFrame } from '../../../lib/local/ws-frames';
 
 /** ws's own framing, to compare with (ws exports it, its types do not declare it). */
 const { Sender } = WebSocket as unknown as { Sender: { frame(data: Buffer, options: Record<string, unknown>): Buffer[] } };
