@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ConnectionGateway } from '../../lambdas/shared/connection-gateway';
 import { isAllowed } from './authorization';
-import { HostPolicy, answerAndClose, declaresMoreThan, hostAllowed, readBody } from './http-edge';
+import { HostPolicy, answerUnread, declaresMoreThan, hostAllowed, readBody } from './http-edge';
 import type { Principal } from './settings';
 import { precheckSigV4 } from './sigv4';
 
@@ -35,7 +35,7 @@ export function connectionsApi(options: ConnectionsApiOptions): (req: IncomingMe
       ...(errorType ? { 'x-amzn-ErrorType': errorType } : {}),
     });
     const refuse = (status: number, message: string, errorType?: string) =>
-      answerAndClose(req, res, status, headers(errorType), JSON.stringify({ message }));
+      answerUnread(req, res, status, headers(errorType), JSON.stringify({ message }));
     const reply = (status: number, payload?: unknown, errorType?: string) => {
       res.writeHead(status, headers(errorType));
       res.end(payload === undefined ? undefined : JSON.stringify(payload));

@@ -25,9 +25,11 @@ export const SERVER_OPTIONS: ServerOptions = {
   maxHeaderSize: 16 * 1024,
 };
 
-/** After an early refusal, how much of the unread body is drained (so the client reads the answer) before the socket is cut. */
+/**
+ * After an early refusal, how much of the unread body is drained (so that the client reads the
+ * answer) before the socket is cut; a slow one is cut at REQUEST_TIMEOUT_MS by Node.
+ */
 const DRAIN_LIMIT_BYTES = 8 * 1024 * 1024;
-const DRAIN_LIMIT_MS = 2_000;
 /** At most one "connection cap reached" line per port in this time. */
 const DROP_LOG_INTERVAL_MS = 10_000;
 
@@ -110,24 +112,25 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 
 }
 
 /**
- * Answers a request whose body is not wanted (refused from its headers, or too large) and ends the
- * connection. The rest of the body is drained, not kept, for a moment, so a client still sending it
- * reads the answer instead of a reset; then the socket is cut.
+ * Answers a request whose body is not wanted (refused from its headers, or too large) without
+ * keeping any of it. Node closes a connection as soon as a response ends while its body is unread,
+ * and a client still writing the body then fails with EPIPE before it reads the answer. So the
+ * answer goes out whole (with its length, so the client has it all), the body is drained, and the
+ * response is ended when the body is; past DRAIN_LIMIT_BYTES the socket is cut.
  */
-export function answerAndClose(req: IncomingMessage, res: ServerResponse, status: number, headers: Record<string, string>, body?: string): void {
-  res.shouldKeepAlive = false;
-  res.writeHead(status, { ...headers, connection: 'close' });
-  res.end(body);
-  if (req.complete) return;
+export function answerUnread(req: IncomingMessage, res: ServerResponse, status: number, headers: Record<string, string>, body = ''): void {
+  const payload = Buffer.from(body);
+  res.writeHead(status, { ...headers, connection: 'close', 'content-length': String(payload.length) });
+  if (req.complete) {
+    res.end(payload);
+    return;
+  }
+  res.write(payload);
   let drained = 0;
-  const cut = () => req.socket.destroy();
-  const timer = setTimeout(cut, DRAIN_LIMIT_MS);
-  timer.unref();
   req.on('data', (chunk: Buffer) => {
     drained += chunk.length;
-    if (drained > DRAIN_LIMIT_BYTES) cut();
+    if (drained > DRAIN_LIMIT_BYTES) req.socket.destroy();
   });
-  req.once('end', () => clearTimeout(timer));
-  req.socket.once('close', () => clearTimeout(timer));
+  req.once('end', () => res.end());
   req.resume();
 }

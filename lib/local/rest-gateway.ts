@@ -9,7 +9,7 @@ import { logger } from '../../lambdas/shared/logger';
 import { isAllowed, principalArn } from './authorization';
 import type { Principal } from './settings';
 import { listen } from './listen';
-import { HostPolicy, SERVER_OPTIONS, answerAndClose, capConnections, declaresMoreThan, hostAllowed, readBody } from './http-edge';
+import { HostPolicy, SERVER_OPTIONS, answerUnread, capConnections, declaresMoreThan, hostAllowed, readBody } from './http-edge';
 import { precheckSigV4 } from './sigv4';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -71,8 +71,8 @@ export async function startRestGateway(options: RestGatewayOptions): Promise<Run
   const serve = async (req: IncomingMessage, res: ServerResponse) => {
     const requestId = randomUUID();
     const send = (result: APIGatewayProxyResult, unread = false) => {
-      // A refusal before the body was read ends the connection: the rest of the body is not wanted.
-      if (unread) return answerAndClose(req, res, result.statusCode, stringHeaders(result.headers), result.body);
+      // A refusal before the body was read: the rest of the body is drained, never kept.
+      if (unread) return answerUnread(req, res, result.statusCode, stringHeaders(result.headers), result.body);
       if (closing) res.setHeader('connection', 'close');
       res.writeHead(result.statusCode, stringHeaders(result.headers));
       res.end(result.statusCode === 204 ? undefined : result.body);

@@ -48,20 +48,26 @@ const STAGE = 'local';
  */
 export const MAX_MESSAGE_BYTES = 128 * 1024;
 /**
- * Inbound: one connection's frames run one after the other. When this many wait, or this many
- * bytes, the socket is paused (TCP backpressure) instead of buffering: a flood slows its sender only.
+ * Inbound: one connection's frames run one after the other. When the frames waiting hold this
+ * many bytes (each counted with FRAME_OVERHEAD_BYTES, what a queued frame costs beyond its text),
+ * the socket is paused (TCP backpressure) instead of buffering: a flood slows its sender only.
+ * `ws` hands over every frame of a chunk already read, so the queue may pass the bound by one
+ * read (64 KiB) before the pause takes hold.
  */
-const MAX_QUEUED_FRAMES = 16;
-const MAX_QUEUED_BYTES = 256 * 1024;
+const MAX_QUEUED_BYTES = 128 * 1024;
+const FRAME_OVERHEAD_BYTES = 64;
 /**
- * Inbound pacing per connection, refilled every second. Far above an honest client (a room accepts
- * at most 100 messages a second from everyone together, each at most a few KB); above it the socket
- * is paused until the budget refills, so one connection cannot take the process's CPU from others.
+ * Inbound pacing per connection, refilled every second: frames past it wait in the queue (and the
+ * socket is paused) until the next second. Far above an honest client (a room accepts at most 100
+ * messages a second from everyone together, each at most a few KB), so one connection cannot take
+ * the process's CPU from the others.
  */
 const FRAMES_PER_SECOND = 200;
 const BYTES_PER_SECOND = 1024 * 1024;
 /** Outbound: a connection whose unsent data would pass this is dropped (it does not read). */
 export const MAX_UNSENT_BYTES = 1024 * 1024;
+/** After a protocol error: how long the close frame gets to go out before the socket is cut. */
+const CLOSE_FLUSH_MS = 500;
 /** On shutdown: how long clients get to answer the close before their sockets are cut. */
 const CLOSE_GRACE_MS = 2_000;
 /** On shutdown: the most time given to handler runs in flight (queued frames are dropped). */
@@ -75,10 +81,11 @@ interface Live {
   lastActiveAt: number;
   sourceIp: string;
   userAgent: string;
-  /** Frames of this connection run one after the other, in the order the client sent them. */
-  queue: Promise<void>;
-  queuedFrames: number;
+  /** Frames waiting to run, in the order the client sent them; one runs at a time. */
+  queue: { body: string; isBinary: boolean; size: number }[];
   queuedBytes: number;
+  /** The frame running now (and its successors, one after the other), if any. */
+  running?: Promise<void>;
   /** This second's inbound budget. */
   budget: { frames: number; bytes: number; resetAt: number };
   resumeTimer?: NodeJS.Timeout;
@@ -177,28 +184,42 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
     isBase64Encoded: false,
   });
 
-  /**
-   * Pauses reading the socket while its queue is full or its second's budget is spent, and resumes
-   * once both allow: the client's own TCP window then holds what it sends, not this process.
-   */
-  const pace = (conn: Live) => {
-    if (conn.dropped) return;
-    const now = Date.now();
+  const refill = (conn: Live, now: number) => {
     if (now >= conn.budget.resetAt) conn.budget = { frames: FRAMES_PER_SECOND, bytes: BYTES_PER_SECOND, resetAt: now + 1000 };
-    const full = conn.queuedFrames >= MAX_QUEUED_FRAMES || conn.queuedBytes >= MAX_QUEUED_BYTES;
-    const spent = conn.budget.frames <= 0 || conn.budget.bytes <= 0;
-    if (!full && !spent) {
-      if (conn.socket.isPaused) conn.socket.resume();
-      return;
-    }
-    if (!conn.socket.isPaused) conn.socket.pause();
-    // A full queue resumes when a frame finishes; a spent budget when the second turns.
-    if (spent && !conn.resumeTimer) {
-      conn.resumeTimer = setTimeout(() => {
-        conn.resumeTimer = undefined;
-        pace(conn);
-      }, conn.budget.resetAt - now);
-    }
+  };
+
+  /**
+   * Runs a connection's queued frames one after the other, as far as this second's budget allows;
+   * then waits for the next second. Reading from the socket is paused while the queue is full and
+   * resumed once it has room: the client's own TCP window then holds what it sends, not this process.
+   */
+  const pump = (conn: Live, id: string, info: { connectedAt: number; sourceIp: string; userAgent: string }) => {
+    if (conn.running || conn.resumeTimer) return;
+    conn.running = track(
+      (async () => {
+        while (!conn.dropped && conn.queue.length > 0) {
+          const now = Date.now();
+          refill(conn, now);
+          if (conn.budget.frames <= 0 || conn.budget.bytes <= 0) {
+            conn.resumeTimer = setTimeout(() => {
+              conn.resumeTimer = undefined;
+              pump(conn, id, info);
+            }, conn.budget.resetAt - now);
+            break;
+          }
+          const frame = conn.queue.shift() as Live['queue'][number];
+          conn.queuedBytes -= frame.size;
+          conn.budget.frames--;
+          conn.budget.bytes -= frame.size;
+          if (conn.socket.isPaused && conn.queuedBytes < MAX_QUEUED_BYTES / 2) conn.socket.resume();
+          try {
+            await options.routes.default({ ...baseEvent(id, '$default', 'MESSAGE', info), body: frame.body, isBase64Encoded: frame.isBinary }, undefined as never);
+          } catch {
+            // $default answers its own errors with an ERROR frame; a throw here is the handler's bug.
+          }
+        }
+      })().finally(() => (conn.running = undefined)),
+    );
   };
 
   const onUpgrade = async (req: IncomingMessage, socket: Socket, head: Buffer) => {
@@ -266,8 +287,7 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
         raw: socket,
         ...info,
         lastActiveAt: Date.now(),
-        queue: Promise.resolve(),
-        queuedFrames: 0,
+        queue: [],
         queuedBytes: 0,
         budget: { frames: FRAMES_PER_SECOND, bytes: BYTES_PER_SECOND, resetAt: Date.now() + 1000 },
         dropped: false,
@@ -286,36 +306,31 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
         ws.ping(awaited);
       }, (options.heartbeatSeconds ?? 30) * 1000);
       ws.on('message', (data, isBinary) => {
-        const size = (data as Buffer).length;
+        if (conn.dropped) return;
+        const raw = data as Buffer;
         conn.lastActiveAt = Date.now();
-        conn.queuedFrames++;
+        const size = raw.length + FRAME_OVERHEAD_BYTES;
+        conn.queue.push({ body: isBinary ? raw.toString('base64') : raw.toString(), isBinary, size });
         conn.queuedBytes += size;
-        conn.budget.frames--;
-        conn.budget.bytes -= size;
-        const body = isBinary ? Buffer.from(data as Buffer).toString('base64') : data.toString();
-        const run = async () => {
-          try {
-            if (!conn.dropped) await options.routes.default({ ...baseEvent(id, '$default', 'MESSAGE', info), body, isBase64Encoded: isBinary }, undefined as never);
-          } catch {
-            // $default answers its own errors with an ERROR frame; a throw here is the handler's bug.
-          } finally {
-            conn.queuedFrames--;
-            conn.queuedBytes -= size;
-            pace(conn);
-          }
-        };
-        conn.queue = track(conn.queue.then(run));
-        pace(conn);
+        if (conn.queuedBytes >= MAX_QUEUED_BYTES) ws.pause();
+        pump(conn, id, info);
+      });
+      ws.on('error', () => {
+        // A message over the limit, bad UTF-8, a bad opcode: ws sends the close (1009, 1007,
+        // 1002) and would read on for 30 s waiting for the client's; stop reading instead, let the
+        // close go out, then cut the socket.
+        process.nextTick(() => socket.pause());
+        setTimeout(() => ws.terminate(), CLOSE_FLUSH_MS).unref();
       });
       ws.on('close', (code, reason) => {
         clearInterval(heartbeat);
         clearTimeout(conn.resumeTimer);
         conn.dropped = true;
+        conn.queue.length = 0;
         live.delete(id);
         const event = { ...baseEvent(id, '$disconnect', 'DISCONNECT', info), disconnectStatusCode: code, disconnectReason: reason.toString() };
-        void track(conn.queue.then(() => options.routes.disconnect(event as WsEvent, undefined as never)).catch(() => undefined));
+        void track(Promise.resolve(conn.running).then(() => options.routes.disconnect(event as WsEvent, undefined as never)).catch(() => undefined));
       });
-      ws.on('error', () => ws.terminate());
       if (waiting?.overflowed) return drop(conn, `more than ${MAX_UNSENT_BYTES} bytes unsent`);
       for (const frame of waiting?.frames ?? []) ws.send(frame);
       if (waiting?.closeRequested) ws.close(1000);
@@ -355,6 +370,7 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
       // handler finish, so a flood cannot hold a shutdown up.
       for (const conn of live.values()) {
         conn.dropped = true;
+        conn.queue.length = 0;
         conn.socket.close(1001, 'server shutting down');
       }
       // Give clients a moment to answer the close, then cut the rest; $disconnect runs either way.
