@@ -100,15 +100,30 @@ async function assertUnlocked(path: string, dataDir: string): Promise<void> {
   }
 }
 
-/** Creates the table from data/table.ts unless it is already there (a restart over a data dir). */
+/**
+ * Creates the table from data/table.ts unless it is already there (a restart over a data dir), and
+ * waits until it is ACTIVE: dynalite answers CreateTable with CREATING, and until the switch (a
+ * moment later, longer on LevelDB) a Scan or Query of the table is ResourceNotFoundException.
+ */
 export async function ensureTable(endpoint: string, region: string, tableName: string): Promise<void> {
   const client = new DynamoDBClient({ endpoint, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const status = async () => {
+    try {
+      return (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table?.TableStatus;
+    } catch (err) {
+      if ((err as Error).name === 'ResourceNotFoundException') return undefined;
+      throw err;
+    }
+  };
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
-  } catch (err) {
-    if ((err as Error).name !== 'ResourceNotFoundException') throw err;
-    await client.send(new CreateTableCommand(createTableInput(tableName)));
+    if ((await status()) === undefined) await client.send(new CreateTableCommand(createTableInput(tableName)));
+    for (const deadline = Date.now() + TABLE_ACTIVE_TIMEOUT_MS; (await status()) !== 'ACTIVE'; ) {
+      if (Date.now() > deadline) throw new Error(`table ${tableName} did not become ACTIVE within ${TABLE_ACTIVE_TIMEOUT_MS} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   } finally {
     client.destroy();
   }
 }
+
+const TABLE_ACTIVE_TIMEOUT_MS = 10_000;
