@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { CreateRoomCommand, ListRoomsCommand } from '@aws-sdk/client-ivschat';
+import { CreateLoggingConfigurationCommand, CreateRoomCommand, ListRoomsCommand } from '@aws-sdk/client-ivschat';
 import { closeAllClients, connectionRecords, createRoom, mintToken, rawClient, tableClient } from '../../helpers/chat';
 import { LocalProcess, ivschat, startLocal } from '../../helpers/local-stack';
 
@@ -29,6 +29,7 @@ test('after a SIGKILL, the next start removes the dead process’s connections a
   stacks.push(first);
   const client = ivschat(first.apiUrl);
   const rooms = [await createRoom(client), await createRoom(client)];
+  await client.send(new CreateLoggingConfigurationCommand({ destinationConfiguration: { s3: { bucketName: 'logs' } } }));
   const sockets = [];
   for (const userId of ['a', 'b', 'c']) {
     const { token } = await mintToken(client, rooms[0]!.arn, { userId, capabilities: ['SEND_MESSAGE'] });
@@ -44,7 +45,9 @@ test('after a SIGKILL, the next start removes the dead process’s connections a
   // items that expired while no server ran.
   const db = tableClient(first.dynamodbEndpoint);
   const past = Math.floor(Date.now() / 1000) - 120;
-  await db.send(new UpdateCommand({ TableName: 'ivschat', Key: { PK: 'QUOTA#rooms', SK: 'QUOTA' }, UpdateExpression: 'ADD used :two', ExpressionAttributeValues: { ':two': 2 } }));
+  for (const quota of ['QUOTA#rooms', 'QUOTA#logging-configurations']) {
+    await db.send(new UpdateCommand({ TableName: 'ivschat', Key: { PK: quota, SK: 'QUOTA' }, UpdateExpression: 'ADD used :two', ExpressionAttributeValues: { ':two': 2 } }));
+  }
   await db.send(new PutCommand({ TableName: 'ivschat', Item: { PK: `RATE#${rooms[1]!.id}`, SK: String(past - 60), used: 1, expiresAt: past } }));
   await db.send(new PutCommand({ TableName: 'ivschat', Item: { PK: 'TOKEN#expired', SK: 'TOKEN', expiresAt: past } }));
   db.destroy();
@@ -58,13 +61,14 @@ test('after a SIGKILL, the next start removes the dead process’s connections a
   expect(await connectionRecords(second.dynamodbEndpoint)).toEqual([]);
   // The expired items are gone; the first process's live ones stay until their own expiry.
   expect((await items(second.dynamodbEndpoint, 'RATE#')).map((i) => i.PK)).toEqual([`RATE#${rooms[0]!.id}`]);
-  expect((await items(second.dynamodbEndpoint, 'TOKEN#')).map((i) => i.PK).sort()).not.toContain('TOKEN#expired');
+  expect((await items(second.dynamodbEndpoint, 'TOKEN#')).map((i) => i.PK)).not.toContain('TOKEN#expired');
   expect(await items(second.dynamodbEndpoint, 'TOKEN#')).toHaveLength(3);
 
   const check = tableClient(second.dynamodbEndpoint);
-  const { Item } = await check.send(new GetCommand({ TableName: 'ivschat', Key: { PK: 'QUOTA#rooms', SK: 'QUOTA' } }));
+  const used = async (quota: string) => (await check.send(new GetCommand({ TableName: 'ivschat', Key: { PK: quota, SK: 'QUOTA' } }))).Item?.used;
+  expect(await used('QUOTA#rooms')).toBe(2);
+  expect(await used('QUOTA#logging-configurations')).toBe(1);
   check.destroy();
-  expect(Item?.used).toBe(2);
   // With the counter at 4 of 3, this CreateRoom would have been refused.
   const again = ivschat(second.apiUrl);
   await again.send(new CreateRoomCommand({}));
