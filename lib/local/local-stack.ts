@@ -4,15 +4,20 @@ import { join } from 'node:path';
 import { OPERATIONS } from '../../lambdas/control-plane/operations';
 import { createChatLog } from '../../lambdas/core/chat-log';
 import { withMemoryCache } from '../../lambdas/data/connections';
-import { Deps, defaultDeps } from '../../lambdas/shared/clients';
+import { Deps, createDocumentClient, defaultDeps } from '../../lambdas/shared/clients';
+import { config } from '../../lambdas/shared/config';
 import type { ConnectionGateway } from '../../lambdas/shared/connection-gateway';
 import { REVIEW_TIMEOUT_MS } from '../../lambdas/domain/review';
 import { ENV } from '../../lambdas/shared/env';
+import { logger } from '../../lambdas/shared/logger';
 import { createFileChatLogWriter } from './chat-log-files';
 import { ensureTable, startDynalite } from './dynalite';
 import { hostPolicy } from './http-edge';
+import { createExpirySweeper, trackRates, trackUsedTokens } from './expiry';
 import { loadLocalLambdas } from './local-lambdas';
+import { reconcileTable } from './reconcile';
 import { ProxyHandler, Route, startRestGateway } from './rest-gateway';
+import { withSessionsInMemory } from './sessions';
 import { LocalConfigError, LocalSettings } from './settings';
 import { loadOrCreateTokenKeys } from './token-keys';
 import { RunningWsGateway, WsProxyHandler, startWsGateway } from './ws-gateway';
@@ -44,7 +49,7 @@ type HandlerModule<H> = { makeHandler: (deps: Deps) => H };
  * go to files under the logs directory instead of S3, CloudWatch Logs and Firehose; this process
  * keeps running, so they are written in the background (and flushed on stop).
  */
-export async function startLocalStack(settings: LocalSettings, options: { sweepIntervalMs?: number } = {}): Promise<LocalStack> {
+export async function startLocalStack(settings: LocalSettings): Promise<LocalStack> {
   const db = await startDynalite(settings.dataDir);
   // Kept after stop, in memory mode too, so that a chat can be read back once the server is gone.
   const logsDir = settings.dataDir ? join(settings.dataDir, 'logs') : mkdtempSync(join(tmpdir(), 'ivschat-logs-'));
@@ -63,6 +68,13 @@ export async function startLocalStack(settings: LocalSettings, options: { sweepI
     process.env.AWS_SECRET_ACCESS_KEY ||= 'local';
     await ensureTable(db.endpoint, settings.region, TABLE_NAME);
 
+    // dynalite has no TTL: this process deletes expired items itself, starting with what an earlier
+    // process left (its connections, expired items, drifted quota counters) before serving anything.
+    const doc = createDocumentClient(config());
+    const expiry = createExpirySweeper({ doc, tableName: TABLE_NAME });
+    const reconciled = await reconcileTable({ doc, tableName: TABLE_NAME, sweeper: expiry, now: Date.now() });
+    if (reconciled.staleConnections + reconciled.expiredItems > 0) logger.info('removed what an earlier process left', { ...reconciled });
+
     // defaultDeps() reads the configuration now, after the environment above is set.
     const sockets: ConnectionGateway = {
       post: (id, frame) => (ws ? ws.connections.post(id, frame) : Promise.resolve(false)),
@@ -79,8 +91,11 @@ export async function startLocalStack(settings: LocalSettings, options: { sweepI
       chatLog,
       gateway: sockets,
       // Every route runs in this process, so the connection records it writes can be kept in memory:
-      // fan-out reads a room's connections without an index query (see withMemoryCache).
-      connections: withMemoryCache(defaultDeps().connections),
+      // fan-out reads a room's connections without an index query (see withMemoryCache), and the
+      // session sweeper finds expired sessions without one (see withSessionsInMemory).
+      connections: withSessionsInMemory(withMemoryCache(defaultDeps().connections)),
+      rates: trackRates(defaults.rates, expiry),
+      usedTokens: trackUsedTokens(defaults.usedTokens, expiry),
       reviewHandlers: await loadLocalLambdas(settings.lambdas, REVIEW_TIMEOUT_MS),
     };
     const hosts = hostPolicy(settings.host, settings.allowedHosts);
@@ -123,10 +138,15 @@ export async function startLocalStack(settings: LocalSettings, options: { sweepI
     );
 
     const endExpiredSessions = await load<() => Promise<unknown>>('../../lambdas/messaging/end-expired-sessions');
-    let sweeping: Promise<unknown> = Promise.resolve();
+    // One sweep at a time: a tick that finds the last one still running skips, so none pile up.
+    let sweeping: Promise<void> | undefined;
+    const sweep = async () => {
+      await endExpiredSessions().catch((err: unknown) => logger.warn('session sweep failed', { error: err as Error }));
+      await expiry.sweep(Date.now()).catch((err: unknown) => logger.warn('expiry sweep failed', { error: err as Error }));
+    };
     sweeper = setInterval(() => {
-      sweeping = sweeping.then(() => endExpiredSessions()).catch(() => undefined);
-    }, options.sweepIntervalMs ?? 1000);
+      sweeping ??= sweep().finally(() => (sweeping = undefined));
+    }, settings.sweepIntervalMs);
 
     const running = ws;
     return {
@@ -141,6 +161,7 @@ export async function startLocalStack(settings: LocalSettings, options: { sweepI
         await running.close();
         await api.close();
         await chatLog.flush();
+        doc.destroy();
         await db.close();
       },
     };

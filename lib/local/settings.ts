@@ -21,6 +21,8 @@ export const LOCAL_ENV = {
   maxApiConnections: 'IVSCHAT_MAX_API_CONNECTIONS',
   /** Seconds between the WebSocket gateway's pings; a peer that has not echoed the last one by the next is dropped. */
   heartbeatSeconds: 'IVSCHAT_WS_HEARTBEAT_SECONDS',
+  /** How often expired sessions are ended and expired items deleted; shortened by tests that compress hours. */
+  sweepIntervalMs: 'IVSCHAT_SWEEP_INTERVAL_MS',
 } as const;
 
 /** A caller of the local control plane: its key pair and the IAM actions it may call. */
@@ -49,6 +51,7 @@ export interface LocalSettings {
   maxWsConnections: number;
   maxApiConnections: number;
   heartbeatSeconds: number;
+  sweepIntervalMs: number;
 }
 
 /** Default cap on control-plane connections: far above what SDK clients keep open, far below the file limit. */
@@ -91,6 +94,7 @@ export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSe
     // descriptors run out, both ports would refuse real clients.
     maxWsConnections: whole(env, LOCAL_ENV.maxWsConnections, Math.max(64, Math.min(50_000, openFileLimit() - maxApiConnections - RESERVED_DESCRIPTORS)), 1),
     heartbeatSeconds: whole(env, LOCAL_ENV.heartbeatSeconds, 30, 1),
+    sweepIntervalMs: sweepInterval(env),
   };
 }
 
@@ -119,6 +123,13 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0 || value > 65535) throw new LocalConfigError(`${name} must be a port number (0-65535), got '${text}'`);
   return value;
+}
+
+function sweepInterval(env: NodeJS.ProcessEnv): number {
+  const ms = whole(env, LOCAL_ENV.sweepIntervalMs, 1000, 10);
+  // Beyond 2^31 ms setInterval would fire every millisecond; a minute is already a lot.
+  if (ms > 60_000) throw new LocalConfigError(`${LOCAL_ENV.sweepIntervalMs} must be at most 60000 (ms), got '${ms}'`);
+  return ms;
 }
 
 /** Loads `{"principals":[{accessKeyId, secretAccessKey, allow:[...]}]}`; never echoes a secret. */

@@ -24,6 +24,7 @@ test('defaults', () => {
     maxApiConnections: 512,
     maxWsConnections: expect.any(Number),
     heartbeatSeconds: 30,
+    sweepIntervalMs: 1000,
   });
 });
 
@@ -49,6 +50,7 @@ test('reads every variable', () => {
       IVSCHAT_MAX_WS_CONNECTIONS: '100',
       IVSCHAT_MAX_API_CONNECTIONS: '10',
       IVSCHAT_WS_HEARTBEAT_SECONDS: '2',
+      IVSCHAT_SWEEP_INTERVAL_MS: '50',
     }),
   ).toEqual({
     host: '0.0.0.0',
@@ -63,6 +65,7 @@ test('reads every variable', () => {
     maxWsConnections: 100,
     maxApiConnections: 10,
     heartbeatSeconds: 2,
+    sweepIntervalMs: 50,
   });
 });
 
@@ -105,6 +108,9 @@ test.each([
     /is not in account 000000000000 and region us-east-1/,
   ],
   [{ IVSCHAT_LAMBDAS_FILE: file('lambdas-path.json', '{"arn:aws:lambda:us-east-1:000000000000:function:p":3}') }, /must map to a module path/],
+  [{ IVSCHAT_SWEEP_INTERVAL_MS: '0' }, /IVSCHAT_SWEEP_INTERVAL_MS must be a whole number of at least 10/],
+  [{ IVSCHAT_SWEEP_INTERVAL_MS: '1.5' }, /IVSCHAT_SWEEP_INTERVAL_MS must be a whole number/],
+  [{ IVSCHAT_SWEEP_INTERVAL_MS: '3000000000' }, /IVSCHAT_SWEEP_INTERVAL_MS must be at most 60000/],
 ])('%j is refused with a one-line reason', (env, reason) => {
   expect(() => readLocalSettings(env)).toThrow(LocalConfigError);
   expect(() => readLocalSettings(env)).toThrow(reason);
