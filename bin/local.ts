@@ -1,6 +1,9 @@
 import { startLocalStack } from '../lib/local/local-stack';
 import { LocalConfigError, readLocalSettings } from '../lib/local/settings';
 
+/** After SIGTERM or SIGINT the process is gone by then, whatever clients had queued. */
+const STOP_DEADLINE_MS = 10_000;
+
 /** `npm start`: the whole service on this machine, no AWS account needed. */
 async function main(): Promise<void> {
   // The SDK versions are pinned in package.json; its notice about future Node 22 requirements is noise here.
@@ -18,6 +21,11 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`ivschat-local: ${signal}, finishing in-flight requests`);
+    // Every step of stop() is bounded; this is the promise to whoever sent the signal.
+    setTimeout(() => {
+      console.error(`ivschat-local: did not stop within ${STOP_DEADLINE_MS / 1000} s, exiting`);
+      process.exit(1);
+    }, STOP_DEADLINE_MS).unref();
     stack.stop().then(
       () => process.exit(0),
       (err: unknown) => {
