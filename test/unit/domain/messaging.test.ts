@@ -33,6 +33,9 @@ describe('parseClientAction', () => {
     ['{"Action":"DISCONNECT_USER","RequestId":"r","UserId":"u","Reason":""}', 400, 'r'],
     [JSON.stringify({ Action: 'SEND_MESSAGE', Content: 'x'.repeat(200 * 1024) }), 413, undefined],
     [JSON.stringify({ Action: 'SEND_MESSAGE', RequestId: 'r', Content: 'x'.repeat(200 * 1024) }), 413, 'r'],
+    [`{"RequestId":"r","Action":"SEND_MESSAGE","Content":${'['.repeat(40)}1${']'.repeat(40)}}`, 400, 'r'],
+    ['{"RequestId":"r","Action":"SEND_MESSAGE","Content":"unterminated', 400, 'r'],
+    ['{"Action":"DISCONNECT_USER","RequestId":"r","UserId":"a\\udbff"}', 400, 'r'],
   ])('%s is refused with %i, keeping RequestId %s', (text, code, requestId) => {
     const parsed = parseClientAction(text);
     expect(parsed.action).toBeUndefined();
