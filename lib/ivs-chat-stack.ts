@@ -1,10 +1,10 @@
-import { CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { Construct } from 'constructs';
+import { Construct, Node } from 'constructs';
 import { ChatFunction } from './constructs/chat-function';
 import { ChatTable } from './constructs/chat-table';
-import { ControlPlaneApi } from './constructs/control-plane-api';
+import { ControlPlaneApi, Throttle } from './constructs/control-plane-api';
 import { MessagingApi } from './constructs/messaging-api';
 import { RoomIntegrations, RoomIntegrationsProps } from './constructs/room-integrations';
 import { TokenKeys } from './constructs/token-keys';
@@ -13,8 +13,10 @@ import { needsOf } from './permissions';
 export interface IvsChatStackProps extends StackProps {
   /** Dev stacks may drop their data on `cdk destroy`; the default keeps rooms and keys. */
   removalPolicy?: RemovalPolicy;
-  /** The review-handler functions and chat-log destinations rooms may use (default: any in the account). */
+  /** The review-handler functions and chat-log destinations rooms may use (default: none). */
   roomIntegrations?: RoomIntegrationsProps;
+  /** Per-operation throttles of the control plane over IVS's rates, by operation name. */
+  operationThrottles?: Partial<Record<string, Throttle>>;
 }
 
 /**
@@ -50,7 +52,11 @@ export class IvsChatStack extends Stack {
     });
     const controlPlane = new ControlPlaneApi(this, 'ControlPlane', {
       functionFor: (operation) => chatFunction(`${operation.name}Fn`, `control-plane/${operation.module}`),
+      operationThrottles: props.operationThrottles,
     });
+    // Access logging needs API Gateway's CloudWatch role set for the account and region: in one
+    // where it never was, a stage created before it fails and the first deploy rolls back.
+    messaging.stage.node.addDependency(controlPlane.cloudWatchAccount);
 
     const sweeper = chatFunction('EndExpiredSessionsFn', 'messaging/end-expired-sessions');
     new Rule(this, 'EndExpiredSessions', {
@@ -63,17 +69,67 @@ export class IvsChatStack extends Stack {
       if (!needsOf(module).connections) continue;
       messaging.bindConnections(fn);
       const apiId = this.getLogicalId(messaging.api.node.defaultChild as CfnElement);
-      Validations.of(fn).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiId}>/prod/*/@connections/*]`,
-        reason: 'execute-api:ManageConnections on this stage\'s @connections/*: connection ids exist only at runtime, nothing narrower can be named.',
-      });
+      fn.acknowledge(
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiId}>/prod/*/@connections/*]`,
+        'execute-api:ManageConnections on this stage\'s @connections/*: connection ids exist only at runtime, nothing narrower can be named.',
+      );
     }
 
     new CfnOutput(this, 'ControlPlaneUrl', {
       description: 'IvschatClient endpoint (sign as execute-api)',
-      value: controlPlane.api.url,
+      value: controlPlane.url,
     });
     new CfnOutput(this, 'MessagingUrl', { description: 'ChatRoom regionOrUrl', value: messaging.stage.url });
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName });
   }
 }
+
+/**
+ * The stack's options from CDK context (`-c key=value`; lists comma-separated), read once here so
+ * that the app and the tests read them the same way:
+ * - `dev=true`: table and keys are deleted with the stack;
+ * - `reviewFunctions=a,b`, `reviewFunctionTag=KEY=VALUE`: the review handlers rooms may use;
+ * - `chatLogBuckets`, `chatLogGroups`, `chatLogStreams`: the chat-log destinations;
+ * - `operationRates=CreateChatToken=500:1000,CreateRoom=10`: per-operation rate[:burst] over IVS's.
+ */
+export function stackPropsFromContext(node: Node): IvsChatStackProps {
+  const context = (key: string): unknown => node.tryGetContext(key);
+  const list = (key: string): string[] | undefined => {
+    const value = context(key);
+    if (value === undefined || value === null || value === '') return undefined;
+    const items = Array.isArray(value) ? value.map(String) : String(value).split(',');
+    return items.map((item) => item.trim()).filter(Boolean);
+  };
+  const pair = (item: string, key: string): [string, string] => {
+    const at = item.indexOf('=');
+    if (at <= 0) throw new Error(`${key}: expected NAME=VALUE, got ${JSON.stringify(item)}`);
+    return [item.slice(0, at), item.slice(at + 1)];
+  };
+  const tag = context('reviewFunctionTag');
+  const tagPair = typeof tag === 'string' && tag !== '' ? pair(tag, 'reviewFunctionTag') : undefined;
+  const rates = list('operationRates');
+  return {
+    removalPolicy: ['true', true].includes(context('dev') as string | boolean) ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    roomIntegrations: {
+      reviewFunctions: list('reviewFunctions'),
+      reviewFunctionTag: tagPair && { key: tagPair[0], value: tagPair[1] },
+      chatLogBuckets: list('chatLogBuckets'),
+      chatLogGroups: list('chatLogGroups'),
+      chatLogStreams: list('chatLogStreams'),
+    },
+    operationThrottles:
+      rates &&
+      Object.fromEntries(
+        rates.map((item) => {
+          const [name, value] = pair(item, 'operationRates');
+          const [rate, burst = rate, ...rest] = value.split(':').map(Number);
+          if (!isCount(rate) || !isCount(burst) || rest.length > 0) {
+            throw new Error(`operationRates: ${JSON.stringify(item)} is not NAME=RATE or NAME=RATE:BURST (positive integers)`);
+          }
+          return [name, { rateLimit: rate, burstLimit: burst }];
+        }),
+      ),
+  };
+}
+
+const isCount = (n: number | undefined): n is number => Number.isInteger(n) && (n as number) > 0;

@@ -1,11 +1,14 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   AuthorizationType,
+  CfnAccount,
   IResource,
   LambdaIntegration,
   LogGroupLogDestination,
+  MethodDeploymentOptions,
   MethodLoggingLevel,
+  ResponseType,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -16,22 +19,60 @@ import { ChatFunction } from './chat-function';
 export interface ControlPlaneApiProps {
   /** Builds the function for one operation (the stack binds table, keys and connections to it). */
   functionFor: (operation: Operation) => ChatFunction;
-  /** Steady-state requests per second for the whole stage, and the burst above it. */
-  throttle?: { rateLimit: number; burstLimit: number };
+  /** The stage's default per-method throttle, for any method without its own (each operation has one). */
+  throttle?: Throttle;
+  /** Per-operation throttles by operation name, over IVS's defaults (OPERATION_RATES). */
+  operationThrottles?: Partial<Record<string, Throttle>>;
+}
+
+export interface Throttle {
+  rateLimit: number;
+  burstLimit: number;
 }
 
 /**
+ * IVS Chat's documented per-account call rates (TPS) per operation (service quotas page, see the
+ * API notes): each method gets its own API Gateway throttle at that rate, with a burst of one
+ * second's worth, so a caller meets ThrottlingException where AWS would throttle.
+ */
+export const OPERATION_RATES: Readonly<Record<string, number>> = {
+  CreateRoom: 5,
+  GetRoom: 5,
+  UpdateRoom: 5,
+  DeleteRoom: 5,
+  ListRooms: 5,
+  CreateChatToken: 200,
+  SendEvent: 100,
+  DeleteMessage: 100,
+  DisconnectUser: 100,
+  CreateLoggingConfiguration: 3,
+  GetLoggingConfiguration: 3,
+  UpdateLoggingConfiguration: 3,
+  DeleteLoggingConfiguration: 3,
+  ListLoggingConfigurations: 3,
+  TagResource: 10,
+  UntagResource: 10,
+  ListTagsForResource: 10,
+};
+
+/**
  * The IVS Chat API as a REST API: one route per operation, exactly as the AWS SDK sends it
- * (operations.ts is the shared table), AWS_IAM authorization on every method, throttling and JSON
- * access logs on the stage. Tag routes take the SDK's fully percent-encoded ARN as one path
- * segment `{resourceArn}`; API Gateway routes on the raw path, and the handler decodes it once.
+ * (operations.ts is the shared table), AWS_IAM authorization on every method, IVS's per-operation
+ * throttles (answered as ThrottlingException), JSON access logs on the stage. Tag routes take the
+ * SDK's fully percent-encoded ARN as one path segment `{resourceArn}`; API Gateway routes on the
+ * raw path, and the handler decodes it once.
  */
 export class ControlPlaneApi extends Construct {
   readonly api: RestApi;
   readonly functions: ChatFunction[] = [];
+  /** API Gateway's account settings (its CloudWatch role): every stage that logs must wait for it. */
+  readonly cloudWatchAccount: CfnAccount;
+  /** The stage URL without a trailing slash: the SDK appends `/CreateRoom` to an endpoint's path. */
+  readonly url: string;
 
   constructor(scope: Construct, id: string, props: ControlPlaneApiProps) {
     super(scope, id);
+    const throttles = operationThrottles(props.operationThrottles);
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH });
     this.api = new RestApi(this, 'Api', {
       description: 'Amazon IVS Chat compatible control plane',
@@ -44,7 +85,24 @@ export class ControlPlaneApi extends Construct {
         loggingLevel: MethodLoggingLevel.ERROR,
         accessLogDestination: new LogGroupLogDestination(accessLogs),
         accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
+        // Method settings replace the stage's for that method, hence the logging level again.
+        methodOptions: Object.fromEntries(
+          OPERATIONS.map((operation): [string, MethodDeploymentOptions] => {
+            const { rateLimit, burstLimit } = throttles[operation.name] as Throttle;
+            return [`${operation.path}/${operation.method}`, { loggingLevel: MethodLoggingLevel.ERROR, throttlingRateLimit: rateLimit, throttlingBurstLimit: burstLimit }];
+          }),
+        ),
       },
+    });
+    this.cloudWatchAccount = this.api.node.findChild('Account') as CfnAccount;
+    this.url = `https://${this.api.restApiId}.execute-api.${Stack.of(this).region}.${Stack.of(this).urlSuffix}/${this.api.deploymentStage.stageName}`;
+    // The SDK picks the exception class from x-amzn-ErrorType and the message from the body's
+    // `message`: without this, a throttled call is an IvschatServiceException named "Unknown".
+    this.api.addGatewayResponse('Throttled', {
+      type: ResponseType.THROTTLED,
+      statusCode: '429',
+      responseHeaders: { 'x-amzn-ErrorType': "'ThrottlingException'" },
+      templates: { 'application/json': THROTTLED_BODY },
     });
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-COG4',
@@ -70,6 +128,23 @@ export class ControlPlaneApi extends Construct {
       });
     }
   }
+}
+
+/** The THROTTLED gateway response's body; `messageString` is API Gateway's message, already quoted. */
+export const THROTTLED_BODY = '{"message":$context.error.messageString}';
+
+/** IVS's rates with the deployment's overrides; an override for an unknown operation is an error. */
+function operationThrottles(overrides: Partial<Record<string, Throttle>> = {}): Record<string, Throttle> {
+  for (const name of Object.keys(overrides)) {
+    if (!OPERATIONS.some((operation) => operation.name === name)) throw new Error(`operation throttle for ${name}: no such operation`);
+  }
+  return Object.fromEntries(
+    OPERATIONS.map((operation) => {
+      const rate = OPERATION_RATES[operation.name];
+      if (rate === undefined) throw new Error(`OPERATION_RATES has no rate for ${operation.name}`);
+      return [operation.name, overrides[operation.name] ?? { rateLimit: rate, burstLimit: rate }];
+    }),
+  );
 }
 
 /** The resource for a path like `/tags/{resourceArn}`, created once and shared by its methods. */

@@ -14,6 +14,30 @@ export interface MessagingApiProps {
 }
 
 /**
+ * One JSON line per connect, message and disconnect, from WebSocket context variables (the REST
+ * ones such as httpMethod or resourcePath are empty here). No headers: the chat token travels as
+ * the subprotocol and must not land in a log.
+ */
+export const WEBSOCKET_ACCESS_LOG = {
+  requestId: '$context.requestId',
+  extendedRequestId: '$context.extendedRequestId',
+  connectionId: '$context.connectionId',
+  eventType: '$context.eventType',
+  routeKey: '$context.routeKey',
+  messageId: '$context.messageId',
+  status: '$context.status',
+  requestTime: '$context.requestTime',
+  requestTimeEpoch: '$context.requestTimeEpoch',
+  connectedAt: '$context.connectedAt',
+  ip: '$context.identity.sourceIp',
+  userAgent: '$context.identity.userAgent',
+  integrationStatus: '$context.integration.status',
+  integrationLatency: '$context.integration.latency',
+  integrationError: '$context.integration.error',
+  error: '$context.error.message',
+};
+
+/**
  * The Messaging API as an API Gateway WebSocket API: $connect (checks the chat token carried as
  * the subprotocol and echoes it), $disconnect and $default. No API Gateway authorizer: the chat
  * token is the credential, checked by $connect.
@@ -38,7 +62,7 @@ export class MessagingApi extends Construct {
       throttle: { rateLimit: 1000, burstLimit: 2000 },
       accessLogSettings: {
         destination: new LogGroupLogDestination(new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH })),
-        format: AccessLogFormat.jsonWithStandardFields(),
+        format: AccessLogFormat.custom(JSON.stringify(WEBSOCKET_ACCESS_LOG)),
       },
     });
     Validations.of(this.api).acknowledge({
