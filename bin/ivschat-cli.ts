@@ -74,6 +74,19 @@ function describeCallError(err: unknown, endpoint: string, credentialsSource: st
   return what;
 }
 
+/** The official client takes anything that is not a ws(s) URL for a region name; say so before. */
+function checkUrl(option: string, value: string, protocols: string[], expected: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    // reported below
+  }
+  if (!url || !protocols.includes(url.protocol)) {
+    throw new CliError(`--${option} must be ${expected} URL, not "${value}"`);
+  }
+}
+
 const firstLine = (text: string | undefined) => (text ?? '').split('\n')[0]!.trim();
 
 /**
@@ -140,6 +153,8 @@ async function main(argv: string[]): Promise<number> {
     console.error(USAGE);
     return values.help ? 0 : 2;
   }
+  checkUrl('endpoint', values.endpoint, ['http:', 'https:'], 'an http:// or https://');
+  checkUrl('ws', values.ws, ['ws:', 'wss:'], 'a ws:// or wss://');
   // Node 20 has no global WebSocket; the official client expects one.
   (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
   const { credentials, source } = resolveCredentials(values, process.env);

@@ -1,16 +1,31 @@
 import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { LocalProcess, startLocal } from '../../helpers/local-stack';
 
 let stack: LocalProcess;
-/** A second stack: its WebSocket refuses the first one's chat tokens (other keys), as a wrong --ws does. */
+/**
+ * A second stack: its WebSocket refuses the first one's chat tokens (other keys), as a wrong --ws
+ * does, and its principal `rooms-only` may find and create rooms but not mint chat tokens.
+ */
 let other: LocalProcess;
 let closedPort: number;
 const running: ChildProcessWithoutNullStreams[] = [];
 
 beforeAll(async () => {
-  [stack, other, closedPort] = await Promise.all([startLocal(), startLocal(), freePort()]);
+  const principals = join(mkdtempSync(join(tmpdir(), 'ivschat-cli-')), 'principals.json');
+  writeFileSync(
+    principals,
+    JSON.stringify({
+      principals: [
+        { accessKeyId: 'test', secretAccessKey: 'test', allow: ['ivschat:*'] },
+        { accessKeyId: 'rooms-only', secretAccessKey: 'rooms-secret', allow: ['ivschat:ListRooms', 'ivschat:CreateRoom'] },
+      ],
+    }),
+  );
+  [stack, other, closedPort] = await Promise.all([startLocal(), startLocal({ IVSCHAT_PRINCIPALS_FILE: principals }), freePort()]);
 });
 afterAll(async () => {
   for (const child of running) child.kill('SIGKILL');
@@ -132,6 +147,16 @@ test('an unreachable control plane is one line', async () => {
   expect(run.stderrLines()).toHaveLength(2);
 });
 
+test('a chat token the control plane refuses is one line', async () => {
+  const run = cli(['chat', '--room', 'r', '--user', 'lena', '--endpoint', other.apiUrl, '--ws', other.wsUrl], {
+    AWS_ACCESS_KEY_ID: 'rooms-only',
+    AWS_SECRET_ACCESS_KEY: 'rooms-secret',
+  });
+  expect(await run.exited).toBe(1);
+  expect(run.stderrLines()).toHaveLength(2);
+  expect(run.stderrLines()[1]).toMatch(/^ivschat: cannot get a chat token from the control plane: AccessDeniedException \(403\): \S.*$/);
+});
+
 test('keys from the environment are named, and an unknown key says where it came from', async () => {
   const run = chat('frank', [], { AWS_ACCESS_KEY_ID: 'AKIAEXAMPLEREALKEY', AWS_SECRET_ACCESS_KEY: 'real-secret' });
   expect(await run.exited).toBe(1);
@@ -157,6 +182,15 @@ test('half a key pair is one line', async () => {
   const run = chat('heidi', [], { AWS_ACCESS_KEY_ID: 'AKIAEXAMPLEREALKEY' });
   expect(await run.exited).toBe(1);
   expect(run.stderrLines()).toEqual(['ivschat: AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not: set both, or neither']);
+});
+
+test.each([
+  ['--ws', 'http://127.0.0.1:8788', '--ws must be a ws:// or wss:// URL, not "http://127.0.0.1:8788"'],
+  ['--endpoint', 'localhost:8787', '--endpoint must be an http:// or https:// URL, not "localhost:8787"'],
+])('%s %s is one line', async (option, value, line) => {
+  const run = chat('ken', [option, value]);
+  expect(await run.exited).toBe(1);
+  expect(run.stderrLines()).toEqual([`ivschat: ${line}`]);
 });
 
 test('an unknown option is one line and exit code 2', async () => {
