@@ -5,6 +5,8 @@
  * for `seconds`, then prints one JSON line: how many frames it sent, how many answers it got, and
  * how often the server closed it with 1009.
  */
+import { spawn } from 'node:child_process';
+import { resolve as resolvePath } from 'node:path';
 import { CreateChatTokenCommand, IvschatClient } from '@aws-sdk/client-ivschat';
 import WebSocket from 'ws';
 
@@ -79,6 +81,25 @@ export async function floodRoom(options: FloodOptions): Promise<FloodResult> {
     client.destroy();
   }
   return result;
+}
+
+/** Runs a flooding viewer (this file) in a process of its own; resolves with what it printed. */
+export function spawnFlood(options: FloodOptions): Promise<FloodResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', __filename, JSON.stringify(options)], { cwd: resolvePath(__dirname, '../..') });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    // 'close', not 'exit': the output is all read by then.
+    child.once('close', (code) => {
+      try {
+        if (code !== 0) throw new Error(`exited ${code}`);
+        resolve(JSON.parse(out) as FloodResult);
+      } catch (err) {
+        reject(new Error(`flood ${options.kind}: ${(err as Error).message}: ${out}`));
+      }
+    });
+  });
 }
 
 if (require.main === module) {

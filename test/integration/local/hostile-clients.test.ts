@@ -1,13 +1,12 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
 import { request as httpRequest } from 'node:http';
 import { Socket, connect } from 'node:net';
 import { CreateChatTokenCommand, DisconnectUserCommand, IvschatClient, ValidationException } from '@aws-sdk/client-ivschat';
 import WebSocket from 'ws';
 import { closeAllClients, connectionIdsOf, createRoom, mintToken, rawClient, RawClient, refusedStatus, sleep, TokenRequest, waitFor } from '../../helpers/chat';
 import { LocalProcess, ivschat, startLocal } from '../../helpers/local-stack';
-import type { FloodOptions, FloodResult } from '../../helpers/flood-client';
+import { bystander } from '../../helpers/bystander';
+import { spawnFlood } from '../../helpers/flood-client';
 import { signedPost, signedRequest } from '../../helpers/raw-http';
 
 /**
@@ -27,60 +26,6 @@ const cpuSeconds = (stack: LocalProcess): number => {
 };
 /** The bound on the server's RSS under any one client's flood (README: security model). */
 const RSS_BOUND_MIB = 300;
-
-const p99 = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? NaN;
-};
-
-/** Runs a flooding viewer (test/helpers/flood-client.ts) in a process of its own; resolves with what it printed. */
-function spawnFlood(options: FloodOptions): Promise<FloodResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/flood-client.ts', JSON.stringify(options)], { cwd: resolvePath(__dirname, '../../..') });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    // 'close', not 'exit': the output is all read by then.
-    child.once('close', (code) => {
-      try {
-        if (code !== 0) throw new Error(`exited ${code}`);
-        resolve(JSON.parse(out) as FloodResult);
-      } catch (err) {
-        reject(new Error(`flood ${options.kind}: ${(err as Error).message}: ${out}`));
-      }
-    });
-  });
-}
-
-/** A bystander room: one sender, one receiver; the latency of each message from send to receipt. */
-async function bystander(stack: LocalProcess, client: IvschatClient) {
-  const room = await createRoom(client, { maximumMessageRatePerSecond: 100 });
-  const sender = await rawClient(stack.wsUrl, (await mintToken(client, room.arn, { userId: 'talker', capabilities: ['SEND_MESSAGE'] })).token!);
-  const receiver = await rawClient(stack.wsUrl, (await mintToken(client, room.arn, { userId: 'listener' })).token!);
-  const sentAt = new Map<string, number>();
-  const latencies: number[] = [];
-  receiver.socket.on('message', (data) => {
-    const id = (JSON.parse(data.toString()) as { RequestId?: string }).RequestId;
-    const at = id === undefined ? undefined : sentAt.get(id);
-    if (at !== undefined) latencies.push(performance.now() - at);
-  });
-  let seq = 0;
-  /** Sends one message every 50 ms for `ms`; resolves with the latencies and how many never arrived. */
-  const measure = async (ms: number) => {
-    latencies.length = 0;
-    sentAt.clear();
-    const until = Date.now() + ms;
-    while (Date.now() < until) {
-      const id = `b-${seq++}`;
-      sentAt.set(id, performance.now());
-      sender.send({ Action: 'SEND_MESSAGE', RequestId: id, Content: 'ping' });
-      await sleep(50);
-    }
-    await waitFor('the last bystander message', () => latencies.length === sentAt.size, 10_000).catch(() => undefined);
-    return { p99: p99(latencies), lost: sentAt.size - latencies.length };
-  };
-  return { measure };
-}
 
 /** A raw HTTP request whose body is streamed (chunked) or declared but never wholly sent; resolves with the status. */
 function partialPost(baseUrl: string, path: string, options: { declaredLength?: number; chunk: Buffer; chunks: number; headers?: Record<string, string> }) {
@@ -143,7 +88,7 @@ describe('a local stack under hostile clients', () => {
     rawClient(stack.wsUrl, (await mintToken(client, roomArn, request)).token!);
 
   test('viewers without capabilities flooding tiny, 120 KB, nested and 1 MB frames for 20 s: memory bounded, bystanders barely slowed', async () => {
-    const watch = await bystander(stack, client);
+    const watch = await bystander(stack.wsUrl, client);
     const idle = await watch.measure(2_000);
     const rssBefore = rssMiB(stack);
     const cpuBefore = cpuSeconds(stack);
