@@ -97,11 +97,12 @@ export interface Stack {
   dynamodbEndpoint: string;
 }
 
-export async function startStack(nodeArgs: string[] = [], logFile?: string): Promise<Stack> {
+export async function startStack(nodeArgs: string[] = [], logFile?: string, env: Record<string, string> = {}): Promise<Stack> {
   const { child, matches } = await spawnTs('bin/local.ts', {
     nodeArgs,
     logFile,
     env: {
+      ...env,
       IVSCHAT_API_PORT: '0',
       IVSCHAT_WS_PORT: '0',
       IVSCHAT_HOST: '127.0.0.1',

@@ -1,3 +1,4 @@
+import { AbuseResult, AbuseStretch, toIdle } from './abuse';
 import type { FanoutResult } from './fanout';
 import type { BenchResults } from './run';
 import type { ConnectionsSide, LoopResult } from './scenarios';
@@ -14,6 +15,13 @@ const FANOUT_RATIO = 0.6;
 const P99_LIMIT_MS = 50;
 const GET_ROOM_RATIO = 0.5;
 const HELD = 10_000;
+/** The issue's bound on the server's RSS under any one client's flood (the hostile-clients test's too). */
+const ABUSE_RSS_MIB = 300;
+/** A bystander's p99 during a flood: within 10 x idle, or 500 ms on a machine this busy (as the test allows). */
+const ABUSE_P99_FACTOR = 10;
+const ABUSE_P99_FLOOR_MS = 500;
+/** The leak that was fixed grew the idle heap by ~0.55 MiB a minute; flat is well under that. */
+const IDLE_HEAP_MIB_PER_MINUTE = 0.1;
 
 export function targets(r: BenchResults): TargetCheck[] {
   const fan = (n: number, rate: number) => {
@@ -48,7 +56,33 @@ export function targets(r: BenchResults): TargetCheck[] {
     measured: c ? `${c.service.opened} open, ${c.service.reached} reached, ${c.service.rssPerConnectionKiB} KiB each` : 'not run',
     met: c ? c.count >= HELD && c.service.reached === c.count : undefined,
   });
+  checks.push(...abuseTargets(r.abuse));
   return checks;
+}
+
+function abuseTargets(a: AbuseResult | undefined): TargetCheck[] {
+  const floods = a?.stretches.filter((s) => s.kind !== 'idle') ?? [];
+  const idle = a?.stretches.find((s) => s.kind === 'idle');
+  const p99Limit = idle ? Math.max(ABUSE_P99_FACTOR * idle.bystander.p99, ABUSE_P99_FLOOR_MS) : NaN;
+  const each = (f: (s: AbuseStretch) => string) => floods.map((s) => `${s.kind} ${f(s)}`).join(', ');
+  const heap = a?.idleHeap;
+  return [
+    {
+      target: `abuse: server RSS <= ${ABUSE_RSS_MIB} MiB while one viewer floods any kind of frame`,
+      measured: a ? `peak ${each((s) => `${s.serverRssPeakMiB}`)} MiB (idle ${idle?.serverRssPeakMiB})` : 'not run',
+      met: a ? floods.every((s) => s.serverRssPeakMiB <= ABUSE_RSS_MIB) : undefined,
+    },
+    {
+      target: `abuse: a bystander room's p99 <= ${ABUSE_P99_FACTOR} x idle (at least ${ABUSE_P99_FLOOR_MS} ms) during each flood, 0 lost`,
+      measured: a ? `p99 ${each((s) => `${s.bystander.p99}`)} ms (idle ${idle?.bystander.p99}), lost ${floods.reduce((n, s) => n + s.bystander.lost, 0)}` : 'not run',
+      met: a ? floods.every((s) => s.bystander.p99 <= p99Limit && s.bystander.lost === 0) : undefined,
+    },
+    {
+      target: `abuse: an idle server's heap after forced GC grows <= ${IDLE_HEAP_MIB_PER_MINUTE} MiB/min`,
+      measured: heap ? `${heap.heapGrowthMiBPerMinute} MiB/min over ${heap.minutes} min` : 'not run',
+      met: heap ? heap.heapGrowthMiBPerMinute <= IDLE_HEAP_MIB_PER_MINUTE : undefined,
+    },
+  ];
 }
 
 /** The whole result as Markdown tables (printed, and pasted into docs/performance.md). */
@@ -158,6 +192,7 @@ export function report(r: BenchResults): string {
     );
     out.push(`conn/s ratio: ${ratio(c.service.perSecond, c.baseline.perSecond)}; memory per connection ratio: ${ratio(c.service.rssPerConnectionKiB, c.baseline.rssPerConnectionKiB)}`, '');
   }
+  if (r.abuse) out.push(...abuseReport(r.abuse));
   const others = [
     ...Object.values(r.controlPlane ?? {}).map((l: LoopResult) => l.otherCores),
     ...(r.fanout ?? []).flatMap((f) => [...f.service, ...f.baseline].map((x) => x.otherCores)),
@@ -169,6 +204,55 @@ export function report(r: BenchResults): string {
   out.push('Targets:', '');
   out.push(table(['target', 'measured', 'met'], targets(r).map((t) => [t.target, t.measured, t.met === undefined ? '-' : t.met ? 'yes' : 'NO'])));
   return out.join('\n');
+}
+
+function abuseReport(a: AbuseResult): string[] {
+  const out: string[] = [];
+  out.push(
+    `Abuse: a fresh stack; a bystander room (one sender, one receiver, a message every 50 ms) with nobody flooding, then while one viewer ` +
+      `without capabilities (its own process) floods each kind of frame for ${a.floodSeconds} s; "x idle": the ratio to the idle row. ` +
+      `Load average ${a.loadAverage.start.join(', ')} at the start, ${a.loadAverage.end.join(', ')} at the end.`,
+    '',
+  );
+  const rows = a.stretches.map((s) => [
+    s.kind,
+    s.flood ? s.flood.sent : '-',
+    s.flood ? s.flood.answers : '-',
+    s.flood ? s.flood.closes1009 : '-',
+    s.serverRssPeakMiB,
+    toIdle(a, (x) => x.serverRssPeakMiB, s),
+    s.serverCores,
+    s.otherCores,
+    s.bystander.p50,
+    toIdle(a, (x) => x.bystander.p50, s),
+    s.bystander.p99,
+    toIdle(a, (x) => x.bystander.p99, s),
+    `${s.bystander.lost}/${s.bystander.sent}`,
+  ]);
+  out.push(
+    table(
+      ['flood', 'frames sent', 'answers', '1009 closes', 'server RSS peak MiB', 'x idle', 'server cores', 'other cores', 'bystander p50 ms', 'x idle', 'bystander p99 ms', 'x idle', 'lost'],
+      rows,
+    ),
+    '',
+  );
+  const h = a.idleHeap;
+  const first = h.samples[0];
+  const last = h.samples[h.samples.length - 1];
+  if (first && last) {
+    out.push(`Idle server after the floods, no clients: ${h.samples.length} samples over ${h.minutes} min (heap in use after forced GC, through the inspector).`, '');
+    out.push(
+      table(
+        ['', 'start MiB', 'end MiB', 'growth MiB/min (least squares)'],
+        [
+          ['heap after GC', first.heapUsedMiB, last.heapUsedMiB, h.heapGrowthMiBPerMinute],
+          ['RSS', first.rssMiB, last.rssMiB, h.rssGrowthMiBPerMinute],
+        ],
+      ),
+      '',
+    );
+  }
+  return out;
 }
 
 function table(headers: string[], rows: (string | number)[][]): string {

@@ -2,14 +2,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { AbuseResult, abuse } from './abuse';
 import { ivschatClient } from './clients';
 import type { FanoutResult } from './fanout';
 import { ROOT, fileLimits, startStack } from './processes';
 import { report } from './report';
-import { ConnectionsResult, ControlPlaneResult, RoomSizeResult, connections, controlPlane, fanout } from './scenarios';
+import { ConnectionsResult, ControlPlaneResult, Log, RoomSizeResult, connections, controlPlane, fanout } from './scenarios';
 import { round } from './stats';
 
-const SCENARIOS = ['control', 'fanout', 'growth', 'connections'] as const;
+const SCENARIOS = ['control', 'fanout', 'growth', 'connections', 'abuse'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const HELP = `npm run bench [-- options]
@@ -20,6 +21,8 @@ const HELP = `npm run bench [-- options]
   --growth LIST      cost-growth room sizes, at 10 msg/s (default 10,100,1000,5000)
   --growth-seconds N length of each cost-growth run not already measured by fan-out (default 5)
   --connections N    connections held (default 10000)
+  --abuse-seconds N  length of each abuse stretch: idle, then one viewer flooding each kind (default 20)
+  --idle-minutes N   how long the idle server's heap is watched after the floods (default 5)
   --cpu-prof         write a V8 CPU profile of the local stack to bench/profiles/
   --server-log FILE  keep the local stack's output (its JSON request logs) in FILE
   --out FILE         where the JSON goes (default bench/results/latest.json for a full default run,
@@ -33,6 +36,8 @@ export interface BenchOptions {
   growth: number[];
   growthSeconds: number;
   connections: number;
+  abuseSeconds: number;
+  idleMinutes: number;
   cpuProf: boolean;
   serverLog: string;
   out: string;
@@ -47,6 +52,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     growth: [10, 100, 1000, 5000],
     growthSeconds: 5,
     connections: 10_000,
+    abuseSeconds: 20,
+    idleMinutes: 5,
     cpuProf: false,
     serverLog: '',
     out: '',
@@ -88,6 +95,12 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       case '--connections':
         options.connections = Number(take());
         break;
+      case '--abuse-seconds':
+        options.abuseSeconds = Number(take());
+        break;
+      case '--idle-minutes':
+        options.idleMinutes = Number(take());
+        break;
       case '--server-log':
         options.serverLog = take();
         break;
@@ -106,6 +119,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         throw new Error(`unknown option ${flag}\n${HELP}`);
     }
   }
+  if (!(options.abuseSeconds >= 3)) throw new Error(`--abuse-seconds must be at least 3\n${HELP}`);
+  if (!(options.idleMinutes > 0)) throw new Error(`--idle-minutes must be more than 0\n${HELP}`);
   options.out ||= join(ROOT, 'bench/results', partial ? 'partial.json' : 'latest.json');
   return options;
 }
@@ -119,6 +134,7 @@ export interface BenchResults {
   fanout?: RoomSizeResult[];
   growth?: { receivers: number; ratePerSecond: number; seconds: number; service: FanoutResult; baseline: FanoutResult; from: 'fanout' | 'growth' }[];
   connections?: ConnectionsResult;
+  abuse?: AbuseResult;
 }
 
 /** The rate at which cost growth is measured: the default room rate, as in the latency target. */
@@ -152,6 +168,22 @@ async function main(): Promise<void> {
     options: shown,
     durationSeconds: 0,
   };
+  if (SCENARIOS.some((s) => s !== 'abuse' && wanted(s))) await sharedStackScenarios(options, results, log);
+  if (wanted('abuse')) {
+    // A stack of its own: the figures of a fresh server, not of one holding the other scenarios' data.
+    log('== abuse');
+    results.abuse = await abuse(options.abuseSeconds, options.idleMinutes, log, options.serverLog ? `${options.serverLog}.abuse` : undefined);
+  }
+  results.durationSeconds = round((performance.now() - started) / 1000, 1);
+  console.log(report(results));
+  mkdirSync(join(out, '..'), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  log(`results written to ${out}`);
+}
+
+/** The scenarios that share one local stack (control, fan-out, growth, connections), in that order. */
+async function sharedStackScenarios(options: BenchOptions, results: BenchResults, log: Log): Promise<void> {
+  const wanted = (s: Scenario) => options.only.includes(s);
   log(`starting the local stack (bin/local.ts)${options.cpuProf ? ' with --cpu-prof' : ''}`);
   const profileDir = join(ROOT, 'bench/profiles');
   if (options.cpuProf) mkdirSync(profileDir, { recursive: true });
@@ -196,11 +228,6 @@ async function main(): Promise<void> {
     log('stopping the local stack');
     await stack.child.stop(options.cpuProf ? 60_000 : 5_000);
   }
-  results.durationSeconds = round((performance.now() - started) / 1000, 1);
-  console.log(report(results));
-  mkdirSync(join(out, '..'), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
-  log(`results written to ${out}`);
 }
 
 main().catch((err: unknown) => {
