@@ -2,6 +2,7 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { cpuSeconds, rssBytes } from '../test/helpers/process-probe';
 
 export const ROOT = resolve(__dirname, '..');
 
@@ -127,21 +128,7 @@ export async function startBareWs(): Promise<{ child: Child; url: string }> {
   return { child, url: matches[0]?.[1] as string };
 }
 
-const PAGE_BYTES = 4096;
 const CLOCK_TICKS = 100;
-
-/** Resident memory of a process, in bytes (Linux /proc). */
-export function rssBytes(pid: number): number {
-  const pages = Number(readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ')[1]);
-  return pages * PAGE_BYTES;
-}
-
-/** CPU time (user + system) a process has used so far, in seconds (Linux /proc). */
-export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
 
 /** CPU time the whole machine has been busy so far, all cores together, in seconds (Linux /proc/stat). */
 export function machineBusySeconds(): number {

@@ -6,7 +6,8 @@ import type WebSocket from 'ws';
 import { roomKey } from '../lambdas/data/keys';
 import { ChatTarget, bareTarget, closeAll, openReceivers, serviceRoom } from './clients';
 import { FanoutResult, fanoutRun } from './fanout';
-import { Stack, cpuMeter, rssBytes, settle, startBareWs } from './processes';
+import { rssBytes } from '../test/helpers/process-probe';
+import { Stack, cpuMeter, settle, startBareWs } from './processes';
 import { Latency, closedLoop, latency, round } from './stats';
 
 export type Log = (line: string) => void;

@@ -25,6 +25,13 @@ export function rssBytes(pid: number): number {
   return Number(match[1]) * 1024;
 }
 
+/** CPU time (user + system) a process has used so far, in seconds (Linux /proc, 100 clock ticks a second). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 export interface ProcessProbe {
   rssBytes(): number;
   /** Heap in use (bytes) after two full garbage collections. */

@@ -7,6 +7,7 @@ import { closeAllClients, connectionIdsOf, createRoom, mintToken, rawClient, Raw
 import { LocalProcess, ivschat, startLocal } from '../../helpers/local-stack';
 import { bystander } from '../../helpers/bystander';
 import { spawnFlood } from '../../helpers/flood-client';
+import { cpuSeconds, rssBytes } from '../../helpers/process-probe';
 import { signedPost, signedRequest } from '../../helpers/raw-http';
 
 /**
@@ -16,14 +17,7 @@ import { signedPost, signedRequest } from '../../helpers/raw-http';
  */
 
 /** The server's resident memory, from the kernel (what the machine pays). */
-const rssMiB = (stack: LocalProcess): number => {
-  const line = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${stack.process.pid}/status`, 'utf8'));
-  return Number(line?.[1] ?? NaN) / 1024;
-};
-const cpuSeconds = (stack: LocalProcess): number => {
-  const fields = readFileSync(`/proc/${stack.process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-};
+const rssMiB = (stack: LocalProcess): number => rssBytes(stack.process.pid!) / (1024 * 1024);
 /** The bound on the server's RSS under any one client's flood (README: security model). */
 const RSS_BOUND_MIB = 300;
 
@@ -91,7 +85,7 @@ describe('a local stack under hostile clients', () => {
     const watch = await bystander(stack.wsUrl, client);
     const idle = await watch.measure(2_000);
     const rssBefore = rssMiB(stack);
-    const cpuBefore = cpuSeconds(stack);
+    const cpuBefore = cpuSeconds(stack.process.pid!);
 
     const room = await createRoom(client);
     let peakRss = rssBefore;
@@ -102,7 +96,7 @@ describe('a local stack under hostile clients', () => {
     const during = await watch.measure(12_000);
     const results = await floods;
     clearInterval(sampler);
-    const cpuShare = (cpuSeconds(stack) - cpuBefore) / ((Date.now() - floodStart) / 1000);
+    const cpuShare = (cpuSeconds(stack.process.pid!) - cpuBefore) / ((Date.now() - floodStart) / 1000);
 
     // The control plane still answers; each flooder was answered (or, over 128 KB, closed) throughout.
     await expect(createRoom(client)).resolves.toMatchObject({ arn: expect.any(String) });
