@@ -158,8 +158,8 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
       stop: async () => {
         clearInterval(sweeper);
         await sweeping;
-        // Both gateways wind down at once, so that the shutdown takes the longer of the two, not the sum.
-        await Promise.all([running.close(), api.close()]);
+        await running.close();
+        await api.close();
         await chatLog.flush();
         doc.destroy();
         await db.close();
