@@ -1,0 +1,66 @@
+/** The page's whole view layer: create elements with attributes and children, no framework. */
+type Child = Node | string | number | false | null | undefined;
+type Attrs = Record<string, string | number | boolean | EventListener | undefined>;
+
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined || value === false) continue;
+    if (typeof value === 'function') el.addEventListener(name.replace(/^on/, ''), value);
+    else if (value === true) el.setAttribute(name, '');
+    else el.setAttribute(name, String(value));
+  }
+  append(el, ...children);
+  return el;
+}
+
+export function append(parent: Element, ...children: Child[]): void {
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    parent.append(typeof child === 'number' ? String(child) : child);
+  }
+}
+
+/** The element with this id, which index.html is known to have. */
+export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`the page has no #${id}`);
+  return el as T;
+}
+
+/** A form field's trimmed value by its name. */
+export function field(form: HTMLFormElement, name: string): string {
+  const el = form.elements.namedItem(name);
+  return el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement || el instanceof HTMLSelectElement ? el.value.trim() : '';
+}
+
+/** Checked values of the checkboxes named `name`. */
+export function checked(form: HTMLFormElement, name: string): string[] {
+  return [...form.querySelectorAll<HTMLInputElement>(`input[type=checkbox][name="${name}"]`)].filter((c) => c.checked).map((c) => c.value);
+}
+
+/** A labelled input, the label wrapping it so that clicks and screen readers tie them together. */
+export function labelled(text: string, control: HTMLElement, hint?: string): HTMLLabelElement {
+  return h('label', { class: 'field' }, h('span', { class: 'label-text' }, text), control, hint ? h('small', { class: 'hint' }, hint) : null);
+}
+
+/** `key=value` lines (or `key: value`) into a map; blank lines ignored. Throws on a line with no key. */
+export function parsePairs(text: string): Record<string, string> {
+  const pairs: Record<string, string> = {};
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line) continue;
+    const at = line.search(/[=:]/);
+    const key = (at < 0 ? line : line.slice(0, at)).trim();
+    if (!key) throw new Error(`"${line}" has no key: write key=value`);
+    pairs[key] = at < 0 ? '' : line.slice(at + 1).trim();
+  }
+  return pairs;
+}
+
+export const formatPairs = (pairs: Record<string, string> | undefined): string =>
+  Object.entries(pairs ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join('\n');
+
+export const time = (date: Date | undefined): string => (date ? date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }) : '');
