@@ -39,9 +39,13 @@ export function checked(form: HTMLFormElement, name: string): string[] {
   return [...form.querySelectorAll<HTMLInputElement>(`input[type=checkbox][name="${name}"]`)].filter((c) => c.checked).map((c) => c.value);
 }
 
-/** A labelled input, the label wrapping it so that clicks and screen readers tie them together. */
-export function labelled(text: string, control: HTMLElement, hint?: string): HTMLLabelElement {
-  return h('label', { class: 'field' }, h('span', { class: 'label-text' }, text), control, hint ? h('small', { class: 'hint' }, hint) : null);
+let nextId = 0;
+/** A control with its label and, when given, a hint the control is described by (read after the label). */
+export function labelled(text: string, control: HTMLElement, hint?: string): HTMLDivElement {
+  control.id ||= `f${++nextId}`;
+  const hintEl = hint ? h('small', { class: 'hint', id: `${control.id}-hint` }, hint) : null;
+  if (hintEl) control.setAttribute('aria-describedby', hintEl.id);
+  return h('div', { class: 'field' }, h('label', { class: 'label-text', for: control.id }, text), control, hintEl);
 }
 
 /** `key=value` lines (or `key: value`) into a map; blank lines ignored. Throws on a line with no key. */

@@ -291,15 +291,15 @@ export class LiveRoom {
 
   private markDeleted(event: DeleteMessageEvent): void {
     const item = this.entries.get(event.messageId);
-    if (item) {
-      item.classList.add('deleted');
-      item.dataset.deleted = 'true';
-      const content = item.querySelector('.content');
-      if (content && !content.querySelector('del')) content.replaceChildren(h('del', {}, content.textContent ?? ''));
-      item.querySelector('.message-actions')?.remove();
-      item.append(h('p', { class: 'why' }, `Deleted${event.reason ? `: ${event.reason}` : ''}`));
-    }
-    this.notice(`A message was deleted${event.reason ? ` (${event.reason})` : ''}.`, event.id);
+    const why = `Deleted${event.reason ? `: ${event.reason}` : ''}`;
+    // A message sent before this tab joined is not in the list: say so in a line of its own.
+    if (!item) return this.notice(`A message was deleted${event.reason ? ` (${event.reason})` : ''}.`, event.id);
+    item.classList.add('deleted');
+    item.dataset.deleted = 'true';
+    const content = item.querySelector('.content');
+    if (content && !content.querySelector('del')) content.replaceChildren(h('del', {}, content.textContent ?? ''));
+    item.querySelector('.message-actions')?.remove();
+    item.append(h('p', { class: 'why' }, why));
   }
 
   private userDisconnected(event: DisconnectUserEvent): void {

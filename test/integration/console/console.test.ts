@@ -1,0 +1,230 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { CreateRoomCommand, GetRoomCommand, ListTagsForResourceCommand } from '@aws-sdk/client-ivschat';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, openPage } from '../../helpers/browser';
+import { createRoom, waitFor } from '../../helpers/chat';
+import { rawRequest } from '../../helpers/raw-http';
+import { LocalProcess, ivschat, startLocal } from '../../helpers/local-stack';
+
+/** Where the screenshots of the main screens go; docs/ holds the committed copies (see README). */
+const SHOTS = resolve(__dirname, '../../../test-output/console');
+/** Browser steps wait this long for the page: generous, the machine's cores are shared. */
+const STEP_MS = 10_000;
+
+let stack: LocalProcess;
+let browser: Browser;
+beforeAll(async () => {
+  [stack, browser] = await Promise.all([startLocal(), launchChromium()]);
+  mkdirSync(SHOTS, { recursive: true });
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+const consoleUrl = (hash = '') => `${stack.apiUrl}/console/${hash}`;
+const message = (page: Page, text: string) => page.getByTestId('message-item').filter({ hasText: text });
+
+async function joinAs(page: Page, userId: string, capabilities: string[]): Promise<void> {
+  await page.getByTestId('join-user-input').fill(userId);
+  for (const c of ['SEND_MESSAGE', 'DELETE_MESSAGE', 'DISCONNECT_USER']) await page.getByTestId(`capability-${c}`).setChecked(capabilities.includes(c));
+  await page.getByTestId('join-button').click();
+  await page.getByTestId('connection-status').filter({ hasText: `Connected as ${userId}` }).waitFor({ timeout: STEP_MS });
+}
+
+async function say(page: Page, text: string): Promise<void> {
+  await page.getByTestId('message-input').fill(text);
+  await page.getByTestId('message-input').press('Enter');
+}
+
+test('the unsigned routes are the readiness check and the console; everything else still needs a signature', async () => {
+  const health = await fetch(`${stack.apiUrl}/health`);
+  expect(health.status).toBe(200);
+  expect(await health.json()).toEqual({ status: 'ok' });
+
+  const config = await fetch(`${stack.apiUrl}/console/config.json`);
+  expect(await config.json()).toEqual({ region: 'us-east-1', wsUrl: stack.wsUrl, mode: 'local' });
+
+  const page = await fetch(consoleUrl());
+  expect(page.status).toBe(200);
+  expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+  expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+  const script = await fetch(`${stack.apiUrl}/console/app.js`);
+  expect(script.status).toBe(200);
+  expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+  expect((await script.text()).length).toBeGreaterThan(10_000);
+
+  expect((await fetch(`${stack.apiUrl}/console`, { redirect: 'manual' })).headers.get('location')).toBe('/console/');
+  // Only the listed files: no path reaches the file system.
+  for (const path of ['/console/../package.json', '/console/%2e%2e/package.json', '/console/src/main.ts', '/console/index.html/']) {
+    expect((await rawRequest(stack.apiUrl, { method: 'GET', path })).status).toBe(404);
+  }
+  // Other methods on these paths, and every other path, go to SigV4 routing as before.
+  const unsignedPost = await fetch(`${stack.apiUrl}/health`, { method: 'POST' });
+  expect(unsignedPost.status).toBe(403);
+  expect(unsignedPost.headers.get('x-amzn-errortype')).toBe('MissingAuthenticationTokenException');
+  expect((await fetch(`${stack.apiUrl}/ListRooms`, { method: 'POST', body: '{}' })).status).toBe(403);
+}, 30_000);
+
+test('two users in two tabs chat, moderate and see it; a viewer gets a plain 403', async () => {
+  const a = await openPage(browser, consoleUrl());
+  await a.page.getByTestId('room-name-input').fill('console-lobby');
+  await a.page.getByTestId('create-room-button').click();
+  const item = a.page.getByTestId('room-item').filter({ hasText: 'console-lobby' });
+  await item.waitFor({ timeout: STEP_MS });
+  const arn = (await item.getAttribute('data-room-arn')) as string;
+  expect(arn).toMatch(/^arn:aws:ivschat:us-east-1:000000000000:room\//);
+
+  const b = await openPage(browser, consoleUrl(`#room=${encodeURIComponent(arn)}`));
+  await joinAs(a.page, 'alice', ['SEND_MESSAGE', 'DELETE_MESSAGE', 'DISCONNECT_USER']);
+  await joinAs(b.page, 'bob', ['SEND_MESSAGE']);
+
+  await say(a.page, 'hello from alice');
+  await say(b.page, 'hi alice, bob here');
+  for (const { page } of [a, b]) {
+    await message(page, 'hello from alice').filter({ hasText: 'alice' }).waitFor({ timeout: STEP_MS });
+    await message(page, 'hi alice, bob here').filter({ hasText: 'bob' }).waitFor({ timeout: STEP_MS });
+  }
+
+  // Attributes on demand: a message with attributes shows them in a disclosure.
+  await a.page.getByText('Message attributes').click();
+  await a.page.getByLabel('Attributes', { exact: true }).fill('color=blue');
+  await say(a.page, 'with attributes');
+  const withAttributes = message(b.page, 'with attributes');
+  await withAttributes.waitFor({ timeout: STEP_MS });
+  await withAttributes.getByText('Attributes (1)').click();
+  await withAttributes.getByText('color=blue').waitFor({ timeout: STEP_MS });
+
+  // Alice deletes Bob's message through her socket: struck out in both tabs.
+  await message(a.page, 'hi alice, bob here').getByTestId('delete-message-button').click();
+  for (const { page } of [a, b]) {
+    await message(page, 'hi alice, bob here').locator('del').waitFor({ timeout: STEP_MS });
+    expect(await message(page, 'hi alice, bob here').getAttribute('data-deleted')).toBe('true');
+  }
+
+  // An event sent through the control plane shows inline in both.
+  await a.page.getByText('Moderation (control plane)').click();
+  await a.page.getByTestId('event-name-input').fill('app:intermission');
+  await a.page.getByTestId('send-event-button').click();
+  for (const { page } of [a, b]) await page.getByTestId('event-item').filter({ hasText: 'app:intermission' }).waitFor({ timeout: STEP_MS });
+  await a.page.screenshot({ path: join(SHOTS, 'desktop-chat.png'), fullPage: true });
+
+  // Bob tries to delete Alice's message without DELETE_MESSAGE: the server's 403, plainly.
+  await message(b.page, 'hello from alice').getByTestId('delete-message-button').click();
+  await b.page.getByTestId('error-banner').filter({ hasText: '403' }).waitFor({ timeout: STEP_MS });
+
+  // Alice disconnects Bob: both see it, Bob's tab says why and offers to join again.
+  await say(b.page, 'still here');
+  await message(a.page, 'still here').getByTestId('disconnect-user-button').click();
+  await a.page.getByTestId('notice-item').filter({ hasText: 'bob was disconnected' }).waitFor({ timeout: STEP_MS });
+  await b.page.getByTestId('connection-status').filter({ hasText: 'You were disconnected by a moderator' }).waitFor({ timeout: STEP_MS });
+  await b.page.getByTestId('join-button').waitFor({ state: 'visible', timeout: STEP_MS });
+
+  // A viewer (no capabilities) who tries to send gets the server's 403 in the banner.
+  await joinAs(b.page, 'viewer', []);
+  await say(b.page, 'can I talk?');
+  await b.page.getByTestId('error-banner').filter({ hasText: '403' }).waitFor({ timeout: STEP_MS });
+  expect(await b.page.getByTestId('error-banner').innerText()).toMatch(/Sending a message: 403/);
+  await b.page.setViewportSize({ width: 375, height: 800 });
+  await b.page.screenshot({ path: join(SHOTS, 'mobile-chat.png'), fullPage: true });
+  expect(await message(a.page, 'can I talk?').count()).toBe(0);
+
+  expect([...a.problems, ...b.problems]).toEqual([]);
+  await Promise.all([a.context.close(), b.context.close()]);
+}, 90_000);
+
+test('rooms: pages newest first, exact-name filter, create with settings and tags, edit, tag, delete', async () => {
+  const client = ivschat(stack.apiUrl);
+  const prefix = `pg${Date.now().toString(36)}`;
+  for (let i = 0; i < 11; i += 1) await client.send(new CreateRoomCommand({ name: `${prefix}-${i}` }));
+  const { page, context, problems } = await openPage(browser, consoleUrl());
+  const names = async () => page.getByTestId('room-item').locator('.room-name').allInnerTexts();
+
+  await page.getByTestId('room-item').first().filter({ hasText: `${prefix}-10` }).waitFor({ timeout: STEP_MS });
+  expect((await names()).slice(0, 10)).toEqual(Array.from({ length: 10 }, (_, i) => `${prefix}-${10 - i}`));
+  await page.getByRole('button', { name: 'Older' }).click();
+  await page.getByTestId('room-item').first().filter({ hasText: `${prefix}-0` }).waitFor({ timeout: STEP_MS });
+  await page.getByRole('button', { name: 'Newer' }).click();
+  await page.getByTestId('room-item').first().filter({ hasText: `${prefix}-10` }).waitFor({ timeout: STEP_MS });
+
+  await page.getByTestId('room-filter-input').fill(`${prefix}-3`);
+  await page.getByTestId('room-filter-input').press('Enter');
+  await waitFor('the filtered list', async () => (await names()).join() === `${prefix}-3`, STEP_MS);
+
+  // Create with every setting behind "More settings".
+  await page.getByTestId('room-name-input').fill(`${prefix}-full`);
+  await page.getByText('More settings').click();
+  await page.getByLabel('Messages per second').fill('7');
+  await page.getByLabel('Message length').fill('120');
+  await page.getByLabel('Tags').fill('team=support\nstage=beta');
+  await page.getByTestId('create-room-button').click();
+  await page.getByRole('heading', { name: `${prefix}-full` }).waitFor({ timeout: STEP_MS });
+  const arn = decodeURIComponent(new URL(page.url()).hash.replace('#room=', ''));
+  let room = await client.send(new GetRoomCommand({ identifier: arn }));
+  expect(room).toMatchObject({ name: `${prefix}-full`, maximumMessageRatePerSecond: 7, maximumMessageLength: 120, tags: { team: 'support', stage: 'beta' } });
+  // The heading takes focus when a room opens, for keyboard and screen-reader users.
+  expect(await page.evaluate('document.activeElement?.id')).toBe('room-heading');
+  await page.screenshot({ path: join(SHOTS, 'desktop-room.png'), fullPage: true });
+
+  // A bad value gets the service's 400 in the banner.
+  await page.getByText('Edit room').click();
+  const edit = page.locator('#edit-form');
+  await edit.getByLabel('Messages per second').fill('');
+  await edit.getByLabel('Lambda function ARN').fill('not-an-arn');
+  await edit.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByTestId('error-banner').filter({ hasText: '400 ValidationException' }).waitFor({ timeout: STEP_MS });
+  await edit.getByLabel('Lambda function ARN').fill('');
+  await edit.getByLabel('Name').fill(`${prefix}-renamed`);
+  await edit.getByLabel('Message length').fill('99');
+  await edit.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByRole('heading', { name: `${prefix}-renamed` }).waitFor({ timeout: STEP_MS });
+  expect(await page.getByTestId('error-banner').isHidden()).toBe(true);
+  room = await client.send(new GetRoomCommand({ identifier: arn }));
+  expect(room).toMatchObject({ name: `${prefix}-renamed`, maximumMessageLength: 99, maximumMessageRatePerSecond: 7 });
+
+  await page.getByLabel('Key', { exact: true }).fill('owner');
+  await page.getByLabel('Value', { exact: true }).fill('ada');
+  await page.getByRole('button', { name: 'Add tag' }).click();
+  await page.getByText('owner=ada').waitFor({ timeout: STEP_MS });
+  await page.getByRole('button', { name: 'Remove tag stage' }).click();
+  await page.getByRole('button', { name: 'Remove tag stage' }).waitFor({ state: 'detached', timeout: STEP_MS });
+  expect((await client.send(new ListTagsForResourceCommand({ resourceArn: arn }))).tags).toEqual({ team: 'support', owner: 'ada' });
+
+  await page.getByTestId('delete-room-button').click();
+  await page.getByTestId('delete-room-button').click();
+  await page.getByText('Pick a room from the list').waitFor({ timeout: STEP_MS });
+  await expect(client.send(new GetRoomCommand({ identifier: arn }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
+  // The only console error: the browser's own line for the deliberate 400 above.
+  expect(problems.filter((p) => !/status of 400/.test(p))).toEqual([]);
+  client.destroy();
+  await context.close();
+}, 90_000);
+
+test('the live view reconnects by itself when npm start restarts (data kept in IVSCHAT_DATA_DIR)', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ivschat-console-'));
+  let own = await startLocal({ IVSCHAT_DATA_DIR: dataDir });
+  try {
+    const ports = { IVSCHAT_API_PORT: new URL(own.apiUrl).port, IVSCHAT_WS_PORT: new URL(own.wsUrl).port };
+    const { arn } = await createRoom(ivschat(own.apiUrl), { name: 'survives-restarts' });
+    const { page, context, problems } = await openPage(browser, `${own.apiUrl}/console/#room=${encodeURIComponent(arn)}`);
+    await joinAs(page, 'ada', ['SEND_MESSAGE']);
+    await say(page, 'before the restart');
+    await message(page, 'before the restart').waitFor({ timeout: STEP_MS });
+
+    expect(await own.stop()).toBe(0);
+    await page.getByTestId('connection-status').filter({ hasText: 'reconnecting' }).waitFor({ timeout: STEP_MS });
+    own = await startLocal({ IVSCHAT_DATA_DIR: dataDir, ...ports });
+    await page.getByTestId('connection-status').filter({ hasText: 'Connected as ada' }).waitFor({ timeout: 30_000 });
+    await say(page, 'after the restart');
+    await message(page, 'after the restart').waitFor({ timeout: STEP_MS });
+    expect(await page.getByTestId('message-item').count()).toBe(2);
+    // Nothing the page did itself logged an error; the browser's own lines for refused connections are expected.
+    expect(problems.filter((p) => !/ERR_CONNECTION_REFUSED|WebSocket connection to/.test(p))).toEqual([]);
+    await context.close();
+  } finally {
+    await own.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}, 90_000);
