@@ -34,7 +34,7 @@ export interface RestGatewayOptions {
   maxConnections: number;
   /** Larger bodies get 413 before any handler runs (from Content-Length, before reading). */
   maxBodyBytes?: number;
-  /** The few unsigned routes (readiness, console), tried before any body is read or route matched. */
+  /** The few unsigned routes (readiness, console): tried after the Host check, before any body is read or route matched. */
   serveUnsigned?: ServeUnsigned;
 }
 

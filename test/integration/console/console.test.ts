@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CreateRoomCommand, GetRoomCommand, ListTagsForResourceCommand } from '@aws-sdk/client-ivschat';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { launchChromium, openPage } from '../../helpers/browser';
 import { createRoom, waitFor } from '../../helpers/chat';
 import { rawRequest } from '../../helpers/raw-http';
@@ -11,7 +11,7 @@ import { LocalProcess, ivschat, startLocal } from '../../helpers/local-stack';
 /** Where the screenshots of the main screens go; docs/ holds the committed copies (see README). */
 const SHOTS = resolve(__dirname, '../../../test-output/console');
 /** Browser steps wait this long for the page: generous, the machine's cores are shared. */
-const STEP_MS = 10_000;
+const STEP_MS = 20_000;
 
 let stack: LocalProcess;
 let browser: Browser;
@@ -25,13 +25,24 @@ afterAll(async () => {
 });
 
 const consoleUrl = (hash = '') => `${stack.apiUrl}/console/${hash}`;
+/** Waits for `locator`; a timeout says what the page showed in its error banner and status line. */
+async function see(locator: Locator, timeout = STEP_MS): Promise<void> {
+  try {
+    await locator.waitFor({ timeout });
+  } catch (err) {
+    const page = locator.page();
+    const shown = async (id: string) => ((await page.getByTestId(id).count()) ? (await page.getByTestId(id).innerText()).trim() : '');
+    throw new Error(`${(err as Error).message.split('\n')[0]}\n  error banner: ${await shown('error-banner')}\n  status: ${await shown('connection-status')}`);
+  }
+}
+
 const message = (page: Page, text: string) => page.getByTestId('message-item').filter({ hasText: text });
 
 async function joinAs(page: Page, userId: string, capabilities: string[]): Promise<void> {
   await page.getByTestId('join-user-input').fill(userId);
   for (const c of ['SEND_MESSAGE', 'DELETE_MESSAGE', 'DISCONNECT_USER']) await page.getByTestId(`capability-${c}`).setChecked(capabilities.includes(c));
   await page.getByTestId('join-button').click();
-  await page.getByTestId('connection-status').filter({ hasText: `Connected as ${userId}` }).waitFor({ timeout: STEP_MS });
+  await see(page.getByTestId('connection-status').filter({ hasText: `Connected as ${userId}` }));
 }
 
 async function say(page: Page, text: string): Promise<void> {
@@ -73,7 +84,7 @@ test('two users in two tabs chat, moderate and see it; a viewer gets a plain 403
   await a.page.getByTestId('room-name-input').fill('console-lobby');
   await a.page.getByTestId('create-room-button').click();
   const item = a.page.getByTestId('room-item').filter({ hasText: 'console-lobby' });
-  await item.waitFor({ timeout: STEP_MS });
+  await see(item);
   const arn = (await item.getAttribute('data-room-arn')) as string;
   expect(arn).toMatch(/^arn:aws:ivschat:us-east-1:000000000000:room\//);
 
@@ -84,8 +95,8 @@ test('two users in two tabs chat, moderate and see it; a viewer gets a plain 403
   await say(a.page, 'hello from alice');
   await say(b.page, 'hi alice, bob here');
   for (const { page } of [a, b]) {
-    await message(page, 'hello from alice').filter({ hasText: 'alice' }).waitFor({ timeout: STEP_MS });
-    await message(page, 'hi alice, bob here').filter({ hasText: 'bob' }).waitFor({ timeout: STEP_MS });
+    await see(message(page, 'hello from alice').filter({ hasText: 'alice' }));
+    await see(message(page, 'hi alice, bob here').filter({ hasText: 'bob' }));
   }
 
   // Attributes on demand: a message with attributes shows them in a disclosure.
@@ -93,14 +104,14 @@ test('two users in two tabs chat, moderate and see it; a viewer gets a plain 403
   await a.page.getByLabel('Attributes', { exact: true }).fill('color=blue');
   await say(a.page, 'with attributes');
   const withAttributes = message(b.page, 'with attributes');
-  await withAttributes.waitFor({ timeout: STEP_MS });
+  await see(withAttributes);
   await withAttributes.getByText('Attributes (1)').click();
-  await withAttributes.getByText('color=blue').waitFor({ timeout: STEP_MS });
+  await see(withAttributes.getByText('color=blue'));
 
   // Alice deletes Bob's message through her socket: struck out in both tabs.
   await message(a.page, 'hi alice, bob here').getByTestId('delete-message-button').click();
   for (const { page } of [a, b]) {
-    await message(page, 'hi alice, bob here').locator('del').waitFor({ timeout: STEP_MS });
+    await see(message(page, 'hi alice, bob here').locator('del'));
     expect(await message(page, 'hi alice, bob here').getAttribute('data-deleted')).toBe('true');
   }
 
@@ -108,24 +119,24 @@ test('two users in two tabs chat, moderate and see it; a viewer gets a plain 403
   await a.page.getByText('Moderation (control plane)').click();
   await a.page.getByTestId('event-name-input').fill('app:intermission');
   await a.page.getByTestId('send-event-button').click();
-  for (const { page } of [a, b]) await page.getByTestId('event-item').filter({ hasText: 'app:intermission' }).waitFor({ timeout: STEP_MS });
+  for (const { page } of [a, b]) await see(page.getByTestId('event-item').filter({ hasText: 'app:intermission' }));
   await a.page.screenshot({ path: join(SHOTS, 'desktop-chat.png'), fullPage: true });
 
   // Bob tries to delete Alice's message without DELETE_MESSAGE: the server's 403, plainly.
   await message(b.page, 'hello from alice').getByTestId('delete-message-button').click();
-  await b.page.getByTestId('error-banner').filter({ hasText: '403' }).waitFor({ timeout: STEP_MS });
+  await see(b.page.getByTestId('error-banner').filter({ hasText: '403' }));
 
   // Alice disconnects Bob: both see it, Bob's tab says why and offers to join again.
   await say(b.page, 'still here');
   await message(a.page, 'still here').getByTestId('disconnect-user-button').click();
-  await a.page.getByTestId('notice-item').filter({ hasText: 'bob was disconnected' }).waitFor({ timeout: STEP_MS });
-  await b.page.getByTestId('connection-status').filter({ hasText: 'You were disconnected by a moderator' }).waitFor({ timeout: STEP_MS });
+  await see(a.page.getByTestId('notice-item').filter({ hasText: 'bob was disconnected' }));
+  await see(b.page.getByTestId('connection-status').filter({ hasText: 'You were disconnected by a moderator' }));
   await b.page.getByTestId('join-button').waitFor({ state: 'visible', timeout: STEP_MS });
 
   // A viewer (no capabilities) who tries to send gets the server's 403 in the banner.
   await joinAs(b.page, 'viewer', []);
   await say(b.page, 'can I talk?');
-  await b.page.getByTestId('error-banner').filter({ hasText: '403' }).waitFor({ timeout: STEP_MS });
+  await see(b.page.getByTestId('error-banner').filter({ hasText: '403' }));
   expect(await b.page.getByTestId('error-banner').innerText()).toMatch(/Sending a message: 403/);
   await b.page.setViewportSize({ width: 375, height: 800 });
   await b.page.screenshot({ path: join(SHOTS, 'mobile-chat.png'), fullPage: true });
@@ -142,12 +153,12 @@ test('rooms: pages newest first, exact-name filter, create with settings and tag
   const { page, context, problems } = await openPage(browser, consoleUrl());
   const names = async () => page.getByTestId('room-item').locator('.room-name').allInnerTexts();
 
-  await page.getByTestId('room-item').first().filter({ hasText: `${prefix}-10` }).waitFor({ timeout: STEP_MS });
+  await see(page.getByTestId('room-item').first().filter({ hasText: `${prefix}-10` }));
   expect((await names()).slice(0, 10)).toEqual(Array.from({ length: 10 }, (_, i) => `${prefix}-${10 - i}`));
   await page.getByRole('button', { name: 'Older' }).click();
-  await page.getByTestId('room-item').first().filter({ hasText: `${prefix}-0` }).waitFor({ timeout: STEP_MS });
+  await see(page.getByTestId('room-item').first().filter({ hasText: `${prefix}-0` }));
   await page.getByRole('button', { name: 'Newer' }).click();
-  await page.getByTestId('room-item').first().filter({ hasText: `${prefix}-10` }).waitFor({ timeout: STEP_MS });
+  await see(page.getByTestId('room-item').first().filter({ hasText: `${prefix}-10` }));
 
   await page.getByTestId('room-filter-input').fill(`${prefix}-3`);
   await page.getByTestId('room-filter-input').press('Enter');
@@ -160,7 +171,7 @@ test('rooms: pages newest first, exact-name filter, create with settings and tag
   await page.getByLabel('Message length').fill('120');
   await page.getByLabel('Tags').fill('team=support\nstage=beta');
   await page.getByTestId('create-room-button').click();
-  await page.getByRole('heading', { name: `${prefix}-full` }).waitFor({ timeout: STEP_MS });
+  await see(page.getByRole('heading', { name: `${prefix}-full` }));
   const arn = decodeURIComponent(new URL(page.url()).hash.replace('#room=', ''));
   let room = await client.send(new GetRoomCommand({ identifier: arn }));
   expect(room).toMatchObject({ name: `${prefix}-full`, maximumMessageRatePerSecond: 7, maximumMessageLength: 120, tags: { team: 'support', stage: 'beta' } });
@@ -174,12 +185,12 @@ test('rooms: pages newest first, exact-name filter, create with settings and tag
   await edit.getByLabel('Messages per second').fill('');
   await edit.getByLabel('Lambda function ARN').fill('not-an-arn');
   await edit.getByRole('button', { name: 'Save changes' }).click();
-  await page.getByTestId('error-banner').filter({ hasText: '400 ValidationException' }).waitFor({ timeout: STEP_MS });
+  await see(page.getByTestId('error-banner').filter({ hasText: '400 ValidationException' }));
   await edit.getByLabel('Lambda function ARN').fill('');
   await edit.getByLabel('Name').fill(`${prefix}-renamed`);
   await edit.getByLabel('Message length').fill('99');
   await edit.getByRole('button', { name: 'Save changes' }).click();
-  await page.getByRole('heading', { name: `${prefix}-renamed` }).waitFor({ timeout: STEP_MS });
+  await see(page.getByRole('heading', { name: `${prefix}-renamed` }));
   expect(await page.getByTestId('error-banner').isHidden()).toBe(true);
   room = await client.send(new GetRoomCommand({ identifier: arn }));
   expect(room).toMatchObject({ name: `${prefix}-renamed`, maximumMessageLength: 99, maximumMessageRatePerSecond: 7 });
@@ -187,14 +198,14 @@ test('rooms: pages newest first, exact-name filter, create with settings and tag
   await page.getByLabel('Key', { exact: true }).fill('owner');
   await page.getByLabel('Value', { exact: true }).fill('ada');
   await page.getByRole('button', { name: 'Add tag' }).click();
-  await page.getByText('owner=ada').waitFor({ timeout: STEP_MS });
+  await see(page.getByText('owner=ada'));
   await page.getByRole('button', { name: 'Remove tag stage' }).click();
   await page.getByRole('button', { name: 'Remove tag stage' }).waitFor({ state: 'detached', timeout: STEP_MS });
   expect((await client.send(new ListTagsForResourceCommand({ resourceArn: arn }))).tags).toEqual({ team: 'support', owner: 'ada' });
 
   await page.getByTestId('delete-room-button').click();
   await page.getByTestId('delete-room-button').click();
-  await page.getByText('Pick a room from the list').waitFor({ timeout: STEP_MS });
+  await see(page.getByText('Pick a room from the list'));
   await expect(client.send(new GetRoomCommand({ identifier: arn }))).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
   // The only console error: the browser's own line for the deliberate 400 above.
   expect(problems.filter((p) => !/status of 400/.test(p))).toEqual([]);
@@ -211,14 +222,14 @@ test('the live view reconnects by itself when npm start restarts (data kept in I
     const { page, context, problems } = await openPage(browser, `${own.apiUrl}/console/#room=${encodeURIComponent(arn)}`);
     await joinAs(page, 'ada', ['SEND_MESSAGE']);
     await say(page, 'before the restart');
-    await message(page, 'before the restart').waitFor({ timeout: STEP_MS });
+    await see(message(page, 'before the restart'));
 
     expect(await own.stop()).toBe(0);
-    await page.getByTestId('connection-status').filter({ hasText: 'reconnecting' }).waitFor({ timeout: STEP_MS });
+    await see(page.getByTestId('connection-status').filter({ hasText: 'reconnecting' }));
     own = await startLocal({ IVSCHAT_DATA_DIR: dataDir, ...ports });
-    await page.getByTestId('connection-status').filter({ hasText: 'Connected as ada' }).waitFor({ timeout: 30_000 });
+    await see(page.getByTestId('connection-status').filter({ hasText: 'Connected as ada' }), 30_000);
     await say(page, 'after the restart');
-    await message(page, 'after the restart').waitFor({ timeout: STEP_MS });
+    await see(message(page, 'after the restart'));
     expect(await page.getByTestId('message-item').count()).toBe(2);
     // Nothing the page did itself logged an error; the browser's own lines for refused connections are expected.
     expect(problems.filter((p) => !/ERR_CONNECTION_REFUSED|WebSocket connection to/.test(p))).toEqual([]);
