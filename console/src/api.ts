@@ -1,4 +1,5 @@
 import { IvschatClient } from '@aws-sdk/client-ivschat';
+import { executeApiIvschatClient } from '../../lib/client/execute-api';
 import { byId } from './dom';
 
 /** Where the control plane and the messaging WebSocket are, and whom to sign as. */
@@ -9,6 +10,8 @@ export interface Connection {
   accessKeyId: string;
   secretAccessKey: string;
   sessionToken: string;
+  /** The SigV4 service name: `ivschat` as the SDK signs (local mode), `execute-api` for a deployed API Gateway. */
+  signingName: 'ivschat' | 'execute-api';
 }
 
 /** What the server that served the page says about itself (GET config.json: unsigned, no secrets). */
@@ -50,6 +53,7 @@ export async function initialConnection(): Promise<Connection> {
     accessKeyId: local ? LOCAL_KEYS.accessKeyId : '',
     secretAccessKey: local ? LOCAL_KEYS.secretAccessKey : '',
     sessionToken: '',
+    signingName: local ? 'ivschat' : 'execute-api',
   };
 }
 
@@ -73,12 +77,13 @@ function reachableFromHere(url: string): string {
  * answers (429s included) instead of retrying them away.
  */
 export function ivschatClient(c: Connection): IvschatClient {
-  return new IvschatClient({
+  const config = {
     endpoint: c.apiUrl,
     region: c.region,
     maxAttempts: 1,
     credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}) },
-  });
+  };
+  return c.signingName === 'execute-api' ? executeApiIvschatClient(config) : new IvschatClient(config);
 }
 
 /** An error as the user should read it: the HTTP status, the service's error name, its message. */

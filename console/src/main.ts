@@ -17,13 +17,13 @@ async function main(): Promise<void> {
   const fillConnection = () => {
     for (const [name, value] of Object.entries(connection)) {
       const input = connectionForm.elements.namedItem(name);
-      if (input instanceof HTMLInputElement) input.value = value;
+      if (input instanceof HTMLInputElement || input instanceof HTMLSelectElement) input.value = value;
     }
     byId('target').textContent = `${connection.apiUrl} · ${connection.region} · ${connection.accessKeyId || 'no credentials'}`;
-    // Nothing to sign with yet (a deployed stack): the form is where to start.
-    (byId('connection-details') as HTMLDetailsElement).open = !connection.accessKeyId || !connection.wsUrl;
   };
   fillConnection();
+  // Nothing to sign with yet (served elsewhere, for a deployed stack): the form is where to start.
+  (byId('connection-details') as HTMLDetailsElement).open = !connection.accessKeyId || !connection.wsUrl;
 
   const view = new RoomView({
     client: () => client,
@@ -59,6 +59,7 @@ async function main(): Promise<void> {
       accessKeyId: field(connectionForm, 'accessKeyId'),
       secretAccessKey: field(connectionForm, 'secretAccessKey'),
       sessionToken: field(connectionForm, 'sessionToken'),
+      signingName: field(connectionForm, 'signingName') === 'execute-api' ? 'execute-api' : 'ivschat',
     };
     saveConnection(connection);
     client = ivschatClient(connection);

@@ -32,21 +32,7 @@ export function renderRoomForm(
 ): void {
   const { room, loggingConfigurations, submitLabel, testIds } = options;
   const id = form.id;
-  const logging = loggingConfigurations.length
-    ? h(
-        'fieldset',
-        { class: 'checks' },
-        h('legend', {}, 'Logging configurations'),
-        ...loggingConfigurations.map((c) =>
-          h(
-            'label',
-            { class: 'check' },
-            h('input', { type: 'checkbox', name: 'logging', value: c.arn ?? '', checked: room?.loggingConfigurationIdentifiers?.includes(c.arn ?? '') }),
-            ` ${c.name || c.id} (${c.state})`,
-          ),
-        ),
-      )
-    : h('p', { class: 'hint' }, 'No logging configurations exist yet (create them with the CLI or SDK).');
+  const logging = h('div', { class: 'logging' }, loggingChoices(loggingConfigurations, room?.loggingConfigurationIdentifiers ?? []));
   const name = labelled(room ? 'Name' : 'New room name', h('input', { name: 'name', value: room?.name ?? '', maxlength: 128, pattern: '[a-zA-Z0-9_\\-]*', 'data-testid': testIds ? 'room-name-input' : undefined }), 'Letters, digits, - and _.');
   const settings = [
     h(
@@ -78,6 +64,23 @@ export function renderRoomForm(
   // Creating needs a name at most; the rest waits behind "More settings". Editing shows everything.
   if (room) append(form, name, ...settings, submit);
   else append(form, h('div', { class: 'row' }, name, submit), h('details', { class: 'more' }, h('summary', {}, 'More settings'), h('div', { class: 'stack' }, ...settings)));
+}
+
+function loggingChoices(configurations: LoggingConfigurationSummary[], selected: string[]): HTMLElement {
+  if (!configurations.length) return h('p', { class: 'hint' }, 'No logging configurations exist yet (create them with the CLI or SDK).');
+  return h(
+    'fieldset',
+    { class: 'checks' },
+    h('legend', {}, 'Logging configurations'),
+    ...configurations.map((c) =>
+      h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'logging', value: c.arn ?? '', checked: selected.includes(c.arn ?? '') }), ` ${c.name || c.id} (${c.state})`),
+    ),
+  );
+}
+
+/** New logging configurations in a form, keeping what the user typed and ticked meanwhile. */
+export function refreshLoggingChoices(form: HTMLFormElement, configurations: LoggingConfigurationSummary[]): void {
+  form.querySelector('.logging')?.replaceChildren(loggingChoices(configurations, checked(form, 'logging')));
 }
 
 /** Reads a room form; throws with a message the user can act on when a field is malformed. */
@@ -184,7 +187,8 @@ export function setUpCreateForm(
   created: (roomArn: string) => void,
 ): { refresh(): void } {
   const form = byId<HTMLFormElement>('create-form');
-  const refresh = () => renderRoomForm(form, { loggingConfigurations: loggingConfigurations(), submitLabel: 'Create room', testIds: true });
+  renderRoomForm(form, { loggingConfigurations: loggingConfigurations(), submitLabel: 'Create room', testIds: true });
+  const refresh = () => refreshLoggingChoices(form, loggingConfigurations());
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     void attempt('Creating a room', async () => {
@@ -195,7 +199,6 @@ export function setUpCreateForm(
       created(room.arn ?? '');
     });
   });
-  refresh();
   return { refresh };
 }
 

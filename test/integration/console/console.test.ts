@@ -20,6 +20,8 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
 }, 60_000);
 afterAll(async () => {
+  // A stack that died under the page is the finding: show how it ended.
+  if (stack && (stack.process.exitCode !== null || stack.process.signalCode !== null)) console.error(`local stack exited:\n${stack.output().slice(-4000)}`);
   await browser?.close();
   await stack?.stop();
 });
@@ -212,6 +214,25 @@ test('rooms: pages newest first, exact-name filter, create with settings and tag
   client.destroy();
   await context.close();
 }, 90_000);
+
+test('the connection form: wrong keys get the gateway\'s 403 as sent; signing for execute-api works too', async () => {
+  const { page, context, problems } = await openPage(browser, consoleUrl());
+  await page.getByText('Connection', { exact: true }).click();
+  await page.getByLabel('Secret access key').fill('not-the-secret');
+  await page.getByRole('button', { name: 'Use this connection' }).click();
+  await see(page.getByTestId('error-banner').filter({ hasText: '403 InvalidSignatureException' }));
+
+  await page.getByLabel('Secret access key').fill('test');
+  await page.getByLabel('Sign for').selectOption('execute-api');
+  await page.getByRole('button', { name: 'Use this connection' }).click();
+  await page.getByTestId('room-name-input').fill('signed-as-execute-api');
+  await page.getByTestId('create-room-button').click();
+  await see(page.getByRole('heading', { name: 'signed-as-execute-api' }));
+  expect(await page.getByTestId('error-banner').isHidden()).toBe(true);
+  // The browser's own line for the refused request is the only console error.
+  expect(problems.filter((p) => !/status of 403/.test(p))).toEqual([]);
+  await context.close();
+}, 60_000);
 
 test('the live view reconnects by itself when npm start restarts (data kept in IVSCHAT_DATA_DIR)', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ivschat-console-'));
