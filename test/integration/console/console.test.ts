@@ -141,6 +141,8 @@ test('two users in two tabs chat, moderate and see it; a viewer gets a plain 403
   await see(b.page.getByTestId('error-banner').filter({ hasText: '403' }));
   expect(await b.page.getByTestId('error-banner').innerText()).toMatch(/Sending a message: 403/);
   await b.page.setViewportSize({ width: 375, height: 800 });
+  // Readable at 375 px: nothing wider than the screen, so no sideways scrolling.
+  expect(await b.page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
   await b.page.screenshot({ path: join(SHOTS, 'mobile-chat.png'), fullPage: true });
   expect(await message(a.page, 'can I talk?').count()).toBe(0);
 
@@ -177,6 +179,11 @@ test('rooms: pages newest first, exact-name filter, create with settings and tag
   const arn = decodeURIComponent(new URL(page.url()).hash.replace('#room=', ''));
   let room = await client.send(new GetRoomCommand({ identifier: arn }));
   expect(room).toMatchObject({ name: `${prefix}-full`, maximumMessageRatePerSecond: 7, maximumMessageLength: 120, tags: { team: 'support', stage: 'beta' } });
+  // Every form control has a label (or an aria-label), with every form of the room view on the page.
+  const unlabelled = await page.evaluate(
+    `[...document.querySelectorAll('input, select, textarea')].filter((e) => !e.labels.length && !e.getAttribute('aria-label')).map((e) => e.outerHTML)`,
+  );
+  expect(unlabelled).toEqual([]);
   // The heading takes focus when a room opens, for keyboard and screen-reader users.
   expect(await page.evaluate('document.activeElement?.id')).toBe('room-heading');
   await page.screenshot({ path: join(SHOTS, 'desktop-room.png'), fullPage: true });
