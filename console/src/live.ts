@@ -138,13 +138,17 @@ export class LiveRoom {
     const room = new ChatRoom({ regionOrUrl: this.wsUrl(), tokenProvider: () => this.token(join) });
     room.logger = quietLogger;
     room.logLevel = 'error';
-    room.addListener('connecting', () => this.setStatus(`Connecting as ${join.userId}…`));
-    room.addListener('connect', () => this.joined(join));
-    room.addListener('disconnect', (reason) => this.disconnected(reason));
-    room.addListener('message', (m) => this.addMessage(m));
-    room.addListener('event', (e) => this.addEvent(e));
-    room.addListener('messageDelete', (e) => this.markDeleted(e));
-    room.addListener('userDisconnect', (e) => this.userDisconnected(e));
+    // A room replaced or left may still report its own closing: only the current one speaks.
+    const current = <A extends unknown[]>(listener: (...args: A) => void) => (...args: A) => {
+      if (this.room === room) listener(...args);
+    };
+    room.addListener('connecting', current(() => this.setStatus(`Connecting as ${join.userId}…`)));
+    room.addListener('connect', current(() => this.joined(join)));
+    room.addListener('disconnect', current((reason: DisconnectReason) => this.disconnected(reason)));
+    room.addListener('message', current((m: ChatMessage) => this.addMessage(m)));
+    room.addListener('event', current((e: ChatEvent) => this.addEvent(e)));
+    room.addListener('messageDelete', current((e: DeleteMessageEvent) => this.markDeleted(e)));
+    room.addListener('userDisconnect', current((e: DisconnectUserEvent) => this.userDisconnected(e)));
     this.room = room;
     this.joinForm.hidden = true;
     this.leaveButton.hidden = false;

@@ -31,7 +31,6 @@ export function renderRoomForm(
   options: { room?: GetRoomCommandOutput; loggingConfigurations: LoggingConfigurationSummary[]; submitLabel: string; testIds?: boolean },
 ): void {
   const { room, loggingConfigurations, submitLabel, testIds } = options;
-  const id = form.id;
   const logging = h('div', { class: 'logging' }, loggingChoices(loggingConfigurations, room?.loggingConfigurationIdentifiers ?? []));
   const name = labelled(room ? 'Name' : 'New room name', h('input', { name: 'name', value: room?.name ?? '', maxlength: 128, pattern: '[a-zA-Z0-9_\\-]*', 'data-testid': testIds ? 'room-name-input' : undefined }), 'Letters, digits, - and _.');
   const settings = [
@@ -45,7 +44,7 @@ export function renderRoomForm(
       'fieldset',
       { class: 'stack' },
       h('legend', {}, 'Message review handler'),
-      labelled('Lambda function ARN', h('input', { name: 'reviewUri', value: room?.messageReviewHandler?.uri ?? '', placeholder: 'arn:aws:lambda:…', id: `${id}-review` }), 'Empty: no review.'),
+      labelled('Lambda function ARN', h('input', { name: 'reviewUri', value: room?.messageReviewHandler?.uri ?? '', placeholder: 'arn:aws:lambda:…' }), 'Empty: no review.'),
       labelled(
         'When the handler fails',
         h(

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CreateRoomCommand, GetRoomCommand, ListTagsForResourceCommand } from '@aws-sdk/client-ivschat';
+import { CreateLoggingConfigurationCommand, CreateRoomCommand, DeleteRoomCommand, GetRoomCommand, ListTagsForResourceCommand } from '@aws-sdk/client-ivschat';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { launchChromium, openPage } from '../../helpers/browser';
 import { createRoom, waitFor } from '../../helpers/chat';
@@ -40,11 +40,11 @@ async function see(locator: Locator, timeout = STEP_MS): Promise<void> {
 
 const message = (page: Page, text: string) => page.getByTestId('message-item').filter({ hasText: text });
 
-async function joinAs(page: Page, userId: string, capabilities: string[]): Promise<void> {
+async function joinAs(page: Page, userId: string, capabilities: string[], expectStatus = `Connected as ${userId}`): Promise<void> {
   await page.getByTestId('join-user-input').fill(userId);
   for (const c of ['SEND_MESSAGE', 'DELETE_MESSAGE', 'DISCONNECT_USER']) await page.getByTestId(`capability-${c}`).setChecked(capabilities.includes(c));
   await page.getByTestId('join-button').click();
-  await see(page.getByTestId('connection-status').filter({ hasText: `Connected as ${userId}` }));
+  await see(page.getByTestId('connection-status').filter({ hasText: expectStatus }));
 }
 
 async function say(page: Page, text: string): Promise<void> {
@@ -145,8 +145,16 @@ test('two users in two tabs chat, moderate and see it; a viewer gets a plain 403
   expect(await b.page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
   await b.page.screenshot({ path: join(SHOTS, 'mobile-chat.png'), fullPage: true });
   expect(await message(a.page, 'can I talk?').count()).toBe(0);
-
   expect([...a.problems, ...b.problems]).toEqual([]);
+
+  // The room is deleted meanwhile: joining again gets CreateChatToken's 404, and no endless retries.
+  const client = ivschat(stack.apiUrl);
+  await client.send(new DeleteRoomCommand({ identifier: arn }));
+  client.destroy();
+  await b.page.getByRole('button', { name: 'Leave' }).click();
+  await joinAs(b.page, 'late', ['SEND_MESSAGE'], 'Could not get a chat token');
+  await see(b.page.getByTestId('error-banner').filter({ hasText: 'Getting a chat token: 404 ResourceNotFoundException' }));
+  expect(await b.page.getByTestId('join-button').isVisible()).toBe(true);
   await Promise.all([a.context.close(), b.context.close()]);
 }, 90_000);
 
@@ -154,6 +162,7 @@ test('rooms: pages newest first, exact-name filter, create with settings and tag
   const client = ivschat(stack.apiUrl);
   const prefix = `pg${Date.now().toString(36)}`;
   for (let i = 0; i < 11; i += 1) await client.send(new CreateRoomCommand({ name: `${prefix}-${i}` }));
+  const logging = await client.send(new CreateLoggingConfigurationCommand({ name: `${prefix}-logs`, destinationConfiguration: { s3: { bucketName: 'console-logs' } } }));
   const { page, context, problems } = await openPage(browser, consoleUrl());
   const names = async () => page.getByTestId('room-item').locator('.room-name').allInnerTexts();
 
@@ -174,11 +183,12 @@ test('rooms: pages newest first, exact-name filter, create with settings and tag
   await page.getByLabel('Messages per second').fill('7');
   await page.getByLabel('Message length').fill('120');
   await page.getByLabel('Tags').fill('team=support\nstage=beta');
+  await page.getByLabel(`${prefix}-logs`).check();
   await page.getByTestId('create-room-button').click();
   await see(page.getByRole('heading', { name: `${prefix}-full` }));
   const arn = decodeURIComponent(new URL(page.url()).hash.replace('#room=', ''));
   let room = await client.send(new GetRoomCommand({ identifier: arn }));
-  expect(room).toMatchObject({ name: `${prefix}-full`, maximumMessageRatePerSecond: 7, maximumMessageLength: 120, tags: { team: 'support', stage: 'beta' } });
+  expect(room).toMatchObject({ name: `${prefix}-full`, maximumMessageRatePerSecond: 7, maximumMessageLength: 120, tags: { team: 'support', stage: 'beta' }, loggingConfigurationIdentifiers: [logging.arn] });
   // Every form control has a label (or an aria-label), with every form of the room view on the page.
   const unlabelled = await page.evaluate(
     `[...document.querySelectorAll('input, select, textarea')].filter((e) => !e.labels.length && !e.getAttribute('aria-label')).map((e) => e.outerHTML)`,
