@@ -1,6 +1,7 @@
 import { IvschatClient } from '@aws-sdk/client-ivschat';
 import { executeApiIvschatClient } from '../../lib/client/execute-api';
 import { byId } from './dom';
+import { describeError } from './text';
 
 /** Where the control plane and the messaging WebSocket are, and whom to sign as. */
 export interface Connection {
@@ -84,21 +85,6 @@ export function ivschatClient(c: Connection): IvschatClient {
     credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}) },
   };
   return c.signingName === 'execute-api' ? executeApiIvschatClient(config) : new IvschatClient(config);
-}
-
-/** An error as the user should read it: the HTTP status, the service's error name, its message. */
-export function describeError(err: unknown): string {
-  if (err && typeof err === 'object') {
-    const e = err as { errorCode?: number; errorMessage?: string; name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-    // The messaging client rejects with the server's ERROR frame: {errorCode, errorMessage}.
-    if (typeof e.errorCode === 'number') return `${e.errorCode} ${e.errorMessage ?? ''}`.trim();
-    const status = e.$metadata?.httpStatusCode;
-    if (status) return `${status} ${e.name ?? 'Error'}: ${e.message ?? ''}`.trim();
-    // fetch's TypeError: nothing answered, or a CORS refusal (the browser hides which).
-    if (e.name === 'TypeError') return `Network error: ${e.message ?? ''} (is the service running, and does it allow this origin?)`;
-    if (e.message) return e.message;
-  }
-  return String(err);
 }
 
 /** The last error shown to the user, until dismissed or replaced. */

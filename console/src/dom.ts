@@ -47,24 +47,3 @@ export function labelled(text: string, control: HTMLElement, hint?: string): HTM
   if (hintEl) control.setAttribute('aria-describedby', hintEl.id);
   return h('div', { class: 'field' }, h('label', { class: 'label-text', for: control.id }, text), control, hintEl);
 }
-
-/** `key=value` lines (or `key: value`) into a map; blank lines ignored. Throws on a line with no key. */
-export function parsePairs(text: string): Record<string, string> {
-  const pairs: Record<string, string> = {};
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (!line) continue;
-    const at = line.search(/[=:]/);
-    const key = (at < 0 ? line : line.slice(0, at)).trim();
-    if (!key) throw new Error(`"${line}" has no key: write key=value`);
-    pairs[key] = at < 0 ? '' : line.slice(at + 1).trim();
-  }
-  return pairs;
-}
-
-export const formatPairs = (pairs: Record<string, string> | undefined): string =>
-  Object.entries(pairs ?? {})
-    .map(([k, v]) => `${k}=${v}`)
-    .join('\n');
-
-export const time = (date: Date | undefined): string => (date ? date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }) : '');

@@ -11,8 +11,9 @@ import {
   DisconnectUserRequest,
   SendMessageRequest,
 } from 'amazon-ivs-chat-messaging';
-import { attempt, clearError, describeError, showError } from './api';
-import { checked, field, formatPairs, h, labelled, parsePairs, time } from './dom';
+import { attempt, clearError, showError } from './api';
+import { checked, field, h, labelled } from './dom';
+import { describeError, formatPairs, parsePairs, time } from './text';
 
 const CAPABILITIES = ['SEND_MESSAGE', 'DELETE_MESSAGE', 'DISCONNECT_USER'] as const;
 /** The list keeps this many entries; older ones are dropped so a busy room cannot grow the page without end. */

@@ -8,7 +8,8 @@ import {
   RoomSummary,
 } from '@aws-sdk/client-ivschat';
 import { attempt, clearError } from './api';
-import { append, byId, checked, field, h, labelled, parsePairs } from './dom';
+import { append, byId, checked, field, h, labelled } from './dom';
+import { parsePairs } from './text';
 
 /** What a room form collects: the members CreateRoom and UpdateRoom share, tags for CreateRoom only. */
 export interface RoomFields {
