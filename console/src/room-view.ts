@@ -122,7 +122,7 @@ export class RoomView {
         ...fact('Messages per second', String(room.maximumMessageRatePerSecond ?? '')),
         ...fact('Message length', String(room.maximumMessageLength ?? '')),
         ...fact('Review handler', room.messageReviewHandler?.uri ? `${room.messageReviewHandler.uri} (on failure: ${room.messageReviewHandler.fallbackResult})` : 'none'),
-        ...fact('Logging', room.loggingConfigurationIdentifiers?.length ? room.loggingConfigurationIdentifiers.join(', ') : 'none'),
+        ...fact('Logging', room.loggingConfigurationIdentifiers?.length ? room.loggingConfigurationIdentifiers.map((arn) => this.loggingName(arn)).join(', ') : 'none'),
         ...fact('Created', room.createTime?.toLocaleString() ?? ''),
         ...fact('Updated', room.updateTime?.toLocaleString() ?? ''),
       ),
@@ -133,6 +133,11 @@ export class RoomView {
     );
     content.hidden = false;
     byId('room-empty').hidden = true;
+  }
+
+  /** A logging configuration by its name when it has one (the room holds ARNs). */
+  private loggingName(arn: string): string {
+    return this.ctx.loggingConfigurations().find((c) => c.arn === arn)?.name || arn;
   }
 
   private tagsEditor(arn: string, tags: Record<string, string>): HTMLElement {
