@@ -37,8 +37,8 @@ interface Asset {
 
 /**
  * The control plane's only unsigned routes: a readiness check (`GET /health`) and the console's
- * static files under `/console/`. Every other request, and every other method on these paths, is
- * left to SigV4 routing. Static files are read per request (they are small and few); the script
+ * static files under `/console/`. Every other request, every other method on these paths, and any
+ * request with a body, is left to SigV4 routing. Static files are read per request (they are small and few); the script
  * bundle is built once, lazily, so that starting the stack costs nothing when nobody opens the page.
  */
 export function createUnsignedRoutes(config: ConsoleConfig): ServeUnsigned {
@@ -57,6 +57,9 @@ export function createUnsignedRoutes(config: ConsoleConfig): ServeUnsigned {
 
   return (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    // These answers never read a body; one that comes anyway is for the signed routes to refuse
+    // (they answer and close, so it is never read either).
+    if ((req.headers['content-length'] ?? '0') !== '0' || req.headers['transfer-encoding']) return false;
     const url = req.url ?? '/';
     const path = url.split('?', 1)[0] as string;
     if (path === '/health') {

@@ -79,6 +79,8 @@ test('the unsigned routes are the readiness check and the console; everything el
   expect(unsignedPost.status).toBe(403);
   expect(unsignedPost.headers.get('x-amzn-errortype')).toBe('MissingAuthenticationTokenException');
   expect((await fetch(`${stack.apiUrl}/ListRooms`, { method: 'POST', body: '{}' })).status).toBe(403);
+  const withBody = await rawRequest(stack.apiUrl, { method: 'GET', path: '/health', body: 'x'.repeat(1000) });
+  expect([withBody.status, withBody.headers['x-amzn-errortype']]).toEqual([403, 'MissingAuthenticationTokenException']);
 }, 30_000);
 
 test('two users in two tabs chat, moderate and see it; a viewer gets a plain 403', async () => {
