@@ -103,6 +103,13 @@ test('two users in two tabs chat, moderate and see it; a viewer gets a plain 403
     await see(message(page, 'hi alice, bob here').filter({ hasText: 'bob' }));
   }
 
+  // Content is text, never markup.
+  await say(b.page, '<img src=x onerror="document.title=1"><b>bold?</b>');
+  const markup = message(a.page, 'bold?');
+  await see(markup);
+  expect(await markup.locator('.content').innerText()).toBe('<img src=x onerror="document.title=1"><b>bold?</b>');
+  expect(await markup.locator('img, b').count()).toBe(0);
+
   // Attributes on demand: a message with attributes shows them in a disclosure.
   await a.page.getByText('Message attributes').click();
   await a.page.getByLabel('Attributes', { exact: true }).fill('color=blue');
