@@ -253,7 +253,14 @@ export class LiveRoom {
     const item = h(
       'li',
       { class: mine ? 'message mine' : 'message', 'data-testid': 'message-item', 'data-message-id': message.id },
-      h('div', { class: 'message-head' }, h('span', { class: 'sender' }, message.sender.userId), ' ', h('time', { datetime: message.sendTime.toISOString() }, time(message.sendTime))),
+      h(
+        'div',
+        { class: 'message-head' },
+        h('span', { class: 'sender' }, message.sender.userId),
+        ' ',
+        h('time', { datetime: message.sendTime.toISOString() }, time(message.sendTime)),
+        h('span', { class: 'message-id' }, ` · id ${message.id}`),
+      ),
       h('p', { class: 'content' }, message.content),
       attributes.length
         ? h('details', { class: 'attributes' }, h('summary', {}, `Attributes (${attributes.length})`), h('pre', {}, formatPairs(message.attributes)))
