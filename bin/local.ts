@@ -12,6 +12,7 @@ async function main(): Promise<void> {
   const stack = await startLocalStack(settings);
   console.log(`ivschat-local: messaging WebSocket listening on ${stack.wsUrl} (@connections API: ${stack.connectionsEndpoint})`);
   console.log(`ivschat-local: control plane (SigV4, region ${settings.region}) listening on ${stack.apiUrl}`);
+  console.log(`ivschat-local: console at ${stack.apiUrl}/console/`);
   console.log(`ivschat-local: DynamoDB (dynalite) at ${stack.dynamodbEndpoint}, table ivschat`);
   console.log(`ivschat-local: data ${settings.dataDir ? `kept in ${settings.dataDir}` : 'in memory (set IVSCHAT_DATA_DIR to keep it)'}`);
   console.log(`ivschat-local: chat logs of logging configurations written under ${stack.logsDir}`);

@@ -17,6 +17,8 @@ export interface IvsChatStackProps extends StackProps {
   roomIntegrations?: RoomIntegrationsProps;
   /** Per-operation throttles of the control plane over IVS's rates, by operation name. */
   operationThrottles?: Partial<Record<string, Throttle>>;
+  /** Lets a browser page on this origin (e.g. the console) call the control plane: see ControlPlaneApiProps. */
+  corsAllowOrigin?: string;
 }
 
 /**
@@ -53,6 +55,7 @@ export class IvsChatStack extends Stack {
     const controlPlane = new ControlPlaneApi(this, 'ControlPlane', {
       functionFor: (operation) => chatFunction(`${operation.name}Fn`, `control-plane/${operation.module}`),
       operationThrottles: props.operationThrottles,
+      corsAllowOrigin: props.corsAllowOrigin,
     });
     // Access logging needs API Gateway's CloudWatch role set for the account and region: in one
     // where it never was, a stage created before it fails and the first deploy rolls back.
@@ -90,7 +93,8 @@ export class IvsChatStack extends Stack {
  * - `dev=true`: table and keys are deleted with the stack;
  * - `reviewFunctions=a,b`, `reviewFunctionTag=KEY=VALUE`: the review handlers rooms may use;
  * - `chatLogBuckets`, `chatLogGroups`, `chatLogStreams`: the chat-log destinations;
- * - `operationRates=CreateChatToken=500:1000,CreateRoom=10`: per-operation rate[:burst] over IVS's.
+ * - `operationRates=CreateChatToken=500:1000,CreateRoom=10`: per-operation rate[:burst] over IVS's;
+ * - `corsAllowOrigin=http://127.0.0.1:8787`: a browser page on that origin (the console) may call the control plane.
  */
 export function stackPropsFromContext(node: Node): IvsChatStackProps {
   const context = (key: string): unknown => node.tryGetContext(key);
@@ -129,6 +133,7 @@ export function stackPropsFromContext(node: Node): IvsChatStackProps {
           return [name, { rateLimit: rate, burstLimit: burst }];
         }),
       ),
+    corsAllowOrigin: typeof context('corsAllowOrigin') === 'string' && context('corsAllowOrigin') !== '' ? (context('corsAllowOrigin') as string) : undefined,
   };
 }
 

@@ -23,12 +23,38 @@ export interface ControlPlaneApiProps {
   throttle?: Throttle;
   /** Per-operation throttles by operation name, over IVS's defaults (OPERATION_RATES). */
   operationThrottles?: Partial<Record<string, Throttle>>;
+  /**
+   * Opt-in CORS for a browser page on another origin (the console, for one) that signs its own
+   * calls: the origin allowed, e.g. `https://console.example.com`, or `*`. Signatures, not cookies,
+   * authorize every call, so the origin adds no access; it only lets browsers read the answers.
+   * Off by default: SDKs, CLIs and servers need no CORS.
+   */
+  corsAllowOrigin?: string;
 }
 
 export interface Throttle {
   rateLimit: number;
   burstLimit: number;
 }
+
+/** The environment variable that tells control-plane handlers which origin their responses allow. */
+export const CORS_ALLOW_ORIGIN_ENV = 'IVSCHAT_CORS_ALLOW_ORIGIN';
+
+/** `*` or one origin as browsers send it: it goes into API Gateway mapping expressions between quotes. */
+const ORIGIN_PATTERN = /^(\*|https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?)$/;
+/** What the browser SDK sends: SigV4's headers and the SDK's own. */
+const CORS_ALLOW_HEADERS = [
+  'authorization',
+  'content-type',
+  'x-amz-date',
+  'x-amz-security-token',
+  'x-amz-content-sha256',
+  'x-amz-user-agent',
+  'amz-sdk-invocation-id',
+  'amz-sdk-request',
+];
+/** Response headers the SDK reads: the error type picks the exception class, the request id goes in $metadata. */
+export const CORS_EXPOSE_HEADERS = ['x-amzn-ErrorType', 'x-amzn-RequestId'];
 
 /**
  * IVS Chat's documented per-account call rates (TPS) per operation (service quotas page, see the
@@ -73,6 +99,9 @@ export class ControlPlaneApi extends Construct {
   constructor(scope: Construct, id: string, props: ControlPlaneApiProps) {
     super(scope, id);
     const throttles = operationThrottles(props.operationThrottles);
+    if (props.corsAllowOrigin !== undefined && !ORIGIN_PATTERN.test(props.corsAllowOrigin)) {
+      throw new Error(`corsAllowOrigin must be * or an origin such as https://console.example.com (scheme, host, optional port), got '${props.corsAllowOrigin}'`);
+    }
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH });
     this.api = new RestApi(this, 'Api', {
       description: 'Amazon IVS Chat compatible control plane',
@@ -93,6 +122,16 @@ export class ControlPlaneApi extends Construct {
           }),
         ),
       },
+      ...(props.corsAllowOrigin
+        ? {
+            defaultCorsPreflightOptions: {
+              allowOrigins: [props.corsAllowOrigin],
+              allowHeaders: CORS_ALLOW_HEADERS,
+              allowMethods: [...new Set(OPERATIONS.map((o) => o.method))],
+              maxAge: Duration.hours(1),
+            },
+          }
+        : {}),
     });
     this.cloudWatchAccount = this.api.node.findChild('Account') as CfnAccount;
     this.url = `https://${this.api.restApiId}.execute-api.${Stack.of(this).region}.${Stack.of(this).urlSuffix}/${this.api.deploymentStage.stageName}`;
@@ -101,7 +140,7 @@ export class ControlPlaneApi extends Construct {
     this.api.addGatewayResponse('Throttled', {
       type: ResponseType.THROTTLED,
       statusCode: '429',
-      responseHeaders: { 'x-amzn-ErrorType': "'ThrottlingException'" },
+      responseHeaders: { 'x-amzn-ErrorType': "'ThrottlingException'", ...corsResponseHeaders(props.corsAllowOrigin) },
       templates: { 'application/json': THROTTLED_BODY },
     });
     Validations.of(this.api).acknowledge({
@@ -122,11 +161,25 @@ export class ControlPlaneApi extends Construct {
     });
     for (const operation of OPERATIONS) {
       const fn = props.functionFor(operation);
+      if (props.corsAllowOrigin) fn.addEnvironment(CORS_ALLOW_ORIGIN_ENV, props.corsAllowOrigin);
       this.functions.push(fn);
       resourceAt(this.api.root, operation.path).addMethod(operation.method, new LambdaIntegration(fn, { timeout: Duration.seconds(29) }), {
         authorizationType: AuthorizationType.IAM,
       });
     }
+    if (props.corsAllowOrigin) this.allowBrowsers(props.corsAllowOrigin);
+  }
+
+  /**
+   * CORS on the answers API Gateway gives itself (signature refused, no such route; the throttled
+   * answer above has them too), which never reach a handler. The preflight OPTIONS methods come from defaultCorsPreflightOptions: mock
+   * integrations without authorization, as browsers send preflights without credentials (cdk-nag
+   * exempts them).
+   */
+  private allowBrowsers(origin: string): void {
+    const responseHeaders = corsResponseHeaders(origin);
+    this.api.addGatewayResponse('Default4xxCors', { type: ResponseType.DEFAULT_4XX, responseHeaders });
+    this.api.addGatewayResponse('Default5xxCors', { type: ResponseType.DEFAULT_5XX, responseHeaders });
   }
 }
 
@@ -145,6 +198,16 @@ function operationThrottles(overrides: Partial<Record<string, Throttle>> = {}): 
       return [operation.name, overrides[operation.name] ?? { rateLimit: rate, burstLimit: rate }];
     }),
   );
+}
+
+/** CORS headers for API Gateway's own responses (values quoted, as mapping expressions are); none without an origin. */
+function corsResponseHeaders(origin: string | undefined): Record<string, string> {
+  if (!origin) return {};
+  return {
+    'Access-Control-Allow-Origin': `'${origin}'`,
+    'Access-Control-Expose-Headers': `'${CORS_EXPOSE_HEADERS.join(',')}'`,
+    ...(origin === '*' ? {} : { Vary: "'Origin'" }),
+  };
 }
 
 /** The resource for a path like `/tags/{resourceArn}`, created once and shared by its methods. */

@@ -20,6 +20,7 @@ import { ProxyHandler, Route, startRestGateway } from './rest-gateway';
 import { withSessionsInMemory } from './sessions';
 import { LocalConfigError, LocalSettings } from './settings';
 import { loadOrCreateTokenKeys } from './token-keys';
+import { createUnsignedRoutes } from './unsigned-routes';
 import { RunningWsGateway, WsProxyHandler, startWsGateway } from './ws-gateway';
 
 export interface LocalStack {
@@ -124,6 +125,8 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
           },
         }))(),
     );
+    // The console page learns the WebSocket and region from this unsigned config (no secrets in it).
+    const consoleRoutes = createUnsignedRoutes({ region: settings.region, wsUrl: ws.url, mode: 'local' });
     const api = await listening(settings.host, settings.apiPort, () =>
       startRestGateway({
         host: settings.host,
@@ -134,6 +137,7 @@ export async function startLocalStack(settings: LocalSettings): Promise<LocalSta
         routes,
         hosts,
         maxConnections: settings.maxApiConnections,
+        serveUnsigned: consoleRoutes,
       }),
     );
 

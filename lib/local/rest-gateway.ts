@@ -11,6 +11,8 @@ import type { Principal } from './settings';
 import { listen } from './listen';
 import { HostPolicy, SERVER_OPTIONS, answerUnread, capConnections, declaresMoreThan, hostAllowed, readBody } from './http-edge';
 import { precheckSigV4 } from './sigv4';
+import { verifySigV4 } from './sigv4';
+import type { ServeUnsigned } from './unsigned-routes';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -32,6 +34,8 @@ export interface RestGatewayOptions {
   maxConnections: number;
   /** Larger bodies get 413 before any handler runs (from Content-Length, before reading). */
   maxBodyBytes?: number;
+  /** The few unsigned routes (readiness, console): tried after the Host check, before any body is read or route matched. */
+  serveUnsigned?: ServeUnsigned;
 }
 
 export interface RunningGateway {
@@ -99,6 +103,7 @@ export async function startRestGateway(options: RestGatewayOptions): Promise<Run
     if (!hostAllowed(options.hosts, req.headers.host)) {
       return fail({ name: 'ForbiddenException', status: 403, message: 'Host not allowed: set IVSCHAT_ALLOWED_HOSTS to serve this name' }, true);
     }
+    if (options.serveUnsigned?.(req, res)) return;
     if (declaresMoreThan(req, maxBodyBytes)) return fail(tooLarge, true);
     const url = req.url ?? '/';
     const queryAt = url.indexOf('?');

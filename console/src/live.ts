@@ -1,0 +1,429 @@
+import { CreateChatTokenCommand, DeleteMessageCommand, DisconnectUserCommand, IvschatClient, SendEventCommand } from '@aws-sdk/client-ivschat';
+import {
+  ChatEvent,
+  ChatLogger,
+  ChatMessage,
+  ChatRoom,
+  DeleteMessageEvent,
+  DeleteMessageRequest,
+  DisconnectReason,
+  DisconnectUserEvent,
+  DisconnectUserRequest,
+  SendMessageRequest,
+} from 'amazon-ivs-chat-messaging';
+import { attempt, clearError, showError } from './api';
+import { checked, field, h, labelled } from './dom';
+import { describeError, formatPairs, parsePairs, time } from './text';
+
+const CAPABILITIES = ['SEND_MESSAGE', 'DELETE_MESSAGE', 'DISCONNECT_USER'] as const;
+/** The list keeps this many entries; older ones are dropped so a busy room cannot grow the page without end. */
+const MAX_ENTRIES = 500;
+/** Reconnect delays after the official client gave up (it retries at once, three times): 1 s doubling to 15 s. */
+const RETRY_FIRST_MS = 1_000;
+const RETRY_MAX_MS = 15_000;
+
+/** The official client logs every frame at debug level; the page shows what matters itself. */
+const quietLogger: ChatLogger = {
+  debug: () => undefined,
+  info: () => undefined,
+  error: (...args: unknown[]) => console.warn(...args),
+};
+
+interface Join {
+  userId: string;
+  capabilities: string[];
+  attributes: Record<string, string>;
+  sessionDurationInMinutes?: number;
+}
+
+/**
+ * A room's live view: join with a chat token from the control plane and the official ChatRoom, the
+ * message list, the composer, and moderation both through the socket (the joined user's
+ * capabilities) and through the control plane (the signing principal's IAM permissions).
+ *
+ * Extension operations (history on join, presence, ban/unban) are not in the service yet; when
+ * they are, they plug in at `joined()` (history, presence subscription), in the header next to
+ * the connection status (presence count), and as actions beside "Disconnect" (ban).
+ */
+export class LiveRoom {
+  readonly element: HTMLElement;
+  private room: ChatRoom | undefined;
+  private join: Join | undefined;
+  private retryMs = RETRY_FIRST_MS;
+  private retryTimer: number | undefined;
+  private disconnectedByModerator: DisconnectUserEvent | undefined;
+  private lastTokenError: unknown;
+  private readonly list: HTMLOListElement;
+  private readonly status: HTMLElement;
+  private readonly joinForm: HTMLFormElement;
+  private readonly composer: HTMLFormElement;
+  private readonly leaveButton: HTMLButtonElement;
+  private readonly entries = new Map<string, HTMLLIElement>();
+
+  constructor(
+    private readonly client: () => IvschatClient,
+    private readonly wsUrl: () => string,
+    private readonly roomArn: string,
+  ) {
+    this.joinForm = h(
+      'form',
+      { class: 'join stack', 'aria-label': 'Join the room' },
+      h(
+        'div',
+        { class: 'row' },
+        labelled('User id', h('input', { name: 'userId', required: true, maxlength: 128, autocomplete: 'off', 'data-testid': 'join-user-input' })),
+        labelled('Session minutes', h('input', { name: 'duration', type: 'number', min: 1, max: 180, inputmode: 'numeric', placeholder: '60' })),
+      ),
+      h(
+        'fieldset',
+        { class: 'checks' },
+        h('legend', {}, 'Capabilities'),
+        ...CAPABILITIES.map((c) =>
+          h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'capabilities', value: c, checked: c === 'SEND_MESSAGE', 'data-testid': `capability-${c}` }), ` ${c}`),
+        ),
+      ),
+      labelled('User attributes', h('textarea', { name: 'attributes', rows: 1, placeholder: 'displayName=Ada' }), 'Optional, one key=value a line.'),
+      h('button', { type: 'submit', 'data-testid': 'join-button' }, 'Join'),
+    );
+    this.joinForm.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void this.start();
+    });
+
+    this.status = h('p', { class: 'status', 'data-testid': 'connection-status', 'aria-live': 'polite' }, 'Not joined.');
+    this.leaveButton = h('button', { type: 'button', class: 'quiet', hidden: true, onclick: () => this.leave() }, 'Leave');
+    this.list = h('ol', { class: 'messages', 'data-testid': 'message-list', role: 'log', 'aria-label': 'Messages and events', 'aria-live': 'polite' });
+
+    const messageInput = h('input', { name: 'content', required: true, maxlength: 500, autocomplete: 'off', 'data-testid': 'message-input', disabled: true });
+    this.composer = h(
+      'form',
+      { class: 'composer', 'aria-label': 'Send a message' },
+      h('div', { class: 'row' }, labelled('Message', messageInput), h('button', { type: 'submit', 'data-testid': 'send-button', disabled: true }, 'Send')),
+      h('details', {}, h('summary', {}, 'Message attributes'), labelled('Attributes', h('textarea', { name: 'attributes', rows: 2, placeholder: 'color=blue' }), 'One key=value a line.')),
+    );
+    this.composer.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void this.send();
+    });
+
+    this.element = h(
+      'section',
+      { class: 'live', 'aria-labelledby': 'live-heading' },
+      h('div', { class: 'live-head' }, h('h3', { id: 'live-heading' }, 'Live chat'), this.status, this.leaveButton),
+      this.joinForm,
+      this.list,
+      this.composer,
+      this.moderation(),
+    );
+  }
+
+  /** Asks the control plane for a chat token and connects; the client asks again on every reconnect. */
+  private async start(): Promise<void> {
+    let join: Join;
+    try {
+      const duration = field(this.joinForm, 'duration');
+      join = {
+        userId: field(this.joinForm, 'userId'),
+        capabilities: checked(this.joinForm, 'capabilities'),
+        attributes: parsePairs(field(this.joinForm, 'attributes')),
+        sessionDurationInMinutes: duration ? Number(duration) : undefined,
+      };
+    } catch (err) {
+      showError(err, 'Joining');
+      return;
+    }
+    this.stopRoom();
+    this.join = join;
+    this.disconnectedByModerator = undefined;
+    this.retryMs = RETRY_FIRST_MS;
+    const room = new ChatRoom({ regionOrUrl: this.wsUrl(), tokenProvider: () => this.token(join) });
+    room.logger = quietLogger;
+    room.logLevel = 'error';
+    // A room replaced or left may still report its own closing: only the current one speaks.
+    const current = <A extends unknown[]>(listener: (...args: A) => void) => (...args: A) => {
+      if (this.room === room) listener(...args);
+    };
+    room.addListener('connecting', current(() => this.setStatus(`Connecting as ${join.userId}…`)));
+    room.addListener('connect', current(() => this.joined(join)));
+    room.addListener('disconnect', current((reason: DisconnectReason) => this.disconnected(reason)));
+    room.addListener('message', current((m: ChatMessage) => this.addMessage(m)));
+    room.addListener('event', current((e: ChatEvent) => this.addEvent(e)));
+    room.addListener('messageDelete', current((e: DeleteMessageEvent) => this.markDeleted(e)));
+    room.addListener('userDisconnect', current((e: DisconnectUserEvent) => this.userDisconnected(e)));
+    this.room = room;
+    this.joinForm.hidden = true;
+    this.leaveButton.hidden = false;
+    room.connect();
+  }
+
+  private async token(join: Join) {
+    try {
+      const t = await this.client().send(
+        new CreateChatTokenCommand({
+          roomIdentifier: this.roomArn,
+          userId: join.userId,
+          capabilities: join.capabilities as never,
+          attributes: Object.keys(join.attributes).length ? join.attributes : undefined,
+          sessionDurationInMinutes: join.sessionDurationInMinutes,
+        }),
+      );
+      this.lastTokenError = undefined;
+      return { token: t.token ?? '', tokenExpirationTime: t.tokenExpirationTime, sessionExpirationTime: t.sessionExpirationTime };
+    } catch (err) {
+      this.lastTokenError = err;
+      throw err;
+    }
+  }
+
+  private joined(join: Join): void {
+    this.retryMs = RETRY_FIRST_MS;
+    const caps = join.capabilities.length ? join.capabilities.join(', ') : 'read only';
+    this.setStatus(`Connected as ${join.userId} (${caps}).`);
+    this.setComposer(true);
+    this.notice(`Joined as ${join.userId}.`);
+  }
+
+  private disconnected(reason: DisconnectReason): void {
+    this.setComposer(false);
+    if (reason === 'clientDisconnect' || !this.join) return;
+    if (this.disconnectedByModerator) {
+      const reasonText = this.disconnectedByModerator.reason ? `: ${this.disconnectedByModerator.reason}` : '';
+      this.ended(`You were disconnected by a moderator${reasonText}.`);
+      return;
+    }
+    if (reason === 'fetchTokenError' && isClientError(this.lastTokenError)) {
+      showError(this.lastTokenError, 'Getting a chat token');
+      this.ended(`Could not get a chat token: ${describeError(this.lastTokenError)}.`);
+      return;
+    }
+    // The server went away (a restart closes sockets with 1001) or cannot be reached: the official
+    // client has already retried; keep trying, more slowly, until the user leaves.
+    const delay = this.retryMs;
+    this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
+    this.setStatus(`Connection lost; reconnecting in ${Math.round(delay / 1000)} s…`);
+    this.retryTimer = window.setTimeout(() => this.room?.connect(), delay);
+  }
+
+  /** The session is over; the join form comes back, filled in as before. */
+  private ended(message: string): void {
+    this.notice(message);
+    this.setStatus(message);
+    this.stopRoom();
+    this.joinForm.hidden = false;
+    this.leaveButton.hidden = true;
+  }
+
+  leave(): void {
+    const wasJoined = this.join;
+    this.join = undefined;
+    this.stopRoom();
+    this.joinForm.hidden = false;
+    this.leaveButton.hidden = true;
+    this.setComposer(false);
+    this.setStatus('Not joined.');
+    if (wasJoined) this.notice(`Left as ${wasJoined.userId}.`);
+  }
+
+  private stopRoom(): void {
+    window.clearTimeout(this.retryTimer);
+    const room = this.room;
+    this.room = undefined;
+    room?.disconnect();
+  }
+
+  private async send(): Promise<void> {
+    const room = this.room;
+    if (!room) return;
+    const input = this.composer.elements.namedItem('content') as HTMLInputElement;
+    try {
+      const attributesText = field(this.composer, 'attributes');
+      const attributes = attributesText ? parsePairs(attributesText) : undefined;
+      await room.sendMessage(new SendMessageRequest(input.value, attributes));
+      input.value = '';
+      clearError();
+    } catch (err) {
+      showError(err, 'Sending a message');
+    }
+    input.focus();
+  }
+
+  private addMessage(message: ChatMessage): void {
+    const attributes = Object.entries(message.attributes ?? {});
+    const mine = message.sender.userId === this.join?.userId;
+    const item = h(
+      'li',
+      { class: mine ? 'message mine' : 'message', 'data-testid': 'message-item', 'data-message-id': message.id },
+      h(
+        'div',
+        { class: 'message-head' },
+        h('span', { class: 'sender' }, message.sender.userId),
+        ' ',
+        h('time', { datetime: message.sendTime.toISOString() }, time(message.sendTime)),
+        h('span', { class: 'message-id' }, ` · id ${message.id}`),
+      ),
+      h('p', { class: 'content' }, message.content),
+      attributes.length
+        ? h('details', { class: 'attributes' }, h('summary', {}, `Attributes (${attributes.length})`), h('pre', {}, formatPairs(message.attributes)))
+        : null,
+      Object.keys(message.sender.attributes ?? {}).length
+        ? h('details', { class: 'attributes' }, h('summary', {}, 'Sender attributes'), h('pre', {}, formatPairs(message.sender.attributes)))
+        : null,
+      h(
+        'div',
+        { class: 'message-actions' },
+        h('button', { type: 'button', class: 'quiet small', 'data-testid': 'delete-message-button', 'aria-label': `Delete message from ${message.sender.userId}`, onclick: () => void this.deleteMessage(message.id) }, 'Delete'),
+        mine
+          ? null
+          : h(
+              'button',
+              { type: 'button', class: 'quiet small', 'data-testid': 'disconnect-user-button', 'aria-label': `Disconnect ${message.sender.userId}`, onclick: () => void this.disconnectUser(message.sender.userId) },
+              'Disconnect',
+            ),
+      ),
+    );
+    this.add(message.id, item);
+  }
+
+  private addEvent(event: ChatEvent): void {
+    const attributes = Object.entries(event.attributes ?? {});
+    this.add(
+      event.id,
+      h(
+        'li',
+        { class: 'event', 'data-testid': 'event-item' },
+        h('span', { class: 'tag' }, 'Event'),
+        ' ',
+        h('strong', {}, event.eventName),
+        ' ',
+        h('time', { datetime: event.sendTime.toISOString() }, time(event.sendTime)),
+        attributes.length ? h('span', { class: 'event-attributes' }, ' ', attributes.map(([k, v]) => `${k}=${v}`).join(', ')) : null,
+      ),
+    );
+  }
+
+  private markDeleted(event: DeleteMessageEvent): void {
+    const item = this.entries.get(event.messageId);
+    const why = `Deleted${event.reason ? `: ${event.reason}` : ''}`;
+    // A message sent before this tab joined is not in the list: say so in a line of its own.
+    if (!item) return this.notice(`A message was deleted${event.reason ? ` (${event.reason})` : ''}.`, event.id);
+    item.classList.add('deleted');
+    item.dataset.deleted = 'true';
+    const content = item.querySelector('.content');
+    if (content && !content.querySelector('del')) content.replaceChildren(h('del', {}, content.textContent ?? ''));
+    item.querySelector('.message-actions')?.remove();
+    item.append(h('p', { class: 'why' }, why));
+  }
+
+  private userDisconnected(event: DisconnectUserEvent): void {
+    if (event.userId === this.join?.userId) this.disconnectedByModerator = event;
+    this.notice(`${event.userId} was disconnected${event.reason ? `: ${event.reason}` : ''}.`, event.id);
+  }
+
+  private notice(text: string, id?: string): void {
+    this.add(id ?? `notice-${crypto.randomUUID?.() ?? Math.random()}`, h('li', { class: 'notice', 'data-testid': 'notice-item' }, text));
+  }
+
+  private add(id: string, item: HTMLLIElement): void {
+    if (this.entries.has(id)) return;
+    this.entries.set(id, item);
+    item.dataset.entryId = id;
+    const atBottom = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 40;
+    this.list.append(item);
+    while (this.list.children.length > MAX_ENTRIES) {
+      const oldest = this.list.firstElementChild as HTMLElement;
+      this.entries.delete(oldest.dataset.entryId ?? '');
+      oldest.remove();
+    }
+    if (atBottom) this.list.scrollTop = this.list.scrollHeight;
+  }
+
+  /** A request through the socket, under the joined user's capabilities; the server's refusal goes to the banner. */
+  private async viaSocket(context: string, capability: string, request: (room: ChatRoom) => Promise<unknown>): Promise<void> {
+    const room = this.room;
+    if (!room) return showError(new Error(`join the room first (with ${capability}), or use Moderation below`), context);
+    try {
+      await request(room);
+      clearError();
+    } catch (err) {
+      showError(err, context);
+    }
+  }
+
+  private deleteMessage(id: string): Promise<void> {
+    return this.viaSocket('Deleting a message', 'DELETE_MESSAGE', (room) => room.deleteMessage(new DeleteMessageRequest(id, 'deleted in the console')));
+  }
+
+  private disconnectUser(userId: string): Promise<void> {
+    return this.viaSocket('Disconnecting a user', 'DISCONNECT_USER', (room) => room.disconnectUser(new DisconnectUserRequest(userId, 'disconnected in the console')));
+  }
+
+  private setStatus(text: string): void {
+    this.status.textContent = text;
+  }
+
+  private setComposer(enabled: boolean): void {
+    for (const el of this.composer.querySelectorAll<HTMLInputElement | HTMLButtonElement | HTMLTextAreaElement>('input, button, textarea')) el.disabled = !enabled;
+    if (enabled) (this.composer.elements.namedItem('content') as HTMLInputElement).focus();
+  }
+
+  /** Control-plane moderation: signed with the console's credentials, no chat token needed. */
+  private moderation(): HTMLElement {
+    const sendEvent = h(
+      'form',
+      { class: 'stack', 'aria-label': 'Send an event' },
+      h('div', { class: 'row' }, labelled('Event name', h('input', { name: 'eventName', required: true, maxlength: 100, 'data-testid': 'event-name-input' })), h('button', { type: 'submit', 'data-testid': 'send-event-button' }, 'Send event')),
+      labelled('Event attributes', h('textarea', { name: 'attributes', rows: 2, placeholder: 'stage=intermission' }), 'One key=value a line.'),
+    );
+    sendEvent.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void attempt('Sending an event', async () => {
+        const attributesText = field(sendEvent, 'attributes');
+        await this.client().send(
+          new SendEventCommand({ roomIdentifier: this.roomArn, eventName: field(sendEvent, 'eventName'), attributes: attributesText ? parsePairs(attributesText) : undefined }),
+        );
+        clearError();
+      });
+    });
+    const disconnect = h(
+      'form',
+      { class: 'row', 'aria-label': 'Disconnect a user' },
+      labelled('User id', h('input', { name: 'userId', required: true, maxlength: 128, 'data-testid': 'disconnect-user-input' })),
+      labelled('Reason', h('input', { name: 'reason', maxlength: 256 })),
+      h('button', { type: 'submit', 'data-testid': 'disconnect-submit' }, 'Disconnect user'),
+    );
+    disconnect.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void attempt('Disconnecting a user', async () => {
+        await this.client().send(new DisconnectUserCommand({ roomIdentifier: this.roomArn, userId: field(disconnect, 'userId'), reason: field(disconnect, 'reason') || undefined }));
+        clearError();
+      });
+    });
+    const remove = h(
+      'form',
+      { class: 'row', 'aria-label': 'Delete a message by id' },
+      labelled('Message id', h('input', { name: 'id', required: true, maxlength: 12 })),
+      labelled('Reason', h('input', { name: 'reason', maxlength: 256 })),
+      h('button', { type: 'submit' }, 'Delete message'),
+    );
+    remove.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void attempt('Deleting a message', async () => {
+        await this.client().send(new DeleteMessageCommand({ roomIdentifier: this.roomArn, id: field(remove, 'id'), reason: field(remove, 'reason') || undefined }));
+        clearError();
+      });
+    });
+    return h('details', { class: 'moderation' }, h('summary', {}, 'Moderation (control plane)'), sendEvent, disconnect, remove);
+  }
+
+  /** Leaving the room view: close the socket for good. */
+  dispose(): void {
+    this.join = undefined;
+    this.stopRoom();
+  }
+}
+
+/** A 4xx other than throttling: asking again would get the same answer. */
+function isClientError(err: unknown): boolean {
+  const status = (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+  return status !== undefined && status >= 400 && status < 500 && status !== 429;
+}

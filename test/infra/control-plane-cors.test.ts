@@ -1,0 +1,70 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { OPERATIONS } from '../../lambdas/control-plane/operations';
+import { ChatFunction } from '../../lib/constructs/chat-function';
+import { CORS_ALLOW_ORIGIN_ENV, ControlPlaneApi } from '../../lib/constructs/control-plane-api';
+
+const ORIGIN = 'https://console.example.com';
+
+/** The control plane alone, every operation on one function (one bundle), under the AWS Solutions checks. */
+function controlPlane(corsAllowOrigin?: string): Template {
+  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'ivschat-cors-')) });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const stack = new Stack(app, corsAllowOrigin ? 'Cors' : 'NoCors');
+  const fn = new ChatFunction(stack, 'Fn', { module: 'control-plane/get-room' });
+  new ControlPlaneApi(stack, 'ControlPlane', { functionFor: () => fn, corsAllowOrigin });
+  // Synthesis runs the checks: an unacknowledged finding throws here.
+  return Template.fromStack(stack);
+}
+
+test('without the prop, no CORS: no OPTIONS methods, no gateway responses, no origin for the handlers', () => {
+  const template = controlPlane();
+  template.resourcePropertiesCountIs('AWS::ApiGateway::Method', { HttpMethod: 'OPTIONS' }, 0);
+  expect(JSON.stringify(template.findResources('AWS::ApiGateway::GatewayResponse'))).not.toContain('Access-Control');
+  expect(JSON.stringify(template.toJSON())).not.toContain(CORS_ALLOW_ORIGIN_ENV);
+});
+
+test('with corsAllowOrigin: unauthenticated preflights for the origin, CORS on gateway errors, the origin for the handlers; cdk-nag passes', () => {
+  const template = controlPlane(ORIGIN);
+  const methods = Object.values(template.findResources('AWS::ApiGateway::Method')) as { Properties: Record<string, unknown> }[];
+  const preflights = methods.filter((m) => m.Properties.HttpMethod === 'OPTIONS');
+  // One per resource that has a route, and every operation still signed.
+  expect(preflights.length).toBeGreaterThanOrEqual(new Set(OPERATIONS.map((o) => o.path)).size);
+  for (const m of methods.filter((m) => m.Properties.HttpMethod !== 'OPTIONS')) expect(m.Properties.AuthorizationType).toBe('AWS_IAM');
+  template.hasResourceProperties('AWS::ApiGateway::Method', {
+    HttpMethod: 'OPTIONS',
+    AuthorizationType: 'NONE',
+    Integration: Match.objectLike({
+      Type: 'MOCK',
+      IntegrationResponses: [
+        Match.objectLike({
+          ResponseParameters: Match.objectLike({
+            'method.response.header.Access-Control-Allow-Origin': `'${ORIGIN}'`,
+            'method.response.header.Access-Control-Allow-Headers': Match.stringLikeRegexp('authorization,content-type,x-amz-date,x-amz-security-token'),
+          }),
+        }),
+      ],
+    }),
+  });
+  for (const type of ['DEFAULT_4XX', 'DEFAULT_5XX', 'THROTTLED']) {
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: type,
+      ResponseParameters: Match.objectLike({
+        'gatewayresponse.header.Access-Control-Allow-Origin': `'${ORIGIN}'`,
+        'gatewayresponse.header.Access-Control-Expose-Headers': "'x-amzn-ErrorType,x-amzn-RequestId'",
+        'gatewayresponse.header.Vary': "'Origin'",
+      }),
+    });
+  }
+  template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ [CORS_ALLOW_ORIGIN_ENV]: ORIGIN }) } });
+});
+
+test('corsAllowOrigin must be * or an origin', () => {
+  for (const bad of ['', "https://x.example.com'", 'https://x.example.com/', 'console.example.com']) {
+    expect(() => new ControlPlaneApi(new Stack(new App(), 'Bad'), 'ControlPlane', { functionFor: () => undefined as never, corsAllowOrigin: bad })).toThrow(/corsAllowOrigin/);
+  }
+});
