@@ -36,7 +36,7 @@ interface Asset {
 }
 
 /**
- * The control plane's only unsigned routes: a readiness check (`GET /health`) and the console's
+ * The control plane's only unsigned routes: a readiness check (`GET /ping`, also `/health`) and the console's
  * static files under `/console/`. Every other request, every other method on these paths, and any
  * request with a body, is left to SigV4 routing. Static files are read per request (they are small and few); the script
  * bundle is built once, lazily, so that starting the stack costs nothing when nobody opens the page.
@@ -62,7 +62,7 @@ export function createUnsignedRoutes(config: ConsoleConfig): ServeUnsigned {
     if ((req.headers['content-length'] ?? '0') !== '0' || req.headers['transfer-encoding']) return false;
     const url = req.url ?? '/';
     const path = url.split('?', 1)[0] as string;
-    if (path === '/health') {
+    if (path === '/ping' || path === '/health') {
       reply(req, res, 200, 'application/json', Buffer.from('{"status":"ok"}'));
       return true;
     }

@@ -56,6 +56,8 @@ test('the unsigned routes are the readiness check and the console; everything el
   const health = await fetch(`${stack.apiUrl}/health`);
   expect(health.status).toBe(200);
   expect(await health.json()).toEqual({ status: 'ok' });
+  const ping = await fetch(`${stack.apiUrl}/ping`);
+  expect([ping.status, await ping.json()]).toEqual([200, { status: 'ok' }]);
 
   const config = await fetch(`${stack.apiUrl}/console/config.json`);
   expect(await config.json()).toEqual({ region: 'us-east-1', wsUrl: stack.wsUrl, mode: 'local' });
