@@ -1,13 +1,13 @@
-import { createLoggingConfigurationInput, newLoggingConfiguration, toLoggingConfigurationOutput } from '../domain/logging-configuration';
+import type { Deps } from '../core/deps';
+import { createLoggingConfiguration } from '../core/logging-configurations';
+import { createLoggingConfigurationInput, toLoggingConfigurationOutput } from '../domain/logging-configuration';
 import { parseInput } from '../domain/validate';
-import { Deps, defaultDeps } from '../shared/clients';
-import { ok, restHandler } from '../shared/http';
+import { lambdaEntry } from '../wiring/deps';
+import { ok, restHandler } from './http';
 
-export const makeHandler = (deps: Deps) =>
-  restHandler('CreateLoggingConfiguration', async ({ body }) => {
-    const configuration = newLoggingConfiguration(parseInput(createLoggingConfigurationInput, body), deps.scope, deps.idClock);
-    await deps.loggingConfigurations.create(configuration);
-    return ok(toLoggingConfigurationOutput(configuration));
-  });
+export const makeHandler = (deps: Pick<Deps, 'scope' | 'idClock' | 'loggingConfigurations'>) =>
+  restHandler('CreateLoggingConfiguration', async ({ body }) =>
+    ok(toLoggingConfigurationOutput(await createLoggingConfiguration(deps, parseInput(createLoggingConfigurationInput, body)))),
+  );
 
-export const handler = makeHandler(defaultDeps());
+export const handler = lambdaEntry(makeHandler);

@@ -1,13 +1,14 @@
+import type { Deps } from '../core/deps';
 import { deleteLoggingConfiguration } from '../core/rooms';
 import { loggingConfigurationIdentifierInput } from '../domain/logging-configuration';
 import { parseInput } from '../domain/validate';
-import { Deps, defaultDeps } from '../shared/clients';
-import { noContent, restHandler } from '../shared/http';
+import { lambdaEntry } from '../wiring/deps';
+import { noContent, restHandler } from './http';
 
-export const makeHandler = (deps: Deps) =>
+export const makeHandler = (deps: Pick<Deps, 'scope' | 'idClock' | 'rooms' | 'loggingConfigurations' | 'loggingReferences'>) =>
   restHandler('DeleteLoggingConfiguration', async ({ body }) => {
     await deleteLoggingConfiguration(deps, parseInput(loggingConfigurationIdentifierInput, body).identifier);
     return noContent();
   });
 
-export const handler = makeHandler(defaultDeps());
+export const handler = lambdaEntry(makeHandler);

@@ -1,15 +1,15 @@
-import { deleteMessage } from '../core/messaging';
+import type { Deps } from '../core/deps';
+import { deleteMessage } from '../core/moderation';
 import { deleteMessageInput } from '../domain/messaging';
 import { roomIdOf } from '../domain/room';
 import { parseInput } from '../domain/validate';
-import { Deps, defaultDeps } from '../shared/clients';
-import { ok, restHandler } from '../shared/http';
+import { lambdaEntry } from '../wiring/deps';
+import { ok, restHandler } from './http';
 
-export const makeHandler = (deps: Deps) =>
+export const makeHandler = (deps: Pick<Deps, 'scope' | 'idClock' | 'rooms' | 'connections' | 'gateway' | 'chatLog'>) =>
   restHandler('DeleteMessage', async ({ body }) => {
     const input = parseInput(deleteMessageInput, body);
-    const roomId = roomIdOf(input.roomIdentifier, deps.scope);
-    return ok({ id: await deleteMessage(deps, roomId, { messageId: input.id, reason: input.reason }) });
+    return ok({ id: await deleteMessage(deps, roomIdOf(input.roomIdentifier, deps.scope), { messageId: input.id, reason: input.reason }) });
   });
 
-export const handler = makeHandler(defaultDeps());
+export const handler = lambdaEntry(makeHandler);

@@ -1,16 +1,16 @@
-import { closeRoom } from '../core/messaging';
+import type { Deps } from '../core/deps';
+import { closeRoom } from '../core/moderation';
 import { deleteRoom } from '../core/rooms';
 import { roomIdentifierInput } from '../domain/room';
 import { parseInput } from '../domain/validate';
-import { Deps, defaultDeps } from '../shared/clients';
-import { noContent, restHandler } from '../shared/http';
+import { lambdaEntry } from '../wiring/deps';
+import { noContent, restHandler } from './http';
 
-export const makeHandler = (deps: Deps) =>
+export const makeHandler = (deps: Pick<Deps, 'scope' | 'rooms' | 'loggingReferences' | 'connections' | 'gateway'>) =>
   restHandler('DeleteRoom', async ({ body }) => {
-    const { identifier } = parseInput(roomIdentifierInput, body);
-    const room = await deleteRoom(deps, identifier);
+    const room = await deleteRoom(deps, parseInput(roomIdentifierInput, body).identifier);
     await closeRoom(deps, room.id);
     return noContent();
   });
 
-export const handler = makeHandler(defaultDeps());
+export const handler = lambdaEntry(makeHandler);

@@ -1,15 +1,16 @@
-import { disconnectUser } from '../core/messaging';
+import type { Deps } from '../core/deps';
+import { disconnectUser } from '../core/moderation';
 import { disconnectUserInput } from '../domain/messaging';
 import { roomIdOf } from '../domain/room';
 import { parseInput } from '../domain/validate';
-import { Deps, defaultDeps } from '../shared/clients';
-import { ok, restHandler } from '../shared/http';
+import { lambdaEntry } from '../wiring/deps';
+import { ok, restHandler } from './http';
 
-export const makeHandler = (deps: Deps) =>
+export const makeHandler = (deps: Pick<Deps, 'scope' | 'idClock' | 'rooms' | 'connections' | 'gateway' | 'chatLog'>) =>
   restHandler('DisconnectUser', async ({ body }) => {
     const input = parseInput(disconnectUserInput, body);
     await disconnectUser(deps, roomIdOf(input.roomIdentifier, deps.scope), { userId: input.userId, reason: input.reason });
     return ok({});
   });
 
-export const handler = makeHandler(defaultDeps());
+export const handler = lambdaEntry(makeHandler);

@@ -1,12 +1,13 @@
-import { loggingConfigurationIdOf, loggingConfigurationIdentifierInput, toLoggingConfigurationOutput } from '../domain/logging-configuration';
+import type { Deps } from '../core/deps';
+import { getLoggingConfiguration } from '../core/logging-configurations';
+import { loggingConfigurationIdentifierInput, toLoggingConfigurationOutput } from '../domain/logging-configuration';
 import { parseInput } from '../domain/validate';
-import { Deps, defaultDeps } from '../shared/clients';
-import { ok, restHandler } from '../shared/http';
+import { lambdaEntry } from '../wiring/deps';
+import { ok, restHandler } from './http';
 
-export const makeHandler = (deps: Deps) =>
-  restHandler('GetLoggingConfiguration', async ({ body }) => {
-    const { identifier } = parseInput(loggingConfigurationIdentifierInput, body);
-    return ok(toLoggingConfigurationOutput(await deps.loggingConfigurations.get(loggingConfigurationIdOf(identifier, deps.scope))));
-  });
+export const makeHandler = (deps: Pick<Deps, 'scope' | 'loggingConfigurations'>) =>
+  restHandler('GetLoggingConfiguration', async ({ body }) =>
+    ok(toLoggingConfigurationOutput(await getLoggingConfiguration(deps, parseInput(loggingConfigurationIdentifierInput, body).identifier))),
+  );
 
-export const handler = makeHandler(defaultDeps());
+export const handler = lambdaEntry(makeHandler);

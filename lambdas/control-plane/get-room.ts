@@ -1,12 +1,11 @@
-import { roomIdOf, roomIdentifierInput, toRoomOutput } from '../domain/room';
+import type { Deps } from '../core/deps';
+import { getRoom } from '../core/rooms';
+import { roomIdentifierInput, toRoomOutput } from '../domain/room';
 import { parseInput } from '../domain/validate';
-import { Deps, defaultDeps } from '../shared/clients';
-import { ok, restHandler } from '../shared/http';
+import { lambdaEntry } from '../wiring/deps';
+import { ok, restHandler } from './http';
 
-export const makeHandler = (deps: Deps) =>
-  restHandler('GetRoom', async ({ body }) => {
-    const { identifier } = parseInput(roomIdentifierInput, body);
-    return ok(toRoomOutput(await deps.rooms.get(roomIdOf(identifier, deps.scope))));
-  });
+export const makeHandler = (deps: Pick<Deps, 'scope' | 'rooms'>) =>
+  restHandler('GetRoom', async ({ body }) => ok(toRoomOutput(await getRoom(deps, parseInput(roomIdentifierInput, body).identifier))));
 
-export const handler = makeHandler(defaultDeps());
+export const handler = lambdaEntry(makeHandler);

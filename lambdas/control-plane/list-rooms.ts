@@ -1,26 +1,14 @@
-import { ROOM_POSITION_PATTERN } from '../data/rooms';
-import { decodePageToken, encodePageToken, filterFingerprint } from '../domain/pagination';
+import type { Deps } from '../core/deps';
+import { listRooms } from '../core/rooms';
 import { listRoomsInput, toRoomSummary } from '../domain/room';
 import { parseInput } from '../domain/validate';
-import { Deps, defaultDeps } from '../shared/clients';
-import { ok, restHandler } from '../shared/http';
+import { lambdaEntry } from '../wiring/deps';
+import { ok, restHandler } from './http';
 
-/** AWS's default and largest ListRooms page. */
-const DEFAULT_MAX_RESULTS = 50;
-
-export const makeHandler = (deps: Deps) =>
+export const makeHandler = (deps: Pick<Deps, 'rooms'>) =>
   restHandler('ListRooms', async ({ body }) => {
-    const { nextToken, maxResults, ...filters } = parseInput(listRoomsInput, body);
-    const fingerprint = filterFingerprint('ListRooms', filters);
-    const page = await deps.rooms.listPage({
-      ...filters,
-      limit: maxResults ?? DEFAULT_MAX_RESULTS,
-      after: nextToken ? decodePageToken(nextToken, fingerprint, ROOM_POSITION_PATTERN) : undefined,
-    });
-    return ok({
-      rooms: page.rooms.map(toRoomSummary),
-      ...(page.last ? { nextToken: encodePageToken(page.last, fingerprint) } : {}),
-    });
+    const { items, nextToken } = await listRooms(deps, parseInput(listRoomsInput, body));
+    return ok({ rooms: items.map(toRoomSummary), ...(nextToken ? { nextToken } : {}) });
   });
 
-export const handler = makeHandler(defaultDeps());
+export const handler = lambdaEntry(makeHandler);

@@ -1,12 +1,14 @@
-import { listTagsInput, taggedResourceOf } from '../domain/tags';
+import type { Deps } from '../core/deps';
+import { listTags } from '../core/tags';
+import { listTagsInput } from '../domain/tags';
 import { parseInput } from '../domain/validate';
-import { Deps, defaultDeps } from '../shared/clients';
-import { ok, pathParameter, restHandler } from '../shared/http';
+import { lambdaEntry } from '../wiring/deps';
+import { ok, pathParameter, restHandler } from './http';
 
-export const makeHandler = (deps: Deps) =>
+export const makeHandler = (deps: Pick<Deps, 'scope' | 'tags'>) =>
   restHandler('ListTagsForResource', async (request) => {
     const input = parseInput(listTagsInput, { resourceArn: pathParameter(request, 'resourceArn') });
-    return ok({ tags: await deps.tags.list(taggedResourceOf(input.resourceArn, deps.scope)) });
+    return ok({ tags: await listTags(deps, input.resourceArn) });
   });
 
-export const handler = makeHandler(defaultDeps());
+export const handler = lambdaEntry(makeHandler);

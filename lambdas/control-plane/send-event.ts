@@ -1,13 +1,14 @@
-import { sendEvent } from '../core/messaging';
+import type { Deps } from '../core/deps';
+import { sendEvent } from '../core/moderation';
 import { sendEventInput } from '../domain/messaging';
 import { parseInput } from '../domain/validate';
-import { Deps, defaultDeps } from '../shared/clients';
-import { ok, restHandler } from '../shared/http';
+import { lambdaEntry } from '../wiring/deps';
+import { ok, restHandler } from './http';
 
-export const makeHandler = (deps: Deps) =>
+export const makeHandler = (deps: Pick<Deps, 'scope' | 'idClock' | 'rooms' | 'connections' | 'gateway' | 'chatLog'>) =>
   restHandler('SendEvent', async ({ body }) => {
     const input = parseInput(sendEventInput, body);
     return ok({ id: await sendEvent(deps, input.roomIdentifier, input) });
   });
 
-export const handler = makeHandler(defaultDeps());
+export const handler = lambdaEntry(makeHandler);

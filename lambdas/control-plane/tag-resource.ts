@@ -1,13 +1,15 @@
-import { tagResourceInput, taggedResourceOf } from '../domain/tags';
+import type { Deps } from '../core/deps';
+import { tagResource } from '../core/tags';
+import { tagResourceInput } from '../domain/tags';
 import { parseInput } from '../domain/validate';
-import { Deps, defaultDeps } from '../shared/clients';
-import { ok, pathParameter, restHandler } from '../shared/http';
+import { lambdaEntry } from '../wiring/deps';
+import { ok, pathParameter, restHandler } from './http';
 
-export const makeHandler = (deps: Deps) =>
+export const makeHandler = (deps: Pick<Deps, 'scope' | 'tags'>) =>
   restHandler('TagResource', async (request) => {
     const input = parseInput(tagResourceInput, { resourceArn: pathParameter(request, 'resourceArn'), tags: request.body.tags });
-    await deps.tags.tag(taggedResourceOf(input.resourceArn, deps.scope), input.tags);
+    await tagResource(deps, input.resourceArn, input.tags);
     return ok({});
   });
 
-export const handler = makeHandler(defaultDeps());
+export const handler = lambdaEntry(makeHandler);

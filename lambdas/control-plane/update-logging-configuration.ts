@@ -1,20 +1,13 @@
-import { toRfc3339 } from '../domain/ids';
-import {
-  loggingConfigurationIdOf,
-  toLoggingConfigurationOutput,
-  toLoggingConfigurationPatch,
-  updateLoggingConfigurationInput,
-} from '../domain/logging-configuration';
+import type { Deps } from '../core/deps';
+import { updateLoggingConfiguration } from '../core/logging-configurations';
+import { toLoggingConfigurationOutput, updateLoggingConfigurationInput } from '../domain/logging-configuration';
 import { parseInput } from '../domain/validate';
-import { Deps, defaultDeps } from '../shared/clients';
-import { ok, restHandler } from '../shared/http';
+import { lambdaEntry } from '../wiring/deps';
+import { ok, restHandler } from './http';
 
-export const makeHandler = (deps: Deps) =>
-  restHandler('UpdateLoggingConfiguration', async ({ body }) => {
-    const input = parseInput(updateLoggingConfigurationInput, body);
-    const id = loggingConfigurationIdOf(input.identifier, deps.scope);
-    const updated = await deps.loggingConfigurations.update(id, toLoggingConfigurationPatch(input), toRfc3339(deps.idClock.now()));
-    return ok(toLoggingConfigurationOutput(updated));
-  });
+export const makeHandler = (deps: Pick<Deps, 'scope' | 'idClock' | 'loggingConfigurations'>) =>
+  restHandler('UpdateLoggingConfiguration', async ({ body }) =>
+    ok(toLoggingConfigurationOutput(await updateLoggingConfiguration(deps, parseInput(updateLoggingConfigurationInput, body)))),
+  );
 
-export const handler = makeHandler(defaultDeps());
+export const handler = lambdaEntry(makeHandler);

@@ -1,10 +1,11 @@
+import type { Deps } from '../core/deps';
 import { updateRoom } from '../core/rooms';
 import { toRoomOutput, updateRoomInput } from '../domain/room';
 import { parseInput } from '../domain/validate';
-import { Deps, defaultDeps } from '../shared/clients';
-import { ok, restHandler } from '../shared/http';
+import { lambdaEntry } from '../wiring/deps';
+import { ok, restHandler } from './http';
 
-export const makeHandler = (deps: Deps) =>
+export const makeHandler = (deps: Pick<Deps, 'scope' | 'idClock' | 'rooms' | 'loggingConfigurations' | 'loggingReferences'>) =>
   restHandler('UpdateRoom', async ({ body }) => ok(toRoomOutput(await updateRoom(deps, parseInput(updateRoomInput, body)))));
 
-export const handler = makeHandler(defaultDeps());
+export const handler = lambdaEntry(makeHandler);

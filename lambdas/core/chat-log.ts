@@ -2,7 +2,8 @@ import { parseArn } from '../domain/arn';
 import { ChatLogRecord, chatLogRecord } from '../domain/chat-log';
 import type { DestinationConfiguration, LoggingConfiguration } from '../domain/logging-configuration';
 import type { Room } from '../domain/room';
-import type { ChatLogEntry, ChatLogWriter } from '../shared/chat-log-writer';
+import type { ChatLogEntry } from '../domain/chat-log';
+import type { ChatLogWriter } from './ports';
 import { logger } from '../shared/logger';
 
 /**

@@ -1,9 +1,9 @@
 import type { Connection } from '../data/connections';
-import { MessagingError } from '../domain/messaging';
+import { MessagingError } from '../shared/errors';
 import { REVIEW_TIMEOUT_MS, ReviewRequest, ReviewVerdict, ReviewedMessage, fallbackVerdict, readReviewAnswer, reviewRequest } from '../domain/review';
 import type { Room } from '../domain/room';
 import { logger } from '../shared/logger';
-import type { ReviewHandlerInvoker } from '../shared/review-handler-invoker';
+import type { ReviewHandlerInvoker } from './ports';
 
 /**
  * Runs a SEND_MESSAGE of a room with a message review handler through that handler, before the

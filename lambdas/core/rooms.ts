@@ -1,13 +1,13 @@
-import type { LoggingConfigurationStore } from '../data/logging-configurations';
-import type { LoggingReference, LoggingReferenceStore } from '../data/logging-references';
-import { NEW_ROOM_REVISION, RoomStore } from '../data/rooms';
+import type { LoggingReference } from '../data/logging-references';
+import { NEW_ROOM_REVISION, ROOM_POSITION_PATTERN } from '../data/rooms';
 import { Scope, isInScope, loggingConfigurationArn, parseArn } from '../domain/arn';
-import type { IdClock } from '../domain/ids';
 import { toRfc3339 } from '../domain/ids';
 import { loggingConfigurationIdOf } from '../domain/logging-configuration';
-import { CreateRoomInput, Room, UpdateRoomInput, assertReviewHandlerInScope, newRoom, roomIdOf, toRoomPatch } from '../domain/room';
+import { CreateRoomInput, ListRoomsInput, Room, UpdateRoomInput, assertReviewHandlerInScope, newRoom, roomIdOf, toRoomPatch } from '../domain/room';
 import { ConflictException, ResourceNotFoundException } from '../shared/errors';
 import { logger } from '../shared/logger';
+import type { Deps } from './deps';
+import { readPage } from './pages';
 
 /**
  * Rooms and the logging configurations they name. DeleteLoggingConfiguration must refuse
@@ -28,14 +28,10 @@ import { logger } from '../shared/logger';
  *
  * References left behind by failed writes are therefore harmless: the delete checks the room.
  */
-export interface RoomDeps {
-  scope: Scope;
-  idClock: IdClock;
-  rooms: RoomStore;
-  loggingConfigurations: LoggingConfigurationStore;
-  loggingReferences: LoggingReferenceStore;
-}
+export type RoomDeps = Pick<Deps, 'scope' | 'idClock' | 'rooms' | 'loggingConfigurations' | 'loggingReferences'>;
 
+/** AWS's default and largest ListRooms page. */
+const DEFAULT_MAX_RESULTS = 50;
 /** How long a reference to a room that does not exist counts as a CreateRoom in flight. */
 const PENDING_CREATE_MS = 60_000;
 /** Attempts before a write that keeps losing races with other writes to the same room gives up. */
@@ -79,8 +75,21 @@ export async function updateRoom(deps: RoomDeps, input: UpdateRoomInput): Promis
   throw new ConflictException('Too many concurrent changes to the logging configurations of this room, retry', id, 'ROOM');
 }
 
+export const getRoom = (deps: Pick<Deps, 'scope' | 'rooms'>, identifier: string): Promise<Room> =>
+  deps.rooms.get(roomIdOf(identifier, deps.scope));
+
+/** ListRooms: newest updateTime first, filtered as asked. */
+export const listRooms = (deps: Pick<Deps, 'rooms'>, { nextToken, maxResults, ...filters }: ListRoomsInput) =>
+  readPage(
+    { operation: 'ListRooms', filters, nextToken, maxResults, defaultMaxResults: DEFAULT_MAX_RESULTS, positions: ROOM_POSITION_PATTERN },
+    async (query) => {
+      const page = await deps.rooms.listPage({ ...filters, ...query });
+      return { items: page.rooms, last: page.last };
+    },
+  );
+
 /** Removes the room and its references (it can never name anything again); returns what it was. */
-export async function deleteRoom(deps: RoomDeps, identifier: string): Promise<Room> {
+export async function deleteRoom(deps: Pick<Deps, 'scope' | 'rooms' | 'loggingReferences'>, identifier: string): Promise<Room> {
   const id = roomIdOf(identifier, deps.scope);
   const room = await deps.rooms.delete(id);
   await tidy('room references', deps.loggingReferences.remove(id, localIds(deps.scope, room.loggingConfigurationIdentifiers)));

@@ -35,6 +35,28 @@ export function chatLogRecord(frame: string): ChatLogRecord | undefined {
   return { line, at };
 }
 
+/** One record of the chat log, and the room it belongs to. */
+export interface ChatLogEntry {
+  roomId: string;
+  record: ChatLogRecord;
+}
+
+/** Entries grouped by room, rooms in order of first appearance, records in their order. */
+export function byRoom(entries: readonly ChatLogEntry[]): Map<string, ChatLogRecord[]> {
+  const rooms = new Map<string, ChatLogRecord[]>();
+  for (const { roomId, record } of entries) {
+    const records = rooms.get(roomId) ?? [];
+    records.push(record);
+    rooms.set(roomId, records);
+  }
+  return rooms;
+}
+
+/** Records as JSON lines, each ending with a newline. */
+export const linesOf = (records: readonly ChatLogRecord[]): string => records.map((r) => `${r.line}\n`).join('');
+
+/** Records as JSON lines, each ending with a newline. */
+
 /** The CloudWatch Logs stream AWS writes a room's log to, in the configuration's log group. */
 export const chatLogStream = (roomId: string): string => `aws/IVSChatLogs/${CHAT_LOG_VERSION}/room_${roomId}`;
 

@@ -1,4 +1,5 @@
 import type { Capability } from './chat-token';
+import { MessagingError, MessagingErrorCode } from '../shared/errors';
 import { jsonDepthExceeds, topLevelString } from './json-text';
 import { roomIdentifier } from './room';
 import { isWellFormed, optional, required, str, stringMap, struct } from './validate';
@@ -8,19 +9,6 @@ import { isWellFormed, optional, required, str, stringMap, struct } from './vali
  * control plane, and every server frame carries its own unique `Id` because the official client
  * drops any frame whose Id it has already seen.
  */
-
-/** The codes ERROR frames carry, as the Messaging API documents them. */
-export type MessagingErrorCode = 400 | 401 | 403 | 404 | 406 | 413 | 429 | 500;
-
-/** A refused messaging request: becomes an ERROR frame for the requester only. */
-export class MessagingError extends Error {
-  constructor(
-    readonly code: MessagingErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export type ClientAction =
   | { Action: 'SEND_MESSAGE'; RequestId?: string; Content: string; Attributes?: Record<string, string> }

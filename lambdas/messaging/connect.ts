@@ -1,6 +1,7 @@
-import { connect } from '../core/messaging';
-import { Deps, defaultDeps } from '../shared/clients';
-import { WsEvent, wsHandler } from '../shared/ws';
+import type { Deps } from '../core/deps';
+import { connect } from '../core/sessions';
+import { lambdaEntry } from '../wiring/deps';
+import { WsEvent, wsHandler } from './ws';
 
 /**
  * The official client sends the chat token as the WebSocket subprotocol; API Gateway completes the
@@ -11,11 +12,11 @@ const tokenOf = (event: WsEvent): string | undefined => {
   return header?.split(',')[0]?.trim() || undefined;
 };
 
-export const makeHandler = (deps: Deps) =>
+export const makeHandler = (deps: Pick<Deps, 'scope' | 'idClock' | 'rooms' | 'connections' | 'usedTokens' | 'tokenKeys'>) =>
   wsHandler('$connect', async (event) => {
     const token = tokenOf(event);
     await connect(deps, { token, connectionId: event.requestContext.connectionId, sourceIp: event.requestContext.identity?.sourceIp });
     return { statusCode: 200, headers: { 'Sec-WebSocket-Protocol': token as string }, body: '' };
   });
 
-export const handler = makeHandler(defaultDeps());
+export const handler = lambdaEntry(makeHandler);

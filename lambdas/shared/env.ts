@@ -14,7 +14,7 @@ export const ENV = {
   maxLoggingConfigurations: 'IVSCHAT_MAX_LOGGING_CONFIGURATIONS',
   /** The chat-token key set as JSON: `{"current":"kid","keys":{"kid":"<base64url, 32 bytes>"}}`. */
   tokenKeys: 'IVSCHAT_TOKEN_KEYS',
-  /** On AWS: the Secrets Manager secret holding that key set (read once per Lambda container). */
+  /** On AWS: the Secrets Manager secret holding that key set (read on first use, then again every 5 minutes). */
   tokenKeysSecretArn: 'IVSCHAT_TOKEN_KEYS_SECRET_ARN',
   /** Base URL of the WebSocket stage's @connections API (`https://{api}.execute-api.{region}.amazonaws.com/{stage}`). */
   connectionsEndpoint: 'IVSCHAT_CONNECTIONS_ENDPOINT',

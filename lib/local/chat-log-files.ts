@@ -1,9 +1,9 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Scope } from '../../lambdas/domain/arn';
-import { chatLogS3Key, chatLogStream, utcHourPath } from '../../lambdas/domain/chat-log';
+import { ChatLogEntry, chatLogS3Key, chatLogStream, utcHourPath } from '../../lambdas/domain/chat-log';
 import type { DestinationConfiguration } from '../../lambdas/domain/logging-configuration';
-import type { ChatLogEntry, ChatLogWriter } from '../../lambdas/shared/chat-log-writer';
+import type { ChatLogWriter } from '../../lambdas/core/ports';
 
 /**
  * Local mode's destinations: each writes the records AWS would store, as JSON lines (one record a

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ConnectionGateway } from '../../lambdas/shared/connection-gateway';
+import type { ConnectionGateway } from '../../lambdas/core/ports';
 import { isAllowed } from './authorization';
 import { HostPolicy, answerUnread, declaresMoreThan, hostAllowed, readBody } from './http-edge';
 import type { Principal } from './settings';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import type { ReviewHandlerInvoker } from '../../lambdas/shared/review-handler-invoker';
+import type { ReviewHandlerInvoker } from '../../lambdas/core/ports';
 import { LOCAL_ENV, LocalConfigError } from './settings';
 
 type LambdaHandler = (event: unknown, context: LocalLambdaContext) => unknown;

@@ -1,16 +1,16 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createDocumentClient } from '../../lambdas/adapters/dynamodb';
 import { OPERATIONS } from '../../lambdas/control-plane/operations';
-import { createChatLog } from '../../lambdas/core/chat-log';
-import { withMemoryCache } from '../../lambdas/data/connections';
-import { Deps, createDocumentClient, defaultDeps } from '../../lambdas/shared/clients';
-import { config } from '../../lambdas/shared/config';
-import type { ConnectionGateway } from '../../lambdas/shared/connection-gateway';
+import type { Deps } from '../../lambdas/core/deps';
+import type { ConnectionGateway } from '../../lambdas/core/ports';
 import { REVIEW_TIMEOUT_MS } from '../../lambdas/domain/review';
-import { ENV } from '../../lambdas/shared/env';
+import type { Config } from '../../lambdas/shared/config';
 import { logger } from '../../lambdas/shared/logger';
+import { buildDeps } from '../../lambdas/wiring/deps';
 import { createFileChatLogWriter } from './chat-log-files';
+import { withMemoryCache } from './connection-cache';
 import { ensureTable, startDynalite } from './dynalite';
 import { hostPolicy } from './http-edge';
 import { createExpirySweeper, trackRates, trackUsedTokens } from './expiry';
@@ -18,7 +18,7 @@ import { loadLocalLambdas } from './local-lambdas';
 import { reconcileTable } from './reconcile';
 import { ProxyHandler, Route, startRestGateway } from './rest-gateway';
 import { withSessionsInMemory } from './sessions';
-import { LocalConfigError, LocalSettings } from './settings';
+import { LocalConfigError, LocalSettings, readHandlerConfig } from './settings';
 import { loadOrCreateTokenKeys } from './token-keys';
 import { createUnsignedRoutes } from './unsigned-routes';
 import { RunningWsGateway, WsProxyHandler, startWsGateway } from './ws-gateway';
@@ -42,62 +42,65 @@ type HandlerModule<H> = { makeHandler: (deps: Deps) => H };
 
 /**
  * Local mode: dynalite as DynamoDB, and the REST and WebSocket gateways in front of the very handler
- * modules that CDK deploys. Handlers read their configuration from the environment, as on Lambda,
- * so this sets it before loading them. Three pieces are swapped. The connection gateway: the
- * handlers get the WebSocket gateway's in-process adapter instead of the @connections HTTP client,
- * with the same semantics, because the SDK round trip would dominate the local hot path. Rooms'
- * message review handlers are the local modules of IVSCHAT_LAMBDAS_FILE, not Lambda. And chat logs
- * go to files under the logs directory instead of S3, CloudWatch Logs and Firehose; this process
- * keeps running, so they are written in the background (and flushed on stop).
+ * modules that CDK deploys, each `makeHandler` given the one wiring (lambdas/wiring/deps.ts) built
+ * from the handlers' configuration with local adapters in place of the AWS ones. The connection
+ * gateway: the WebSocket gateway's in-process adapter instead of the @connections HTTP client, with
+ * the same semantics, because the SDK round trip would dominate the local hot path. Rooms' message
+ * review handlers are the local modules of IVSCHAT_LAMBDAS_FILE, not Lambda. And chat logs go to
+ * files under the logs directory instead of S3, CloudWatch Logs and Firehose; this process keeps
+ * running, so they are written in the background (and flushed on stop). Nothing is written to
+ * `process.env`, so several stacks can run in one process (as the tests do).
  */
-export async function startLocalStack(settings: LocalSettings): Promise<LocalStack> {
+export async function startLocalStack(
+  settings: LocalSettings,
+  /** Where the handlers' settings are read (IVSCHAT_MAX_ROOMS, ...): the process's environment unless given. */
+  options: { env?: NodeJS.ProcessEnv } = {},
+): Promise<LocalStack> {
+  const handlerConfig = readHandlerConfig(options.env ?? process.env);
   const db = await startDynalite(settings.dataDir);
   // Kept after stop, in memory mode too, so that a chat can be read back once the server is gone.
   const logsDir = settings.dataDir ? join(settings.dataDir, 'logs') : mkdtempSync(join(tmpdir(), 'ivschat-logs-'));
   let ws: RunningWsGateway | undefined;
   let sweeper: NodeJS.Timeout | undefined;
   try {
-    Object.assign(process.env, {
-      [ENV.region]: settings.region,
-      [ENV.accountId]: settings.accountId,
-      [ENV.tableName]: TABLE_NAME,
-      [ENV.dynamodbEndpoint]: db.endpoint,
-      [ENV.tokenKeys]: loadOrCreateTokenKeys(settings.dataDir),
-    });
-    // dynalite ignores credentials, but the SDK refuses to sign without some.
-    process.env.AWS_ACCESS_KEY_ID ||= 'local';
-    process.env.AWS_SECRET_ACCESS_KEY ||= 'local';
+    const config: Config = {
+      ...handlerConfig,
+      region: settings.region,
+      accountId: settings.accountId,
+      tableName: TABLE_NAME,
+      dynamodbEndpoint: db.endpoint,
+      tokenKeys: loadOrCreateTokenKeys(settings.dataDir),
+    };
     await ensureTable(db.endpoint, settings.region, TABLE_NAME);
 
+    // dynalite ignores credentials, but the SDK refuses to sign without some.
+    const doc = createDocumentClient(config, { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     // dynalite has no TTL: this process deletes expired items itself, starting with what an earlier
     // process left (its connections, expired items, drifted quota counters) before serving anything.
-    const doc = createDocumentClient(config());
     const expiry = createExpirySweeper({ doc, tableName: TABLE_NAME });
     const reconciled = await reconcileTable({ doc, tableName: TABLE_NAME, sweeper: expiry, now: Date.now() });
     if (reconciled.staleConnections + reconciled.expiredItems > 0) logger.info('removed what an earlier process left', { ...reconciled });
 
-    // defaultDeps() reads the configuration now, after the environment above is set.
     const sockets: ConnectionGateway = {
       post: (id, frame) => (ws ? ws.connections.post(id, frame) : Promise.resolve(false)),
       disconnect: (id) => (ws ? ws.connections.disconnect(id) : Promise.resolve()),
     };
-    const defaults = defaultDeps();
-    const chatLog = createChatLog({
-      configurations: defaults.loggingConfigurations,
-      writer: createFileChatLogWriter(logsDir, { region: settings.region, accountId: settings.accountId }),
-      settle: 'queued',
-    });
-    const deps: Deps = {
-      ...defaults,
-      chatLog,
+    const wired = buildDeps(config, {
+      doc,
       gateway: sockets,
+      reviewHandlers: await loadLocalLambdas(settings.lambdas, REVIEW_TIMEOUT_MS),
+      chatLogWriter: createFileChatLogWriter(logsDir, { region: settings.region, accountId: settings.accountId }),
+      chatLogSettle: 'queued',
+    });
+    const { chatLog } = wired;
+    const deps: Deps = {
+      ...wired,
       // Every route runs in this process, so the connection records it writes can be kept in memory:
       // fan-out reads a room's connections without an index query (see withMemoryCache), and the
       // session sweeper finds expired sessions without one (see withSessionsInMemory).
-      connections: withSessionsInMemory(withMemoryCache(defaultDeps().connections)),
-      rates: trackRates(defaults.rates, expiry),
-      usedTokens: trackUsedTokens(defaults.usedTokens, expiry),
-      reviewHandlers: await loadLocalLambdas(settings.lambdas, REVIEW_TIMEOUT_MS),
+      connections: withSessionsInMemory(withMemoryCache(wired.connections)),
+      rates: trackRates(wired.rates, expiry),
+      usedTokens: trackUsedTokens(wired.usedTokens, expiry),
     };
     const hosts = hostPolicy(settings.host, settings.allowedHosts);
     const load = async <H>(path: string): Promise<H> => ((await import(path)) as HandlerModule<H>).makeHandler(deps);

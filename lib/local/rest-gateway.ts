@@ -4,7 +4,7 @@ import { Server as NetServer, Socket } from 'node:net';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { Operation, iamAction } from '../../lambdas/control-plane/operations';
 import { AccessDeniedException } from '../../lambdas/shared/errors';
-import { AwsError, awsErrorResult, toAwsError } from '../../lambdas/shared/http';
+import { AwsError, awsErrorResult, toAwsError } from '../../lambdas/control-plane/http';
 import { logger } from '../../lambdas/shared/logger';
 import { isAllowed, principalArn } from './authorization';
 import type { Principal } from './settings';

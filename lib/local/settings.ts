@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LAMBDA_ARN_PATTERN, isLambdaInScope } from '../../lambdas/domain/arn';
+import { Config, readConfig } from '../../lambdas/shared/config';
 
 /** Environment variables of local mode (`npm start`), named once. */
 export const LOCAL_ENV = {
@@ -69,10 +70,7 @@ export const DEFAULT_PRINCIPALS: Principal[] = [
 
 /** Reads and checks local mode's settings once. Throws LocalConfigError with a one-line reason. */
 export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSettings {
-  const accountId = env[LOCAL_ENV.accountId] || '000000000000';
-  if (!/^[0-9]{12}$/.test(accountId)) throw new LocalConfigError(`${LOCAL_ENV.accountId} must be 12 digits, got '${accountId}'`);
-  const region = env[LOCAL_ENV.region] || 'us-east-1';
-  if (!/^[a-z0-9-]+$/.test(region)) throw new LocalConfigError(`${LOCAL_ENV.region} is not a region name: '${region}'`);
+  const { region, accountId } = readHandlerConfig(env);
   const principalsFile = env[LOCAL_ENV.principalsFile];
   const lambdasFile = env[LOCAL_ENV.lambdasFile];
   const maxApiConnections = whole(env, LOCAL_ENV.maxApiConnections, DEFAULT_MAX_API_CONNECTIONS, 1);
@@ -115,6 +113,18 @@ function openFileLimit(): number {
     // Not Linux: fall through.
   }
   return 10_240;
+}
+
+/**
+ * The handlers' configuration (lambdas/shared/config.ts) from local mode's environment: read and
+ * checked there, once; an empty account or region means the default, as for local mode's own settings.
+ */
+export function readHandlerConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return readConfig({ ...env, [LOCAL_ENV.accountId]: env[LOCAL_ENV.accountId] || undefined, [LOCAL_ENV.region]: env[LOCAL_ENV.region] || undefined });
+  } catch (err) {
+    throw new LocalConfigError((err as Error).message);
+  }
 }
 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

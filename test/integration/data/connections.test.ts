@@ -1,5 +1,5 @@
 import { createConnectionStore } from '../../../lambdas/data/connections';
-import { createDocumentClient } from '../../../lambdas/shared/clients';
+import { createDocumentClient } from '../../../lambdas/adapters/dynamodb';
 import { readConfig } from '../../../lambdas/shared/config';
 import { ensureTable, startDynalite } from '../../../lib/local/dynalite';
 

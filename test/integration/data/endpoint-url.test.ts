@@ -1,6 +1,6 @@
 import { ensureTable, startDynalite } from '../../../lib/local/dynalite';
 import { readConfig } from '../../../lambdas/shared/config';
-import { buildDeps } from '../../../lambdas/shared/clients';
+import { buildDeps } from '../../../lambdas/wiring/deps';
 import { newRoom } from '../../../lambdas/domain/room';
 
 /**

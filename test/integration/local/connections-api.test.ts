@@ -9,7 +9,7 @@ import {
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { IvschatClient } from '@aws-sdk/client-ivschat';
-import { createManagementApiGateway } from '../../../lambdas/shared/connection-gateway';
+import { createManagementApiGateway } from '../../../lambdas/adapters/connection-gateway';
 import { chatClient, closeAllClients, connectionIdsOf, createRoom, mintToken, rawClient, RawClient, waitFor } from '../../helpers/chat';
 import { LocalProcess, ivschat, startLocal } from '../../helpers/local-stack';
 

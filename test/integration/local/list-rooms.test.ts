@@ -9,7 +9,6 @@ import {
   ListRoomsCommandOutput,
   RoomSummary,
   UpdateRoomCommand,
-  ValidationException,
   paginateListRooms,
 } from '@aws-sdk/client-ivschat';
 import { ACCOUNT, REGION, REQUEST_ID, expectValidation } from '../../helpers/aws-assertions';

@@ -8,7 +8,6 @@ import {
   ResourceNotFoundException,
   UpdateRoomCommand,
   UpdateRoomCommandInput,
-  ValidationException,
 } from '@aws-sdk/client-ivschat';
 import { ACCOUNT, LOGGING_ARN_PREFIX, REGION, REQUEST_ID, ROOM_ARN_PREFIX, expectNotFound, expectValidation } from '../../helpers/aws-assertions';
 import { LocalProcess, ivschat, startLocal } from '../../helpers/local-stack';

@@ -2,7 +2,7 @@ import { ChatLogOptions, createChatLog } from '../../../lambdas/core/chat-log';
 import { messageFrame } from '../../../lambdas/domain/messaging';
 import type { DestinationConfiguration, LoggingConfiguration } from '../../../lambdas/domain/logging-configuration';
 import type { Room } from '../../../lambdas/domain/room';
-import type { ChatLogEntry } from '../../../lambdas/shared/chat-log-writer';
+import type { ChatLogEntry } from '../../../lambdas/domain/chat-log';
 
 const ARN = (id: string) => `arn:aws:ivschat:us-east-1:000000000000:logging-configuration/${id}`;
 const configuration = (id: string, destinationConfiguration: DestinationConfiguration): LoggingConfiguration => ({

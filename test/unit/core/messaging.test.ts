@@ -1,6 +1,7 @@
 import type { Connection, ConnectionStore } from '../../../lambdas/data/connections';
-import type { MessagingDeps } from '../../../lambdas/core/messaging';
-import { closeRoom, disconnectUser, handleFrame, sendEvent } from '../../../lambdas/core/messaging';
+import type { Deps } from '../../../lambdas/core/deps';
+import { handleFrame } from '../../../lambdas/core/frames';
+import { closeRoom, disconnectUser, sendEvent } from '../../../lambdas/core/moderation';
 import type { Room } from '../../../lambdas/domain/room';
 
 const NOW = new Date('2026-01-01T00:00:00Z');
@@ -54,7 +55,7 @@ function fakeDeps(overrides: { posts?: Record<string, boolean | Error>; disconne
       },
     },
     chatLog: { record: async () => undefined },
-  } as unknown as MessagingDeps;
+  } as unknown as Deps;
   return { deps, posted, removed, closed };
 }
 

@@ -1,8 +1,8 @@
 import { reviewMessage } from '../../../lambdas/core/review';
 import type { Connection } from '../../../lambdas/data/connections';
-import { MessagingError } from '../../../lambdas/domain/messaging';
+import { MessagingError } from '../../../lambdas/shared/errors';
 import type { Room } from '../../../lambdas/domain/room';
-import type { ReviewHandlerInvoker } from '../../../lambdas/shared/review-handler-invoker';
+import type { ReviewHandlerInvoker } from '../../../lambdas/core/ports';
 
 const FUNCTION = 'arn:aws:lambda:us-east-1:000000000000:function:review';
 const connection: Connection = {

@@ -1,18 +1,9 @@
 import { InvokeCommand, LambdaClient, LambdaClientConfig } from '@aws-sdk/client-lambda';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent } from 'node:https';
-import type { ReviewRequest } from '../domain/review';
+import type { ReviewHandlerInvoker } from '../core/ports';
 import { REVIEW_TIMEOUT_MS } from '../domain/review';
 
-/**
- * The port through which the messaging core calls a room's message review handler. On AWS it is a
- * Lambda Invoke; local mode plugs in an adapter that calls local modules in-process. Either way a
- * call resolves with the function's JSON answer, or rejects when the call or the function failed.
- * The core applies the 200 ms limit; `signal` aborts once the answer is no longer awaited.
- */
-export interface ReviewHandlerInvoker {
-  invoke(functionArn: string, event: ReviewRequest, signal: AbortSignal): Promise<unknown>;
-}
 
 /**
  * The AWS adapter: a synchronous (RequestResponse) Invoke. One attempt only, since a retry could not

@@ -1,5 +1,5 @@
 import type { Connection, ConnectionStore } from '../../../lambdas/data/connections';
-import { withMemoryCache } from '../../../lambdas/data/connections';
+import { withMemoryCache } from '../../../lib/local/connection-cache';
 
 const conn = (connectionId: string, roomId = 'room1'): Connection => ({
   connectionId,

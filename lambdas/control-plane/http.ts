@@ -1,8 +1,8 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { jsonDepthExceeds } from '../domain/json-text';
-import { InternalServerException, IvsChatError, ValidationException } from './errors';
-import { logger } from './logger';
+import { InternalServerException, IvsChatError, ValidationException } from '../shared/errors';
+import { logger } from '../shared/logger';
 
 /** A control-plane request as handlers see it: JSON body parsed, path and query as API Gateway gives them. */
 export interface ApiRequest {

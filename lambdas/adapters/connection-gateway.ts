@@ -7,18 +7,9 @@ import {
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent } from 'node:https';
 import { Agent as HttpAgent } from 'node:http';
+import type { ConnectionGateway } from '../core/ports';
+import { ENV } from '../shared/env';
 
-/**
- * The port through which the messaging core reaches open WebSocket connections. On AWS it is the
- * API Gateway Management API (@connections); local mode plugs in an adapter that writes to its
- * sockets directly, with the same semantics: an unknown or closed connection is "gone".
- */
-export interface ConnectionGateway {
-  /** Sends one frame; false when the connection is gone (its record is stale). */
-  post(connectionId: string, frame: string): Promise<boolean>;
-  /** Closes a connection from the server side; a connection already gone is not an error. */
-  disconnect(connectionId: string): Promise<void>;
-}
 
 /** Longest a single post may take before that connection alone is given up on. */
 const POST_TIMEOUT_MS = 3_000;
@@ -55,3 +46,13 @@ export function createManagementApiGateway(options: { endpoint: string; region: 
     },
   };
 }
+
+/**
+ * Without an @connections endpoint a process can reach no socket. That is a configuration fault
+ * (CDK wires the endpoint into every function that posts), so it fails loudly. It must not answer
+ * "gone", which would make a fan-out delete the records of live connections.
+ */
+export const noConnections: ConnectionGateway = {
+  post: () => Promise.reject(new Error(`${ENV.connectionsEndpoint} is not set: this function cannot reach connections`)),
+  disconnect: () => Promise.reject(new Error(`${ENV.connectionsEndpoint} is not set: this function cannot reach connections`)),
+};

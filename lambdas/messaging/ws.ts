@@ -1,8 +1,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyResult, APIGatewayProxyWebsocketEventV2 } from 'aws-lambda';
-import { MessagingError, MessagingErrorCode } from '../domain/messaging';
-import { IvsChatError } from './errors';
-import { logger } from './logger';
+import { messagingErrorOf } from '../shared/errors';
+import { logger } from '../shared/logger';
 
 /** The WebSocket event API Gateway gives $connect, $disconnect and $default Lambdas. */
 export type WsEvent = Omit<APIGatewayProxyWebsocketEventV2, 'requestContext'> & {
@@ -12,22 +11,6 @@ export type WsEvent = Omit<APIGatewayProxyWebsocketEventV2, 'requestContext'> & 
   multiValueHeaders?: Record<string, string[] | undefined>;
 };
 export type WsHandler = middy.MiddyfiedHandler<WsEvent, APIGatewayProxyResult>;
-
-const CODES: readonly MessagingErrorCode[] = [400, 401, 403, 404, 406, 413, 429, 500];
-
-/**
- * The one mapping from errors to the Messaging API's codes: a MessagingError keeps its code, an
- * IVS Chat error (ResourceNotFound, Throttling, ...) keeps its HTTP status where the Messaging API
- * has that code, and anything else is a 500 that reveals nothing.
- */
-export function messagingErrorOf(err: unknown): { code: MessagingErrorCode; message: string } {
-  if (err instanceof MessagingError) return { code: err.code, message: err.message };
-  if (err instanceof IvsChatError && (CODES as readonly number[]).includes(err.status)) {
-    return { code: err.status as MessagingErrorCode, message: err.message };
-  }
-  logger.error('messaging request failed', { error: err as Error });
-  return { code: 500, message: 'An internal error occurred' };
-}
 
 /**
  * Wraps a WebSocket route as a Lambda handler: one log line per event (route, status, latency,

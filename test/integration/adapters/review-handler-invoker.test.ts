@@ -1,5 +1,5 @@
 import type { ReviewRequest } from '../../../lambdas/domain/review';
-import { createLambdaInvoker } from '../../../lambdas/shared/review-handler-invoker';
+import { createLambdaInvoker } from '../../../lambdas/adapters/review-handler-invoker';
 import { AwsStub, STUB_CREDENTIALS, StubReply, startAwsStub } from '../../helpers/aws-stub';
 
 const FUNCTION = 'arn:aws:lambda:us-east-1:000000000000:function:review';

@@ -2,26 +2,11 @@ import { gzipSync } from 'node:zlib';
 import { CloudWatchLogsClient, CloudWatchLogsClientConfig, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { FirehoseClient, FirehoseClientConfig, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { PutObjectCommand, S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import type { ChatLogWriter } from '../core/ports';
 import type { Scope } from '../domain/arn';
-import { ChatLogRecord, chatLogS3Key, chatLogStream } from '../domain/chat-log';
+import { ChatLogEntry, ChatLogRecord, byRoom, chatLogS3Key, chatLogStream, linesOf } from '../domain/chat-log';
 import { newId } from '../domain/ids';
-import type { DestinationConfiguration } from '../domain/logging-configuration';
 
-/** One record of the chat log, and the room it belongs to. */
-export interface ChatLogEntry {
-  roomId: string;
-  record: ChatLogRecord;
-}
-
-/**
- * The port through which the chat log reaches a logging configuration's destination: the AWS
- * services on AWS, files under the data directory in local mode. A write gets one destination's
- * entries in the order they happened and keeps that order; it rejects if any could not be written
- * (the caller retries the whole call, so a destination may then hold some records twice).
- */
-export interface ChatLogWriter {
-  write(destination: DestinationConfiguration, entries: readonly ChatLogEntry[]): Promise<void>;
-}
 
 /** CloudWatch Logs' PutLogEvents limits: events per call, and bytes (each event counts 26 more). */
 const LOGS_BATCH = { count: 10_000, bytes: 1_048_576, overhead: 26 };
@@ -111,20 +96,6 @@ export function createAwsChatLogWriter(options: {
     },
   };
 }
-
-/** Entries grouped by room, rooms in order of first appearance, records in their order. */
-export function byRoom(entries: readonly ChatLogEntry[]): Map<string, ChatLogRecord[]> {
-  const rooms = new Map<string, ChatLogRecord[]>();
-  for (const { roomId, record } of entries) {
-    const records = rooms.get(roomId) ?? [];
-    records.push(record);
-    rooms.set(roomId, records);
-  }
-  return rooms;
-}
-
-/** Records as JSON lines, each ending with a newline. */
-export const linesOf = (records: readonly ChatLogRecord[]): string => records.map((r) => `${r.line}\n`).join('');
 
 /** Consecutive runs of records within a service's per-call limits. */
 function chunks(records: readonly ChatLogRecord[], limit: { count: number; bytes: number; overhead: number }): ChatLogRecord[][] {

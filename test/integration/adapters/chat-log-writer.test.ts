@@ -1,7 +1,7 @@
 import { gunzipSync } from 'node:zlib';
-import { chatLogRecord } from '../../../lambdas/domain/chat-log';
+import { ChatLogEntry, chatLogRecord } from '../../../lambdas/domain/chat-log';
 import { eventFrame } from '../../../lambdas/domain/messaging';
-import { ChatLogEntry, createAwsChatLogWriter } from '../../../lambdas/shared/chat-log-writer';
+import { createAwsChatLogWriter } from '../../../lambdas/adapters/chat-log-writer';
 import { AwsStub, STUB_CREDENTIALS, StubReply, StubRequest, startAwsStub } from '../../helpers/aws-stub';
 
 const scope = { region: 'us-east-1', accountId: '000000000000' };

@@ -13,7 +13,7 @@ import { makeHandler as makeCreateRoom } from '../../../lambdas/control-plane/cr
 import { makeHandler as makeGetRoom } from '../../../lambdas/control-plane/get-room';
 import { withThrottling } from '../../../lambdas/data/dynamo-errors';
 import type { RoomStore } from '../../../lambdas/data/rooms';
-import type { Deps } from '../../../lambdas/shared/clients';
+import type { Deps } from '../../../lambdas/core/deps';
 import { ConflictException, ServiceQuotaExceededException, ThrottlingException } from '../../../lambdas/shared/errors';
 import { lambdaContext, restEvent } from '../../fixtures/events';
 

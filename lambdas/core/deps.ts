@@ -1,0 +1,37 @@
+import type { ConnectionStore } from '../data/connections';
+import type { LoggingConfigurationStore } from '../data/logging-configurations';
+import type { LoggingReferenceStore } from '../data/logging-references';
+import type { RateCounter } from '../data/rate-counters';
+import type { RoomStore } from '../data/rooms';
+import type { TagStore } from '../data/tags';
+import type { UsedTokenStore } from '../data/used-tokens';
+import type { Scope } from '../domain/arn';
+import type { TokenKeySet, TokenTiming } from '../domain/chat-token';
+import type { IdClock } from '../domain/ids';
+import type { ChatLog } from './chat-log';
+import type { ConnectionGateway, ReviewHandlerInvoker } from './ports';
+
+/**
+ * Everything the core and the handlers work with: the stores of data/, the ports of core/ports.ts,
+ * keys and clock. lambdas/wiring/deps.ts builds it once per process; each core function and each
+ * handler takes only the members it uses (`Pick<Deps, ...>`), so a test builds just those.
+ */
+export interface Deps {
+  scope: Scope;
+  idClock: IdClock;
+  rooms: RoomStore;
+  tags: TagStore;
+  loggingConfigurations: LoggingConfigurationStore;
+  loggingReferences: LoggingReferenceStore;
+  connections: ConnectionStore;
+  usedTokens: UsedTokenStore;
+  rates: RateCounter;
+  gateway: ConnectionGateway;
+  /** The chat-token keys; on AWS read from Secrets Manager and re-read every few minutes. */
+  tokenKeys: () => Promise<TokenKeySet>;
+  tokenTiming: TokenTiming;
+  /** Calls rooms' message review handlers (Lambda on AWS, local modules in local mode). */
+  reviewHandlers: ReviewHandlerInvoker;
+  /** Where the frames of rooms with logging configurations are logged, after their fan-out. */
+  chatLog: ChatLog;
+}

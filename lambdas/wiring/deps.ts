@@ -1,0 +1,113 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createAwsChatLogWriter } from '../adapters/chat-log-writer';
+import { createManagementApiGateway, noConnections } from '../adapters/connection-gateway';
+import { createDocumentClient } from '../adapters/dynamodb';
+import { createLambdaInvoker } from '../adapters/review-handler-invoker';
+import { createSecretsManagerTokenKeys } from '../adapters/token-keys';
+import { createChatLog } from '../core/chat-log';
+import type { Deps } from '../core/deps';
+import type { ChatLogWriter, ConnectionGateway, ReviewHandlerInvoker } from '../core/ports';
+import { createConnectionStore } from '../data/connections';
+import { createLoggingConfigurationStore } from '../data/logging-configurations';
+import { createLoggingReferenceStore } from '../data/logging-references';
+import { createQuotaCounter } from '../data/quotas';
+import { createRateCounter } from '../data/rate-counters';
+import { createRoomStore } from '../data/rooms';
+import { createTagStore } from '../data/tags';
+import { createUsedTokenStore } from '../data/used-tokens';
+import { isInScope, parseArn } from '../domain/arn';
+import { TokenKeySet, parseTokenKeySet } from '../domain/chat-token';
+import { systemIdClock } from '../domain/ids';
+import { Config, config } from '../shared/config';
+import { ENV } from '../shared/env';
+
+/**
+ * What a host may put in place of the AWS adapters. Local mode passes its sockets, its in-process
+ * review handlers and its chat-log files; tests pass a recording DynamoDB client.
+ */
+export interface Adapters {
+  doc: DynamoDBDocumentClient;
+  gateway: ConnectionGateway;
+  reviewHandlers: ReviewHandlerInvoker;
+  chatLogWriter: ChatLogWriter;
+  /**
+   * 'written' (the default) where the process may be frozen once a handler returns (Lambda);
+   * 'queued' where it keeps running (local mode): see ChatLog.record.
+   */
+  chatLogSettle: 'written' | 'queued';
+  tokenKeys: () => Promise<TokenKeySet>;
+}
+
+/** The one wiring: every store, port and setting the handlers use, from a configuration and the adapters given. */
+export function buildDeps(cfg: Config, adapters: Partial<Adapters> = {}): Deps {
+  const doc = adapters.doc ?? createDocumentClient(cfg);
+  const { tableName } = cfg;
+  const scope = { region: cfg.region, accountId: cfg.accountId };
+  const quota = (name: string, limit: number) => createQuotaCounter({ doc, tableName, name, limit });
+  const loggingConfigurations = createLoggingConfigurationStore({
+    doc,
+    tableName,
+    inScope: (arn) => isInScope(parseArn(arn), scope),
+    quota: quota('logging-configurations', cfg.maxLoggingConfigurations),
+  });
+  return {
+    scope,
+    idClock: systemIdClock,
+    rooms: createRoomStore({ doc, tableName, quota: quota('rooms', cfg.maxRooms) }),
+    tags: createTagStore({ doc, tableName }),
+    loggingConfigurations,
+    loggingReferences: createLoggingReferenceStore({ doc, tableName }),
+    connections: createConnectionStore({ doc, tableName }),
+    usedTokens: createUsedTokenStore({ doc, tableName }),
+    rates: createRateCounter({ doc, tableName }),
+    gateway:
+      adapters.gateway ??
+      (cfg.connectionsEndpoint ? createManagementApiGateway({ endpoint: cfg.connectionsEndpoint, region: cfg.region }) : noConnections),
+    tokenKeys: adapters.tokenKeys ?? tokenKeysFrom(cfg),
+    tokenTiming: { tokenLifetimeMs: cfg.tokenLifetimeMs, sessionMinuteMs: cfg.sessionMinuteMs },
+    reviewHandlers: adapters.reviewHandlers ?? createLambdaInvoker({ region: cfg.region }),
+    chatLog: createChatLog({
+      configurations: loggingConfigurations,
+      writer: adapters.chatLogWriter ?? createAwsChatLogWriter({ region: cfg.region, scope }),
+      // A Lambda function may be frozen once its handler returns: records are written before it does.
+      settle: adapters.chatLogSettle ?? 'written',
+    }),
+  };
+}
+
+/**
+ * The chat-token keys: from IVSCHAT_TOKEN_KEYS when set, else from the Secrets Manager secret (AWS),
+ * fetched on first use, so functions that never touch tokens need no key material.
+ */
+function tokenKeysFrom(cfg: Config): () => Promise<TokenKeySet> {
+  if (cfg.tokenKeys) {
+    const keys = Promise.resolve(parseTokenKeySet(cfg.tokenKeys));
+    return () => keys;
+  }
+  if (!cfg.tokenKeysSecretArn) {
+    return () => Promise.reject(new Error(`neither ${ENV.tokenKeys} nor ${ENV.tokenKeysSecretArn} is set: this function cannot mint or open chat tokens`));
+  }
+  return createSecretsManagerTokenKeys({ region: cfg.region, secretArn: cfg.tokenKeysSecretArn });
+}
+
+let shared: Deps | undefined;
+
+/** The dependencies every handler of this Lambda process shares, built on first use from the environment. */
+export function defaultDeps(): Deps {
+  shared ??= buildDeps(config());
+  return shared;
+}
+
+/**
+ * A handler module's Lambda entry point: the handler `makeHandler` builds over the production
+ * wiring, built on the first event. Importing a handler module therefore builds nothing, so local
+ * mode and tests that import `makeHandler` never build a second, unused handler.
+ */
+export function lambdaEntry<H extends (...args: never[]) => unknown>(makeHandler: (deps: Deps) => H): H {
+  let built: H | undefined;
+  const entry = (...args: Parameters<H>) => {
+    built ??= makeHandler(defaultDeps());
+    return built(...args);
+  };
+  return entry as H;
+}
