@@ -2,6 +2,7 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { parseReadyLine } from '../lib/local/ready';
 import { cpuSeconds, rssBytes } from '../test/helpers/process-probe';
 
 export const ROOT = resolve(__dirname, '..');
@@ -27,13 +28,13 @@ export interface Child {
 
 /**
  * Runs `node --import tsx <script>` with the soft open-files limit raised to the hard one (the
- * server side of 10,000 connections needs more than 10,000 descriptors), and resolves with the
- * matches of `ready` once the child's stdout shows all of them.
+ * server side of 10,000 connections needs more than 10,000 descriptors), and resolves with what
+ * `ready` reads from the child's stdout once it reads something.
  */
-export function spawnTs(
+export function spawnTs<T>(
   script: string,
-  options: { env?: Record<string, string | undefined>; nodeArgs?: string[]; ready: RegExp[]; timeoutMs?: number; logFile?: string },
-): Promise<{ child: Child; matches: RegExpExecArray[] }> {
+  options: { env?: Record<string, string | undefined>; nodeArgs?: string[]; ready: (stdout: string) => T | undefined; timeoutMs?: number; logFile?: string },
+): Promise<{ child: Child; ready: T }> {
   const node = [process.execPath, ...(options.nodeArgs ?? []), '--import', 'tsx', script].map(shellQuote).join(' ');
   const proc = spawn('sh', ['-c', `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec ${node}`], {
     cwd: ROOT,
@@ -73,11 +74,11 @@ export function spawnTs(
     let seen = '';
     const onData = (d: Buffer) => {
       seen += d.toString();
-      const matches = options.ready.map((re) => re.exec(seen));
-      if (matches.every((m): m is RegExpExecArray => m !== null)) {
+      const ready = options.ready(seen);
+      if (ready !== undefined) {
         clearTimeout(timer);
         proc.stdout?.off('data', onData);
-        resolvePromise({ child, matches });
+        resolvePromise({ child, ready });
       }
     };
     proc.stdout?.on('data', onData);
@@ -99,7 +100,7 @@ export interface Stack {
 }
 
 export async function startStack(nodeArgs: string[] = [], logFile?: string, env: Record<string, string> = {}): Promise<Stack> {
-  const { child, matches } = await spawnTs('bin/local.ts', {
+  const { child, ready } = await spawnTs('bin/local.ts', {
     nodeArgs,
     logFile,
     env: {
@@ -112,20 +113,15 @@ export async function startStack(nodeArgs: string[] = [], logFile?: string, env:
       AWS_REGION: 'us-east-1',
       IVSCHAT_ACCOUNT_ID: '000000000000',
     },
-    ready: [
-      /control plane .*listening on (http:\/\/\S+)/,
-      /WebSocket listening on (ws:\/\/\S+) /,
-      /DynamoDB \(dynalite\) at (http:\/\/\S+),/,
-    ],
+    ready: parseReadyLine,
   });
-  const [api, ws, db] = matches.map((m) => m[1] as string);
-  return { child, apiUrl: api as string, wsUrl: ws as string, dynamodbEndpoint: db as string };
+  return { child, apiUrl: ready.apiUrl, wsUrl: ready.wsUrl, dynamodbEndpoint: ready.dynamodbEndpoint };
 }
 
 /** The bare `ws` broadcast server of the baselines (bench/bare-ws-server.ts), in its own process. */
 export async function startBareWs(): Promise<{ child: Child; url: string }> {
-  const { child, matches } = await spawnTs('bench/bare-ws-server.ts', { ready: [/bare-ws listening on (ws:\/\/\S+)/] });
-  return { child, url: matches[0]?.[1] as string };
+  const { child, ready } = await spawnTs('bench/bare-ws-server.ts', { ready: (stdout) => /bare-ws listening on (ws:\/\/\S+)/.exec(stdout)?.[1] });
+  return { child, url: ready };
 }
 
 const CLOCK_TICKS = 100;

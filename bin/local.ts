@@ -1,4 +1,5 @@
 import { startLocalStack } from '../lib/local/local-stack';
+import { readyLine } from '../lib/local/ready';
 import { LocalConfigError, readLocalSettings } from '../lib/local/settings';
 
 /** After SIGTERM or SIGINT the process is gone by then, whatever clients had queued. */
@@ -16,6 +17,8 @@ async function main(): Promise<void> {
   console.log(`ivschat-local: DynamoDB (dynalite) at ${stack.dynamodbEndpoint}, table ivschat`);
   console.log(`ivschat-local: data ${settings.dataDir ? `kept in ${settings.dataDir}` : 'in memory (set IVSCHAT_DATA_DIR to keep it)'}`);
   console.log(`ivschat-local: chat logs of logging configurations written under ${stack.logsDir}`);
+  const { apiUrl, wsUrl, connectionsEndpoint, dynamodbEndpoint, logsDir } = stack;
+  console.log(readyLine({ apiUrl, wsUrl, connectionsEndpoint, dynamodbEndpoint, logsDir }));
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -18,7 +18,7 @@ import {
   ValidationException,
 } from '@aws-sdk/client-ivschat';
 import { REQUEST_ID } from '../../helpers/aws-assertions';
-import { LocalProcess, ivschat, startLocal } from '../../helpers/local-stack';
+import { InProcessStack, ivschat, startInProcess, useLocalStack } from '../../helpers/local-stack';
 import { RawResponse, json, rawRequest, signHeaders, signedPost, signedRequest } from '../../helpers/raw-http';
 
 const run = promisify(execFile);
@@ -38,16 +38,7 @@ function expectAwsError(res: RawResponse, status: number, type: string, message:
 }
 
 describe('default principal (test/test)', () => {
-  let stack: LocalProcess;
-  let client: IvschatClient;
-  beforeAll(async () => {
-    stack = await startLocal();
-    client = ivschat(stack.apiUrl);
-  });
-  afterAll(async () => {
-    client?.destroy();
-    await stack?.stop();
-  });
+  const { stack, client } = useLocalStack();
 
   describe('SigV4 verification', () => {
     test('an unsigned request is refused as API Gateway refuses it: 403 MissingAuthenticationTokenException', async () => {
@@ -329,7 +320,7 @@ describe('principals file with a restricted principal', () => {
   const ADMIN = { accessKeyId: 'AKIDADMIN', secretAccessKey: 'admin-secret-123' };
   const READER = { accessKeyId: 'AKIDREADER', secretAccessKey: 'reader-secret-456' };
   let dir: string;
-  let stack: LocalProcess;
+  let stack: InProcessStack;
   let admin: IvschatClient;
   let reader: IvschatClient;
   let roomArn: string;
@@ -346,7 +337,7 @@ describe('principals file with a restricted principal', () => {
         ],
       }),
     );
-    stack = await startLocal({ IVSCHAT_PRINCIPALS_FILE: file });
+    stack = await startInProcess({ IVSCHAT_PRINCIPALS_FILE: file });
     admin = ivschat(stack.apiUrl, ADMIN);
     reader = ivschat(stack.apiUrl, READER);
     roomArn = (await admin.send(new CreateRoomCommand({ name: 'guarded', tags: { team: 'a' } }))).arn as string;

@@ -6,34 +6,25 @@ import {
   DeleteMessageCommand,
   DestinationConfiguration,
   DisconnectUserCommand,
-  IvschatClient,
   SendEventCommand,
   UpdateRoomCommand,
 } from '@aws-sdk/client-ivschat';
-import { RawClient, closeAllClients, createRoom, mintToken, rawClient, sleep, waitFor } from '../../helpers/chat';
+import { RawClient, createRoom, mintToken, rawClient, sleep, waitFor } from '../../helpers/chat';
 import { ACCOUNT, REGION } from '../../helpers/aws-assertions';
-import { LocalProcess, ivschat, startLocal } from '../../helpers/local-stack';
+import { ivschat, startInProcess, useLocalStack } from '../../helpers/local-stack';
 
 const S3: DestinationConfiguration = { s3: { bucketName: 'chat-archive' } };
 const LOGS: DestinationConfiguration = { cloudWatchLogs: { logGroupName: '/aws/ivs/chat' } };
 const FIREHOSE: DestinationConfiguration = { firehose: { deliveryStreamName: 'chat-stream' } };
 
-let dataDir: string;
-let stack: LocalProcess;
-let client: IvschatClient;
+const dataDir = mkdtempSync(join(tmpdir(), 'ivschat-chat-logs-'));
+// Its own process: what it prints at start and its error log lines are part of what is checked.
+const { stack, client } = useLocalStack({ IVSCHAT_DATA_DIR: dataDir }, { spawn: true });
 let arns: Record<'s3' | 'logs' | 'firehose', string>;
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'ivschat-chat-logs-'));
-  stack = await startLocal({ IVSCHAT_DATA_DIR: dataDir });
-  client = ivschat(stack.apiUrl);
   const make = async (destinationConfiguration: DestinationConfiguration) =>
     String((await client.send(new CreateLoggingConfigurationCommand({ destinationConfiguration }))).arn);
   arns = { s3: await make(S3), logs: await make(LOGS), firehose: await make(FIREHOSE) };
-});
-afterAll(async () => {
-  await closeAllClients();
-  client.destroy();
-  await stack.stop();
 });
 
 interface LogRecord {
@@ -212,7 +203,7 @@ test('a destination that fails is retried, then logged and given up; delivery an
 });
 
 test('in memory, chat logs go to a temporary directory announced at start, kept after stop', async () => {
-  const memory = await startLocal();
+  const memory = await startInProcess();
   const memoryClient = ivschat(memory.apiUrl);
   try {
     expect(memory.logsDir.startsWith(tmpdir())).toBe(true);

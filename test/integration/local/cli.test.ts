@@ -1,35 +1,28 @@
 import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { LocalProcess, startLocal } from '../../helpers/local-stack';
+import { resolve } from 'node:path';
+import { principalsFile } from '../../fixtures/principals';
+import { InProcessStack, startInProcess, useLocalStack } from '../../helpers/local-stack';
 
-let stack: LocalProcess;
+const { stack } = useLocalStack();
 /**
  * A second stack: its WebSocket refuses the first one's chat tokens (other keys), as a wrong --ws
  * does, and its principal `rooms-only` may find and create rooms but not mint chat tokens.
  */
-let other: LocalProcess;
+let other: InProcessStack;
 let closedPort: number;
 const running: ChildProcessWithoutNullStreams[] = [];
 
 beforeAll(async () => {
-  const principals = join(mkdtempSync(join(tmpdir(), 'ivschat-cli-')), 'principals.json');
-  writeFileSync(
-    principals,
-    JSON.stringify({
-      principals: [
-        { accessKeyId: 'test', secretAccessKey: 'test', allow: ['ivschat:*'] },
-        { accessKeyId: 'rooms-only', secretAccessKey: 'rooms-secret', allow: ['ivschat:ListRooms', 'ivschat:CreateRoom'] },
-      ],
-    }),
-  );
-  [stack, other, closedPort] = await Promise.all([startLocal(), startLocal({ IVSCHAT_PRINCIPALS_FILE: principals }), freePort()]);
+  const principals = principalsFile([
+    { accessKeyId: 'test', secretAccessKey: 'test', allow: ['ivschat:*'] },
+    { accessKeyId: 'rooms-only', secretAccessKey: 'rooms-secret', allow: ['ivschat:ListRooms', 'ivschat:CreateRoom'] },
+  ]);
+  [other, closedPort] = await Promise.all([startInProcess({ IVSCHAT_PRINCIPALS_FILE: principals }), freePort()]);
 });
 afterAll(async () => {
   for (const child of running) child.kill('SIGKILL');
-  await Promise.all([stack.stop(), other.stop()]);
+  await other?.stop();
 });
 
 /** A port nothing listens on (taken from the OS, then released). */

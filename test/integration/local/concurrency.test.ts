@@ -12,7 +12,7 @@ import {
   UpdateRoomCommand,
 } from '@aws-sdk/client-ivschat';
 import { REQUEST_ID, ROOM_ARN_PREFIX, expectNotFound } from '../../helpers/aws-assertions';
-import { LocalProcess, ivschat, startLocal } from '../../helpers/local-stack';
+import { useLocalStack } from '../../helpers/local-stack';
 
 /** Every page of a listing, in order, checking each nextToken leads somewhere. */
 async function listPages(client: IvschatClient, input: ListRoomsCommandInput): Promise<RoomSummary[][]> {
@@ -30,16 +30,7 @@ const byNewest = (rooms: RoomSummary[]) =>
   rooms.every((r, i) => i === 0 || (rooms[i - 1]?.updateTime?.getTime() ?? 0) >= (r.updateTime?.getTime() ?? 0));
 
 describe('one stack, default quota', () => {
-  let stack: LocalProcess;
-  let client: IvschatClient;
-  beforeAll(async () => {
-    stack = await startLocal();
-    client = ivschat(stack.apiUrl);
-  });
-  afterAll(async () => {
-    client?.destroy();
-    await stack?.stop();
-  });
+  const { client } = useLocalStack();
 
   test('200 parallel CreateRoom calls all succeed with 200 unique ids, and ListRooms pages each exactly once', async () => {
     const created = await Promise.all(Array.from({ length: 200 }, () => client.send(new CreateRoomCommand({ name: 'burst200' }))));
@@ -134,16 +125,7 @@ describe('one stack, default quota', () => {
 });
 
 describe('rooms quota (IVSCHAT_MAX_ROOMS=3)', () => {
-  let stack: LocalProcess;
-  let client: IvschatClient;
-  beforeAll(async () => {
-    stack = await startLocal({ IVSCHAT_MAX_ROOMS: '3' });
-    client = ivschat(stack.apiUrl);
-  });
-  afterAll(async () => {
-    client?.destroy();
-    await stack?.stop();
-  });
+  const { client } = useLocalStack({ IVSCHAT_MAX_ROOMS: '3' });
 
   const expectQuotaExceeded = async (call: Promise<unknown>) => {
     const err = await call.then(

@@ -1,6 +1,3 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   ApiGatewayManagementApiClient,
   DeleteConnectionCommand,
@@ -8,37 +5,24 @@ import {
   GoneException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import { IvschatClient } from '@aws-sdk/client-ivschat';
 import { createManagementApiGateway } from '../../../lambdas/adapters/connection-gateway';
-import { chatClient, closeAllClients, connectionIdsOf, createRoom, mintToken, rawClient, RawClient, waitFor } from '../../helpers/chat';
-import { LocalProcess, ivschat, startLocal } from '../../helpers/local-stack';
+import { chatClient, connectionIdsOf, createRoom, mintToken, rawClient, RawClient, waitFor } from '../../helpers/chat';
+import { principalsFile } from '../../fixtures/principals';
+import { useLocalStack } from '../../helpers/local-stack';
 
-let stack: LocalProcess;
-let client: IvschatClient;
+const { stack, client } = useLocalStack(() => ({
+  IVSCHAT_PRINCIPALS_FILE: principalsFile([
+    { accessKeyId: 'test', secretAccessKey: 'test', allow: ['ivschat:*', 'execute-api:ManageConnections'] },
+    { accessKeyId: 'chat-only', secretAccessKey: 'chat-only-secret', allow: ['ivschat:*'] },
+  ]),
+}));
 let connections: ApiGatewayManagementApiClient;
 let room: { arn: string; id: string };
 beforeAll(async () => {
-  const principals = join(mkdtempSync(join(tmpdir(), 'ivschat-connections-')), 'principals.json');
-  writeFileSync(
-    principals,
-    JSON.stringify({
-      principals: [
-        { accessKeyId: 'test', secretAccessKey: 'test', allow: ['ivschat:*', 'execute-api:ManageConnections'] },
-        { accessKeyId: 'chat-only', secretAccessKey: 'chat-only-secret', allow: ['ivschat:*'] },
-      ],
-    }),
-  );
-  stack = await startLocal({ IVSCHAT_PRINCIPALS_FILE: principals });
-  client = ivschat(stack.apiUrl);
   connections = managementClient({ accessKeyId: 'test', secretAccessKey: 'test' });
   room = await createRoom(client);
 });
-afterAll(async () => {
-  await closeAllClients();
-  client.destroy();
-  connections.destroy();
-  await stack.stop();
-});
+afterAll(() => connections.destroy());
 
 const managementClient = (credentials: { accessKeyId: string; secretAccessKey: string }) =>
   new ApiGatewayManagementApiClient({ endpoint: stack.connectionsEndpoint, region: 'us-east-1', credentials, maxAttempts: 1 });

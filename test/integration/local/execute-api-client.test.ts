@@ -1,14 +1,8 @@
 import { CreateRoomCommand, GetRoomCommand } from '@aws-sdk/client-ivschat';
 import { executeApiIvschatClient } from '../../../lib/client/execute-api';
-import { LocalProcess, startLocal } from '../../helpers/local-stack';
+import { useLocalStack } from '../../helpers/local-stack';
 
-let stack: LocalProcess;
-beforeAll(async () => {
-  stack = await startLocal();
-});
-afterAll(async () => {
-  await stack.stop();
-});
+const { stack } = useLocalStack();
 
 test('the shipped execute-api client signs for execute-api, and the gateway accepts it', async () => {
   const client = executeApiIvschatClient({

@@ -3,7 +3,6 @@ import {
   CreateRoomCommandInput,
   CreateRoomCommandOutput,
   DeleteRoomCommand,
-  IvschatClient,
   ListRoomsCommand,
   ListRoomsCommandInput,
   ListRoomsCommandOutput,
@@ -12,21 +11,12 @@ import {
   paginateListRooms,
 } from '@aws-sdk/client-ivschat';
 import { ACCOUNT, REGION, REQUEST_ID, expectValidation } from '../../helpers/aws-assertions';
-import { LocalProcess, ivschat, startLocal } from '../../helpers/local-stack';
+import { useLocalStack } from '../../helpers/local-stack';
 import { json, signedPost } from '../../helpers/raw-http';
 
 const SUMMARY_KEYS = ['arn', 'createTime', 'id', 'loggingConfigurationIdentifiers', 'name', 'tags', 'updateTime'];
 
-let stack: LocalProcess;
-let client: IvschatClient;
-beforeAll(async () => {
-  stack = await startLocal();
-  client = ivschat(stack.apiUrl);
-});
-afterAll(async () => {
-  client.destroy();
-  await stack.stop();
-});
+const { stack, client } = useLocalStack();
 
 /** A name prefix no other test in this file uses: every stack-wide listing also holds other tests' rooms. */
 const unique = (label: string) => `${label}-${Math.random().toString(36).slice(2, 10)}`;

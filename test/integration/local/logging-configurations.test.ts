@@ -8,7 +8,6 @@ import {
   DeleteRoomCommand,
   GetLoggingConfigurationCommand,
   GetRoomCommand,
-  IvschatClient,
   ListLoggingConfigurationsCommand,
   ListRoomsCommand,
   ListTagsForResourceCommand,
@@ -20,23 +19,14 @@ import {
   UpdateRoomCommand,
 } from '@aws-sdk/client-ivschat';
 import { ACCOUNT, LOGGING_ARN_PREFIX, REGION, REQUEST_ID, ROOM_ARN_PREFIX, expectNotFound, expectValidation } from '../../helpers/aws-assertions';
-import { LocalProcess, ivschat, startLocal } from '../../helpers/local-stack';
+import { ivschat, startInProcess, useLocalStack } from '../../helpers/local-stack';
 import { json, signedPost } from '../../helpers/raw-http';
 
 const RFC3339_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const ID = /^[a-zA-Z0-9]{12}$/;
 
-let stack: LocalProcess;
-let client: IvschatClient;
-beforeAll(async () => {
-  // Above AWS's 10, so that the tests of this file do not run into the quota (tested on its own stack below).
-  stack = await startLocal({ IVSCHAT_MAX_LOGGING_CONFIGURATIONS: '500' });
-  client = ivschat(stack.apiUrl);
-});
-afterAll(async () => {
-  client.destroy();
-  await stack.stop();
-});
+// Above AWS's 10, so that the tests of this file do not run into the quota (tested on its own stack below).
+const { stack, client } = useLocalStack({ IVSCHAT_MAX_LOGGING_CONFIGURATIONS: '500' });
 
 const create = (input: CreateLoggingConfigurationCommandInput, on = client) => on.send(new CreateLoggingConfigurationCommand(input));
 const s3 = (bucketName = 'my-bucket') => ({ s3: { bucketName } });
@@ -306,7 +296,7 @@ describe('rooms that use a configuration', () => {
 });
 
 test('the 11th logging configuration is ServiceQuotaExceededException (402) with the limit; a delete frees a place', async () => {
-  const own = await startLocal();
+  const own = await startInProcess();
   const quotaClient = ivschat(own.apiUrl);
   try {
     const made: CreateLoggingConfigurationCommandOutput[] = [];

@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
 import { SendMessageRequest } from 'amazon-ivs-chat-messaging';
 import type { ChatError } from 'amazon-ivs-chat-messaging';
-import { DeleteMessageCommand, DisconnectUserCommand, IvschatClient, SendEventCommand } from '@aws-sdk/client-ivschat';
+import { DeleteMessageCommand, DisconnectUserCommand, SendEventCommand } from '@aws-sdk/client-ivschat';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   ALL_CAPABILITIES,
   chatClient,
-  closeAllClients,
   connectionIdsOf,
   connectionRecords,
   createRoom,
@@ -17,22 +16,12 @@ import {
   TokenRequest,
   waitFor,
 } from '../../helpers/chat';
-import { LocalProcess, ivschat, startLocal } from '../../helpers/local-stack';
+import { useLocalStack } from '../../helpers/local-stack';
 
 const SERVER_ID = /^[a-zA-Z0-9]{12}$/;
 
 // One "minute" of sessionDurationInMinutes lasts one second here; the sweeper runs every second.
-let stack: LocalProcess;
-let client: IvschatClient;
-beforeAll(async () => {
-  stack = await startLocal({ IVSCHAT_SESSION_MINUTE_MS: '1000' });
-  client = ivschat(stack.apiUrl);
-});
-afterAll(async () => {
-  await closeAllClients();
-  client.destroy();
-  await stack.stop();
-});
+const { stack, client } = useLocalStack({ IVSCHAT_SESSION_MINUTE_MS: '1000' });
 
 const raw = async (roomArn: string, request: TokenRequest): Promise<RawClient> =>
   rawClient(stack.wsUrl, (await mintToken(client, roomArn, request)).token!);

@@ -5,24 +5,16 @@ import { CompactEncrypt, decodeProtectedHeader } from 'jose';
 import { SendMessageRequest } from 'amazon-ivs-chat-messaging';
 import { CreateChatTokenCommand, DeleteRoomCommand, IvschatClient, ValidationException } from '@aws-sdk/client-ivschat';
 import { chatClient, closeAllClients, createRoom, mintToken, rawClient, refusedStatus, sleep } from '../../helpers/chat';
-import { LocalProcess, ivschat, startLocal } from '../../helpers/local-stack';
+import { InProcessStack, ivschat, startInProcess, useLocalStack } from '../../helpers/local-stack';
 
 /** RFC 7230 `token` characters: what a WebSocket subprotocol may hold. */
 const SUBPROTOCOL_SAFE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
-let stack: LocalProcess;
-let client: IvschatClient;
+const { stack, client } = useLocalStack();
 let room: { arn: string; id: string };
 beforeAll(async () => {
-  stack = await startLocal();
-  client = ivschat(stack.apiUrl);
   room = await createRoom(client);
-});
-afterAll(async () => {
-  await closeAllClients();
-  client.destroy();
-  await stack.stop();
 });
 
 describe('CreateChatToken', () => {
@@ -194,11 +186,11 @@ describe('connecting with a token', () => {
 });
 
 describe('token expiry (IVSCHAT_TOKEN_LIFETIME_MS=500)', () => {
-  let shortStack: LocalProcess;
+  let shortStack: InProcessStack;
   let shortClient: IvschatClient;
   let shortRoom: { arn: string };
   beforeAll(async () => {
-    shortStack = await startLocal({ IVSCHAT_TOKEN_LIFETIME_MS: '500' });
+    shortStack = await startInProcess({ IVSCHAT_TOKEN_LIFETIME_MS: '500' });
     shortClient = ivschat(shortStack.apiUrl);
     shortRoom = await createRoom(shortClient);
   });

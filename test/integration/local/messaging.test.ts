@@ -5,29 +5,18 @@ import {
   DeleteMessageCommand,
   DeleteRoomCommand,
   DisconnectUserCommand,
-  IvschatClient,
   ResourceNotFoundException,
   SendEventCommand,
   ValidationException,
 } from '@aws-sdk/client-ivschat';
-import { ChatClient, chatClient, closeAllClients, connectionRecords, createRoom, marker, refusal, sleep, TokenRequest, waitFor } from '../../helpers/chat';
-import { LocalProcess, ivschat, startLocal } from '../../helpers/local-stack';
+import { ChatClient, chatClient, connectionRecords, createRoom, marker, refusal, sleep, TokenRequest, waitFor } from '../../helpers/chat';
+import { useLocalStack } from '../../helpers/local-stack';
 
 const MESSAGE_ID = /^[a-zA-Z0-9]{12}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const UNKNOWN_ROOM = 'arn:aws:ivschat:us-east-1:000000000000:room/zzzzzzzzzzzz';
 
-let stack: LocalProcess;
-let client: IvschatClient;
-beforeAll(async () => {
-  stack = await startLocal();
-  client = ivschat(stack.apiUrl);
-});
-afterAll(async () => {
-  await closeAllClients();
-  client.destroy();
-  await stack.stop();
-});
+const { stack, client } = useLocalStack();
 
 const join = (roomArn: string, token: TokenRequest) => chatClient({ wsUrl: stack.wsUrl, client, roomArn, token });
 

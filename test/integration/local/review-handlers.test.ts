@@ -2,10 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SendMessageRequest } from 'amazon-ivs-chat-messaging';
-import { IvschatClient, SendEventCommand, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
-import { ChatClient, chatClient, closeAllClients, createRoom, refusal, waitFor } from '../../helpers/chat';
+import { SendEventCommand, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
+import { ChatClient, chatClient, createRoom, refusal, waitFor } from '../../helpers/chat';
 import { ACCOUNT, REGION } from '../../helpers/aws-assertions';
-import { LocalProcess, ivschat, startLocal } from '../../helpers/local-stack';
+import { useLocalStack } from '../../helpers/local-stack';
 
 const fn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`;
 const PROFANITY = fn('profanity');
@@ -19,9 +19,8 @@ const HANDLERS: Record<string, string> = {
   'echo.mjs': `export const handler = async (event) => ({ ReviewResult: 'ALLOW', Content: JSON.stringify(event), Attributes: { reviewed: 'yes' } });`,
 };
 
-let stack: LocalProcess;
-let client: IvschatClient;
-beforeAll(async () => {
+/** The handlers' files and the IVSCHAT_LAMBDAS_FILE naming them. */
+function lambdasFile(): string {
   const dir = mkdtempSync(join(tmpdir(), 'ivschat-lambdas-'));
   for (const [name, source] of Object.entries(HANDLERS)) writeFileSync(join(dir, name), source);
   const lambdasFile = join(dir, 'lambdas.json');
@@ -35,14 +34,11 @@ beforeAll(async () => {
       [fn('echo')]: './echo.mjs',
     }),
   );
-  stack = await startLocal({ IVSCHAT_LAMBDAS_FILE: lambdasFile });
-  client = ivschat(stack.apiUrl);
-});
-afterAll(async () => {
-  await closeAllClients();
-  client.destroy();
-  await stack.stop();
-});
+  return lambdasFile;
+}
+
+// Its own process: the handlers are loaded as ES modules, and the fallback's log lines are part of what is checked.
+const { stack, client } = useLocalStack(() => ({ IVSCHAT_LAMBDAS_FILE: lambdasFile() }), { spawn: true });
 
 /** A room with `handler`, a sender and a viewer in it. */
 async function roomWith(handler?: { uri: string; fallbackResult?: 'ALLOW' | 'DENY' }) {

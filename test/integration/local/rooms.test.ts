@@ -3,29 +3,19 @@ import {
   CreateRoomCommandInput,
   DeleteRoomCommand,
   GetRoomCommand,
-  IvschatClient,
   ListRoomsCommand,
   ResourceNotFoundException,
   UpdateRoomCommand,
   UpdateRoomCommandInput,
 } from '@aws-sdk/client-ivschat';
 import { ACCOUNT, LOGGING_ARN_PREFIX, REGION, REQUEST_ID, ROOM_ARN_PREFIX, expectNotFound, expectValidation } from '../../helpers/aws-assertions';
-import { LocalProcess, ivschat, startLocal } from '../../helpers/local-stack';
+import { useLocalStack } from '../../helpers/local-stack';
 import { signedPost } from '../../helpers/raw-http';
 
 const LAMBDA_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:review';
 const RFC3339_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-let stack: LocalProcess;
-let client: IvschatClient;
-beforeAll(async () => {
-  stack = await startLocal();
-  client = ivschat(stack.apiUrl);
-});
-afterAll(async () => {
-  client.destroy();
-  await stack.stop();
-});
+const { stack, client } = useLocalStack();
 
 /** A room name no other test in this file uses. */
 const uniqueName = (label: string) => `${label}-${Math.random().toString(36).slice(2, 10)}`;

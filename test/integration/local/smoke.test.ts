@@ -1,13 +1,7 @@
 import { CreateRoomCommand, GetRoomCommand } from '@aws-sdk/client-ivschat';
-import { LocalProcess, ivschat, startLocal } from '../../helpers/local-stack';
+import { ivschat, useLocalStack } from '../../helpers/local-stack';
 
-let stack: LocalProcess;
-beforeAll(async () => {
-  stack = await startLocal();
-});
-afterAll(async () => {
-  await stack.stop();
-});
+const { stack } = useLocalStack();
 
 test('a room created through the SDK can be read back', async () => {
   const client = ivschat(stack.apiUrl);

@@ -3,7 +3,6 @@ import {
   CreateRoomCommandInput,
   DeleteRoomCommand,
   GetRoomCommand,
-  IvschatClient,
   ListRoomsCommand,
   ListTagsForResourceCommand,
   ResourceNotFoundException,
@@ -12,19 +11,10 @@ import {
   ValidationException,
 } from '@aws-sdk/client-ivschat';
 import { ACCOUNT, LOGGING_ARN_PREFIX, REGION, REQUEST_ID, ROOM_ARN_PREFIX, expectNotFound, expectValidation } from '../../helpers/aws-assertions';
-import { LocalProcess, ivschat, startLocal } from '../../helpers/local-stack';
+import { useLocalStack } from '../../helpers/local-stack';
 
 
-let stack: LocalProcess;
-let client: IvschatClient;
-beforeAll(async () => {
-  stack = await startLocal();
-  client = ivschat(stack.apiUrl);
-});
-afterAll(async () => {
-  client.destroy();
-  await stack.stop();
-});
+const { client } = useLocalStack();
 
 const createRoom = async (input: CreateRoomCommandInput = {}) => {
   const room = await client.send(new CreateRoomCommand(input));

@@ -1,29 +1,16 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { LocalProcess, startLocal } from '../../helpers/local-stack';
+import { principalsFile } from '../../fixtures/principals';
+import { useLocalStack } from '../../helpers/local-stack';
 
 const run = promisify(execFile);
-let stack: LocalProcess;
-
-beforeAll(async () => {
-  const principals = join(mkdtempSync(join(tmpdir(), 'ivschat-tour-')), 'principals.json');
-  writeFileSync(
-    principals,
-    JSON.stringify({
-      principals: [
-        { accessKeyId: 'test', secretAccessKey: 'test', allow: ['ivschat:*'] },
-        { accessKeyId: 'reader', secretAccessKey: 'reader-secret', allow: ['ivschat:Get*', 'ivschat:List*'] },
-      ],
-    }),
-  );
-  stack = await startLocal({ IVSCHAT_PRINCIPALS_FILE: principals });
-});
-afterAll(async () => {
-  await stack.stop();
-});
+const { stack } = useLocalStack(() => ({
+  IVSCHAT_PRINCIPALS_FILE: principalsFile([
+    { accessKeyId: 'test', secretAccessKey: 'test', allow: ['ivschat:*'] },
+    { accessKeyId: 'reader', secretAccessKey: 'reader-secret', allow: ['ivschat:Get*', 'ivschat:List*'] },
+  ]),
+}));
 
 test('the SDK-only example script runs every room and tag operation and gets the AWS exception classes', async () => {
   const { stdout } = await run(process.execPath, [resolve(__dirname, '../../../examples/control-plane-tour.mjs'), stack.apiUrl], {

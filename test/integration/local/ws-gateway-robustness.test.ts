@@ -1,16 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { connect as tcpConnect } from 'node:net';
-import { closeAllClients, connectionRecords, createRoom, mintToken, rawClient, sleep, waitFor } from '../../helpers/chat';
-import { LocalProcess, ivschat, startLocal } from '../../helpers/local-stack';
+import { connectionRecords, createRoom, mintToken, rawClient, sleep, waitFor } from '../../helpers/chat';
+import { ivschat, useLocalStack } from '../../helpers/local-stack';
 
-let stack: LocalProcess;
-beforeAll(async () => {
-  stack = await startLocal();
-});
-afterAll(async () => {
-  await closeAllClients();
-  await stack.stop();
-});
+const { stack } = useLocalStack({}, { spawn: true });
 
 /** Writes raw bytes to the WebSocket port and returns what the server answered (or '' on a reset). */
 function rawExchange(bytes: string, opts: { closeAfterWrite?: boolean } = {}): Promise<string> {
