@@ -1,7 +1,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Capability } from '../domain/chat-token';
-import { isConditionFailure, withThrottling } from './dynamo-errors';
+import { onConditionFailure, translatingErrors } from './dynamo-errors';
+import { queryAll } from './index-pages';
 import {
   connectionExpiryPartition,
   connectionExpirySortKey,
@@ -54,29 +55,21 @@ const TTL_SLACK_SECONDS = 3600;
 export function createConnectionStore(deps: { doc: DynamoDBDocumentClient; tableName: string }): ConnectionStore {
   const { doc, tableName: TableName } = deps;
 
-  const queryIds = async (input: { indexName: string; key: string; partition: string; sortCondition?: string; values?: Record<string, unknown> }) => {
-    const ids: string[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await doc.send(
-        new QueryCommand({
-          TableName,
-          IndexName: input.indexName,
-          KeyConditionExpression: `#pk = :pk${input.sortCondition ? ` AND ${input.sortCondition}` : ''}`,
-          ExpressionAttributeNames: { '#pk': input.key, ...(input.sortCondition ? { '#sk': skOf(input.indexName) } : {}) },
-          ExpressionAttributeValues: { ':pk': input.partition, ...input.values },
-          ExclusiveStartKey,
-        }),
-      );
-      for (const item of page.Items ?? []) ids.push(connectionOfIndexItem(item));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
-    return ids;
-  };
+  const queryIds = async (input: { indexName: string; key: string; partition: string; sortCondition?: string; values?: Record<string, unknown> }) =>
+    (
+      await queryAll(doc, {
+        TableName,
+        IndexName: input.indexName,
+        KeyConditionExpression: `#pk = :pk${input.sortCondition ? ` AND ${input.sortCondition}` : ''}`,
+        ExpressionAttributeNames: { '#pk': input.key, ...(input.sortCondition ? { '#sk': skOf(input.indexName) } : {}) },
+        ExpressionAttributeValues: { ':pk': input.partition, ...input.values },
+      })
+    ).map(connectionOfIndexItem);
 
-  return {
-    put: (c) =>
-      withThrottling(c.roomId, 'ROOM', async () => {
+  // Throttling names the room (or the connection) the operation is about.
+  return translatingErrors<ConnectionStore>(
+    {
+      put: async (c) => {
         await doc.send(
           new PutCommand({
             TableName,
@@ -91,42 +84,34 @@ export function createConnectionStore(deps: { doc: DynamoDBDocumentClient; table
             },
           }),
         );
-      }),
+      },
 
-    get: (connectionId) =>
-      withThrottling(connectionId, 'ROOM', async () => {
+      get: async (connectionId) => {
         const { Item } = await doc.send(new GetCommand({ TableName, Key: connectionKey(connectionId), ConsistentRead: true }));
         return Item ? toConnection(Item) : undefined;
-      }),
+      },
 
-    remove: (connectionId, options = {}) =>
-      withThrottling(connectionId, 'ROOM', async () => {
+      remove: async (connectionId, options = {}) => {
         const cutoff = options.connectedBefore;
-        try {
-          const { Attributes } = await doc.send(
+        const { Attributes } = await onConditionFailure(
+          doc.send(
             new DeleteCommand({
               TableName,
               Key: connectionKey(connectionId),
               ReturnValues: 'ALL_OLD',
-              ...(cutoff === undefined
-                ? {}
-                : { ConditionExpression: 'connectedAt < :cutoff', ExpressionAttributeValues: { ':cutoff': cutoff } }),
+              ...(cutoff === undefined ? {} : { ConditionExpression: 'connectedAt < :cutoff', ExpressionAttributeValues: { ':cutoff': cutoff } }),
             }),
-          );
-          return Attributes ? toConnection(Attributes) : undefined;
-        } catch (err) {
-          if (cutoff !== undefined && isConditionFailure(err)) return undefined;
-          throw err;
-        }
-      }),
+          ),
+          // Only a conditional remove can fail its condition: the connection is younger than the cutoff.
+          () => ({ Attributes: undefined }),
+        );
+        return Attributes ? toConnection(Attributes) : undefined;
+      },
 
-    idsInRoom: (roomId) =>
-      withThrottling(roomId, 'ROOM', () =>
+      idsInRoom: (roomId) =>
         queryIds({ indexName: connectionsByRoom.indexName, key: connectionsByRoom.partitionKey, partition: connectionsOfRoomPartition(roomId) }),
-      ),
 
-    idsOfUser: (roomId, userId) =>
-      withThrottling(roomId, 'ROOM', () =>
+      idsOfUser: (roomId, userId) =>
         queryIds({
           indexName: connectionsByRoom.indexName,
           key: connectionsByRoom.partitionKey,
@@ -134,10 +119,8 @@ export function createConnectionStore(deps: { doc: DynamoDBDocumentClient; table
           sortCondition: 'begins_with(#sk, :prefix)',
           values: { ':prefix': userConnectionsPrefix(userId) },
         }),
-      ),
 
-    expired: (now, lookbackMs) =>
-      withThrottling('sessions', 'ROOM', async () => {
+      expired: async (now, lookbackMs) => {
         const ids: string[] = [];
         for (let minute = now - lookbackMs; minute <= now + 60_000; minute += 60_000) {
           ids.push(
@@ -151,8 +134,10 @@ export function createConnectionStore(deps: { doc: DynamoDBDocumentClient; table
           );
         }
         return ids;
-      }),
-  };
+      },
+    },
+    ([first]) => ({ id: typeof first === 'string' ? first : ((first as Connection | undefined)?.roomId ?? 'sessions'), type: 'ROOM' }),
+  );
 }
 
 const skOf = (indexName: string): string =>

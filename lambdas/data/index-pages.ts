@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { ItemKey } from './keys';
 
 /** With a filter, DynamoDB's Limit counts items read before filtering: read in larger steps. */
@@ -49,4 +49,16 @@ export async function readIndexPage(
   const pageItems = items.slice(0, query.limit);
   const lastItem = pageItems[pageItems.length - 1];
   return { items: pageItems, ...(items.length > query.limit && lastItem ? { last: String(lastItem[index.sortKey]) } : {}) };
+}
+
+/** Every item a query finds, page after page: the one loop over LastEvaluatedKey of the whole-result reads. */
+export async function queryAll(doc: DynamoDBDocumentClient, input: Omit<QueryCommandInput, 'ExclusiveStartKey'>): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(new QueryCommand({ ...input, ExclusiveStartKey }));
+    items.push(...(page.Items ?? []));
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return items;
 }

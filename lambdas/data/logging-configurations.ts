@@ -2,8 +2,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { parseArn } from '../domain/arn';
 import { LoggingConfiguration, LoggingConfigurationPatch, loggingConfigurationNotFound } from '../domain/logging-configuration';
-import { ConflictException, ServiceQuotaExceededException } from '../shared/errors';
-import { isConditionFailure, withThrottling } from './dynamo-errors';
+import { ConflictException } from '../shared/errors';
+import { onConditionFailure, translatingErrors } from './dynamo-errors';
 import { readIndexPage } from './index-pages';
 import {
   ALL_LOGGING_CONFIGURATIONS_PARTITION,
@@ -12,7 +12,7 @@ import {
   loggingConfigurationKey,
   loggingConfigurationListSortKey,
 } from './keys';
-import type { QuotaCounter } from './quotas';
+import { QuotaCounter, createWithQuota } from './quotas';
 import { TABLE } from './table';
 
 /** Which configurations a ListLoggingConfigurations page holds; `after` is the previous page's last position. */
@@ -66,7 +66,6 @@ export function createLoggingConfigurationStore(deps: {
   quota: QuotaCounter;
 }): LoggingConfigurationStore {
   const { doc, tableName: TableName, inScope, quota } = deps;
-  const withErrors = <T>(id: string, op: () => Promise<T>) => withThrottling(id, 'LOGGING_CONFIGURATION', op);
   const read = async (id: string) =>
     (await doc.send(new GetCommand({ TableName, Key: loggingConfigurationKey(id), ConsistentRead: true }))).Item;
   const get = async (id: string) => {
@@ -86,11 +85,16 @@ export function createLoggingConfigurationStore(deps: {
       }),
     );
 
-  return {
-    assertExist: async (arns) => {
-      const usable = await Promise.all(
-        arns.map((arn) =>
-          withErrors(parseArn(arn).id, async () => {
+  const notFound = (id: string) => () => {
+    throw loggingConfigurationNotFound(id, id);
+  };
+
+  // The first argument is the configuration, its id, or the ids and ARNs a room names.
+  return translatingErrors<LoggingConfigurationStore>(
+    {
+      assertExist: async (arns) => {
+        const usable = await Promise.all(
+          arns.map(async (arn) => {
             if (!inScope(arn)) return false;
             const { Item } = await doc.send(
               new GetCommand({
@@ -103,24 +107,14 @@ export function createLoggingConfigurationStore(deps: {
             );
             return Item !== undefined && Item.state !== 'DELETING';
           }),
-        ),
-      );
-      const missing = arns.find((_, i) => !usable[i]);
-      if (missing !== undefined) throw loggingConfigurationNotFound(missing, parseArn(missing).id);
-    },
+        );
+        const missing = arns.find((_, i) => !usable[i]);
+        if (missing !== undefined) throw loggingConfigurationNotFound(missing, parseArn(missing).id);
+      },
 
-    create: (c) =>
-      withErrors(c.id, async () => {
-        if (!(await quota.reserve())) {
-          throw new ServiceQuotaExceededException(
-            `The logging configurations quota of ${quota.limit} per account and region is used up`,
-            c.id,
-            'LOGGING_CONFIGURATION',
-            quota.limit,
-          );
-        }
-        try {
-          await doc.send(
+      create: (c) =>
+        createWithQuota(quota, { id: c.id, type: 'LOGGING_CONFIGURATION', plural: 'logging configurations', singular: 'Logging configuration' }, () =>
+          doc.send(
             new PutCommand({
               TableName,
               Item: {
@@ -131,25 +125,18 @@ export function createLoggingConfigurationStore(deps: {
               },
               ConditionExpression: 'attribute_not_exists(PK)',
             }),
-          );
-        } catch (err) {
-          await quota.release();
-          if (isConditionFailure(err)) throw new ConflictException(`Logging configuration id ${c.id} is taken, retry`, c.id, 'LOGGING_CONFIGURATION');
-          throw err;
-        }
-      }),
+          ),
+        ),
 
-    get: (id) => withErrors(id, () => get(id)),
+      get,
 
-    getMany: (ids) =>
-      withErrors(ids.join(','), async () => {
+      getMany: async (ids) => {
         // A room names at most 3: parallel reads beat a BatchGetItem and its unprocessed keys.
         const items = await Promise.all([...new Set(ids)].map(read));
         return items.flatMap((item) => (item ? [toConfiguration(item)] : []));
-      }),
+      },
 
-    update: (id, patch, updateTime) =>
-      withErrors(id, async () => {
+      update: async (id, patch, updateTime) => {
         const set: Record<string, unknown> = { updateTime, ...patch };
         const names: Record<string, string> = { '#state': 'state' };
         const values: Record<string, unknown> = { ':deleting': 'DELETING' };
@@ -160,8 +147,8 @@ export function createLoggingConfigurationStore(deps: {
             values[`:s${i}`] = value;
             return `#s${i} = :s${i}`;
           });
-        try {
-          const { Attributes } = await doc.send(
+        const written = await onConditionFailure(
+          doc.send(
             new UpdateCommand({
               TableName,
               Key: loggingConfigurationKey(id),
@@ -171,46 +158,30 @@ export function createLoggingConfigurationStore(deps: {
               ExpressionAttributeValues: values,
               ReturnValues: 'ALL_NEW',
             }),
-          );
-          return toConfiguration(Attributes ?? {});
-        } catch (err) {
-          if (!isConditionFailure(err)) throw err;
-          await get(id);
-          throw new ConflictException(`Logging configuration ${id} is being deleted`, id, 'LOGGING_CONFIGURATION');
-        }
-      }),
+          ),
+          async () => {
+            await get(id);
+            throw new ConflictException(`Logging configuration ${id} is being deleted`, id, 'LOGGING_CONFIGURATION');
+          },
+        );
+        return toConfiguration(written.Attributes ?? {});
+      },
 
-    startDelete: (id) =>
-      withErrors(id, async () => {
-        try {
-          // DELETING too: a delete that crashed half-way must not block the next one.
-          await setState(id, 'DELETING', ['ACTIVE', 'DELETING']);
-        } catch (err) {
-          if (isConditionFailure(err)) throw loggingConfigurationNotFound(id, id);
-          throw err;
-        }
-      }),
+      // DELETING too: a delete that crashed half-way must not block the next one.
+      startDelete: async (id) => {
+        await onConditionFailure(setState(id, 'DELETING', ['ACTIVE', 'DELETING']), notFound(id));
+      },
 
-    cancelDelete: (id) =>
-      withErrors(id, async () => {
-        await setState(id, 'ACTIVE', ['DELETING']).catch((err: unknown) => {
-          if (!isConditionFailure(err)) throw err;
-        });
-      }),
+      cancelDelete: async (id) => {
+        await onConditionFailure(setState(id, 'ACTIVE', ['DELETING']), () => undefined);
+      },
 
-    delete: (id) =>
-      withErrors(id, async () => {
-        try {
-          await doc.send(new DeleteCommand({ TableName, Key: loggingConfigurationKey(id), ConditionExpression: EXISTS }));
-        } catch (err) {
-          if (isConditionFailure(err)) throw loggingConfigurationNotFound(id, id);
-          throw err;
-        }
+      delete: async (id) => {
+        await onConditionFailure(doc.send(new DeleteCommand({ TableName, Key: loggingConfigurationKey(id), ConditionExpression: EXISTS })), notFound(id));
         await quota.release();
-      }),
+      },
 
-    listPage: (query) =>
-      withErrors('logging-configurations', async () => {
+      listPage: async (query) => {
         const { items, last } = await readIndexPage(doc, {
           TableName,
           index: byCreateTime,
@@ -219,8 +190,17 @@ export function createLoggingConfigurationStore(deps: {
           after: query.after ? { sortKey: query.after, key: loggingConfigurationKey(loggingConfigurationIdOfSortKey(query.after)) } : undefined,
         });
         return { configurations: items.map(toConfiguration), ...(last ? { last } : {}) };
-      }),
-  };
+      },
+    },
+    ([first]) => ({ id: resourceIdOf(first), type: 'LOGGING_CONFIGURATION' }),
+  );
+}
+
+/** The id a ThrottlingException names: the configuration's, or those of the ARNs or ids asked about. */
+function resourceIdOf(first: unknown): string {
+  if (typeof first === 'string') return first;
+  if (Array.isArray(first)) return first.map((idOrArn: string) => (idOrArn.startsWith('arn:') ? parseArn(idOrArn).id : idOrArn)).join(',');
+  return (first as { id?: string } | undefined)?.id ?? 'logging-configurations';
 }
 
 function toConfiguration(item: Record<string, unknown>): LoggingConfiguration {

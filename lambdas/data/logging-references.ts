@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure, withThrottling } from './dynamo-errors';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { onConditionFailure, translatingErrors } from './dynamo-errors';
+import { queryAll } from './index-pages';
 import { LOGGING_REFERENCE_PREFIX, loggingConfigurationPartition, loggingReferenceKey, roomOfLoggingReference } from './keys';
 
 /** A room's record that it names a logging configuration, written before the room names it. */
@@ -33,20 +34,19 @@ export interface LoggingReferenceStore {
  */
 export function createLoggingReferenceStore(deps: { doc: DynamoDBDocumentClient; tableName: string }): LoggingReferenceStore {
   const { doc, tableName: TableName } = deps;
-  return {
-    add: (roomId, ids, revision, attachedAt) =>
-      withThrottling(roomId, 'ROOM', async () => {
-        await Promise.all(
-          ids.map((id) => doc.send(new PutCommand({ TableName, Item: { ...loggingReferenceKey(id, roomId), revision, attachedAt } }))),
-        );
-      }),
+  // Throttling names the room, or the configuration whose references are read.
+  const store = translatingErrors<Omit<LoggingReferenceStore, 'ofConfiguration'>>(
+    {
+      add: async (roomId, ids, revision, attachedAt) => {
+        await Promise.all(ids.map((id) => doc.send(new PutCommand({ TableName, Item: { ...loggingReferenceKey(id, roomId), revision, attachedAt } }))));
+      },
 
-    remove: (roomId, ids, upToRevision) =>
-      withThrottling(roomId, 'ROOM', async () => {
+      remove: async (roomId, ids, upToRevision) => {
         await Promise.all(
           ids.map((id) =>
-            doc
-              .send(
+            // A newer write names the configuration again (or the reference is already gone): keep it.
+            onConditionFailure(
+              doc.send(
                 new DeleteCommand({
                   TableName,
                   Key: loggingReferenceKey(id, roomId),
@@ -54,40 +54,33 @@ export function createLoggingReferenceStore(deps: { doc: DynamoDBDocumentClient;
                     ? {}
                     : { ConditionExpression: 'revision <= :revision', ExpressionAttributeValues: { ':revision': upToRevision } }),
                 }),
-              )
-              .catch((err: unknown) => {
-                // A newer write names the configuration again (or the reference is already gone): keep it.
-                if (!isConditionFailure(err)) throw err;
-              }),
+              ),
+              () => undefined,
+            ),
           ),
         );
-      }),
-
-    ofConfiguration: (configurationId) =>
-      withThrottling(configurationId, 'LOGGING_CONFIGURATION', async () => {
-        const references: LoggingReference[] = [];
-        let ExclusiveStartKey: Record<string, unknown> | undefined;
-        do {
-          const page = await doc.send(
-            new QueryCommand({
-              TableName,
-              KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-              ExpressionAttributeValues: { ':pk': loggingConfigurationPartition(configurationId), ':prefix': LOGGING_REFERENCE_PREFIX },
-              ConsistentRead: true,
-              ExclusiveStartKey,
-            }),
-          );
-          for (const item of page.Items ?? []) {
-            references.push({
-              configurationId,
-              roomId: roomOfLoggingReference(String(item.SK)),
-              revision: Number(item.revision),
-              attachedAt: Number(item.attachedAt),
-            });
-          }
-          ExclusiveStartKey = page.LastEvaluatedKey;
-        } while (ExclusiveStartKey);
-        return references;
-      }),
-  };
+      },
+    },
+    ([roomId]) => ({ id: String(roomId), type: 'ROOM' }),
+  );
+  const references = translatingErrors<Pick<LoggingReferenceStore, 'ofConfiguration'>>(
+    {
+      ofConfiguration: async (configurationId) =>
+        (
+          await queryAll(doc, {
+            TableName,
+            KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+            ExpressionAttributeValues: { ':pk': loggingConfigurationPartition(configurationId), ':prefix': LOGGING_REFERENCE_PREFIX },
+            ConsistentRead: true,
+          })
+        ).map((item) => ({
+          configurationId,
+          roomId: roomOfLoggingReference(String(item.SK)),
+          revision: Number(item.revision),
+          attachedAt: Number(item.attachedAt),
+        })),
+    },
+    ([configurationId]) => ({ id: String(configurationId), type: 'LOGGING_CONFIGURATION' }),
+  );
+  return { ...store, ...references };
 }

@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from './dynamo-errors';
+import { ConflictException, ResourceType, ServiceQuotaExceededException } from '../shared/errors';
+import { isConditionFailure, onConditionFailure } from './dynamo-errors';
 import { quotaKey } from './keys';
 
 /**
@@ -22,36 +23,61 @@ export function createQuotaCounter(deps: { doc: DynamoDBDocumentClient; tableNam
   const Key = quotaKey(deps.name);
   return {
     limit,
-    async reserve() {
-      try {
-        await doc.send(
+    reserve: () =>
+      onConditionFailure(
+        doc
+          .send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key,
+              UpdateExpression: 'ADD used :one',
+              ConditionExpression: 'attribute_not_exists(used) OR used < :limit',
+              ExpressionAttributeValues: { ':one': 1, ':limit': limit },
+            }),
+          )
+          .then(() => true),
+        () => false,
+      ),
+    release: async () => {
+      // Already at zero: the count can only have drifted low through manual edits; keep it at zero.
+      await onConditionFailure(
+        doc.send(
           new UpdateCommand({
             TableName: tableName,
             Key,
-            UpdateExpression: 'ADD used :one',
-            ConditionExpression: 'attribute_not_exists(used) OR used < :limit',
-            ExpressionAttributeValues: { ':one': 1, ':limit': limit },
+            UpdateExpression: 'ADD used :minusOne',
+            ConditionExpression: 'used > :zero',
+            ExpressionAttributeValues: { ':minusOne': -1, ':zero': 0 },
           }),
-        );
-        return true;
-      } catch (err) {
-        if (isConditionFailure(err)) return false;
-        throw err;
-      }
-    },
-    async release() {
-      await doc.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key,
-          UpdateExpression: 'ADD used :minusOne',
-          ConditionExpression: 'used > :zero',
-          ExpressionAttributeValues: { ':minusOne': -1, ':zero': 0 },
-        }),
-      ).catch((err: unknown) => {
-        // Already at zero: the count can only have drifted low through manual edits; keep it at zero.
-        if (!isConditionFailure(err)) throw err;
-      });
+        ),
+        () => undefined,
+      );
     },
   };
+}
+
+/**
+ * The one quota-guarded create: a unit of `quota` is reserved, then `put` writes the new item under
+ * `attribute_not_exists(PK)`; a put that fails gives the unit back, and a taken id is a Conflict.
+ */
+export async function createWithQuota(
+  quota: QuotaCounter,
+  resource: { id: string; type: ResourceType; /** As the messages name it: 'rooms', 'Room'. */ plural: string; singular: string },
+  put: () => Promise<unknown>,
+): Promise<void> {
+  if (!(await quota.reserve())) {
+    throw new ServiceQuotaExceededException(
+      `The ${resource.plural} quota of ${quota.limit} per account and region is used up`,
+      resource.id,
+      resource.type,
+      quota.limit,
+    );
+  }
+  try {
+    await put();
+  } catch (err) {
+    await quota.release();
+    if (isConditionFailure(err)) throw new ConflictException(`${resource.singular} id ${resource.id} is taken, retry`, resource.id, resource.type);
+    throw err;
+  }
 }

@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure, withThrottling } from './dynamo-errors';
+import { onConditionFailure, translatingErrors } from './dynamo-errors';
 import { roomRateKey } from './keys';
 import { TABLE } from './table';
 
@@ -15,26 +15,27 @@ export interface RateCounter {
  */
 export function createRateCounter(deps: { doc: DynamoDBDocumentClient; tableName: string }): RateCounter {
   const { doc, tableName: TableName } = deps;
-  return {
-    take: (roomId, limit, now) =>
-      withThrottling(roomId, 'ROOM', async () => {
+  return translatingErrors<RateCounter>(
+    {
+      take: (roomId, limit, now) => {
         const second = Math.floor(now / 1000);
-        try {
-          await doc.send(
-            new UpdateCommand({
-              TableName,
-              Key: roomRateKey(roomId, second),
-              UpdateExpression: 'ADD used :one SET #ttl = if_not_exists(#ttl, :ttl)',
-              ConditionExpression: 'attribute_not_exists(used) OR used < :limit',
-              ExpressionAttributeNames: { '#ttl': TABLE.ttlAttribute },
-              ExpressionAttributeValues: { ':one': 1, ':limit': limit, ':ttl': second + 60 },
-            }),
-          );
-          return true;
-        } catch (err) {
-          if (isConditionFailure(err)) return false;
-          throw err;
-        }
-      }),
-  };
+        return onConditionFailure(
+          doc
+            .send(
+              new UpdateCommand({
+                TableName,
+                Key: roomRateKey(roomId, second),
+                UpdateExpression: 'ADD used :one SET #ttl = if_not_exists(#ttl, :ttl)',
+                ConditionExpression: 'attribute_not_exists(used) OR used < :limit',
+                ExpressionAttributeNames: { '#ttl': TABLE.ttlAttribute },
+                ExpressionAttributeValues: { ':one': 1, ':limit': limit, ':ttl': second + 60 },
+              }),
+            )
+            .then(() => true),
+          () => false,
+        );
+      },
+    },
+    ([roomId]) => ({ id: String(roomId), type: 'ROOM' }),
+  );
 }

@@ -1,8 +1,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Room, RoomPatch } from '../domain/room';
-import { ConflictException, ResourceNotFoundException, ServiceQuotaExceededException } from '../shared/errors';
-import { isConditionFailure, withThrottling } from './dynamo-errors';
+import { ResourceNotFoundException } from '../shared/errors';
+import { onConditionFailure, translatingErrors } from './dynamo-errors';
 import { readIndexPage } from './index-pages';
 import {
   ALL_ROOMS_PARTITION,
@@ -12,7 +12,7 @@ import {
   roomListSortKey,
   roomNamePartition,
 } from './keys';
-import type { QuotaCounter } from './quotas';
+import { QuotaCounter, createWithQuota } from './quotas';
 import { TABLE } from './table';
 
 /** Which rooms a ListRooms page holds; `after` is the sort key of the previous page's last room. */
@@ -115,98 +115,68 @@ export function createRoomStore(deps: { doc: DynamoDBDocumentClient; tableName: 
     return toRoom(Attributes ?? {});
   };
 
-  return {
-    create: (room) =>
-      withThrottling(room.id, 'ROOM', async () => {
-        if (!(await quota.reserve())) {
-          throw new ServiceQuotaExceededException(
-            `The rooms quota of ${quota.limit} per account and region is used up`,
-            room.id,
-            'ROOM',
-            quota.limit,
-          );
-        }
-        try {
-          await doc.send(
+  // Every operation's first argument is the room or its id; listPage reads them all.
+  return translatingErrors<RoomStore>(
+    {
+      create: (room) =>
+        createWithQuota(quota, { id: room.id, type: 'ROOM', plural: 'rooms', singular: 'Room' }, () =>
+          doc.send(
             new PutCommand({
               TableName,
               Item: { ...roomKey(room.id), ...indexKeys(room), ...room, loggingRevision: NEW_ROOM_REVISION },
               ConditionExpression: 'attribute_not_exists(PK)',
             }),
-          );
-        } catch (err) {
-          await quota.release();
-          if (isConditionFailure(err)) throw new ConflictException(`Room id ${room.id} is taken, retry`, room.id, 'ROOM');
-          throw err;
-        }
-      }),
+          ),
+        ),
 
-    get: (id) => withThrottling(id, 'ROOM', async () => toRoom(await read(id))),
+      get: async (id) => toRoom(await read(id)),
 
-    getRevisioned: (id) =>
-      withThrottling(id, 'ROOM', async () => {
+      getRevisioned: async (id) => {
         const item = await read(id);
         return { room: toRoom(item), revision: revisionOf(item) };
-      }),
+      },
 
-    update: (id, patch, updateTime) =>
-      withThrottling(id, 'ROOM', async () => {
-        try {
-          return await write(id, patch, updateTime);
-        } catch (err) {
-          if (isConditionFailure(err)) throw notFound(id);
-          throw err;
-        }
-      }),
+      update: (id, patch, updateTime) =>
+        onConditionFailure(write(id, patch, updateTime), () => {
+          throw notFound(id);
+        }),
 
-    updateAtRevision: (id, patch, updateTime, revision) =>
-      withThrottling(id, 'ROOM', async () => {
-        try {
-          return await write(id, patch, updateTime, revision);
-        } catch (err) {
-          if (!isConditionFailure(err)) throw err;
+      // A failed condition is a revision moved on, or a room gone (then read() throws NotFound).
+      updateAtRevision: (id, patch, updateTime, revision) =>
+        onConditionFailure(write(id, patch, updateTime, revision), async () => {
           await read(id);
           return undefined;
-        }
-      }),
+        }),
 
-    bumpRevision: (id, revision) =>
-      withThrottling(id, 'ROOM', async () => {
-        try {
-          await doc.send(
-            new UpdateCommand({
-              TableName,
-              Key: roomKey(id),
-              UpdateExpression: 'SET #rev = :next',
-              ConditionExpression: `${ROOM_EXISTS} AND ${revisionIs(revision)}`,
-              ExpressionAttributeNames: { '#rev': 'loggingRevision' },
-              ExpressionAttributeValues: { ':next': revision + 1, ...(revision === 0 ? {} : { ':rev': revision }) },
-            }),
-          );
-          return true;
-        } catch (err) {
-          if (isConditionFailure(err)) return false;
-          throw err;
-        }
-      }),
+      bumpRevision: (id, revision) =>
+        onConditionFailure(
+          doc
+            .send(
+              new UpdateCommand({
+                TableName,
+                Key: roomKey(id),
+                UpdateExpression: 'SET #rev = :next',
+                ConditionExpression: `${ROOM_EXISTS} AND ${revisionIs(revision)}`,
+                ExpressionAttributeNames: { '#rev': 'loggingRevision' },
+                ExpressionAttributeValues: { ':next': revision + 1, ...(revision === 0 ? {} : { ':rev': revision }) },
+              }),
+            )
+            .then(() => true),
+          () => false,
+        ),
 
-    delete: (id) =>
-      withThrottling(id, 'ROOM', async () => {
-        let old: Record<string, unknown> | undefined;
-        try {
-          ({ Attributes: old } = await doc.send(
-            new DeleteCommand({ TableName, Key: roomKey(id), ConditionExpression: ROOM_EXISTS, ReturnValues: 'ALL_OLD' }),
-          ));
-        } catch (err) {
-          if (isConditionFailure(err)) throw notFound(id);
-          throw err;
-        }
+      delete: async (id) => {
+        const { Attributes: old } = await onConditionFailure(
+          doc.send(new DeleteCommand({ TableName, Key: roomKey(id), ConditionExpression: ROOM_EXISTS, ReturnValues: 'ALL_OLD' })),
+          () => {
+            throw notFound(id);
+          },
+        );
         await quota.release();
         return toRoom(old ?? {});
-      }),
+      },
 
-    listPage: (query) =>
-      withThrottling('rooms', 'ROOM', async () => {
+      listPage: async (query) => {
         const byName = query.name !== undefined;
         const { items, last } = await readIndexPage(doc, {
           TableName,
@@ -217,8 +187,10 @@ export function createRoomStore(deps: { doc: DynamoDBDocumentClient; tableName: 
           filter: roomFilter(query),
         });
         return { rooms: items.map(toRoom), ...(last ? { last } : {}) };
-      }),
-  };
+      },
+    },
+    ([first]) => ({ id: typeof first === 'string' ? first : ((first as Room | undefined)?.id ?? 'rooms'), type: 'ROOM' }),
+  );
 }
 
 /** The condition that the room's logging revision (`#rev`, value `:rev`) is `revision`; rooms older than revisions have none. */

@@ -3,7 +3,7 @@ import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ResourceKind } from '../domain/arn';
 import { MAX_TAGS, mergeTags } from '../domain/tags';
 import { ConflictException, ResourceNotFoundException, ResourceType } from '../shared/errors';
-import { isConditionFailure, withThrottling } from './dynamo-errors';
+import { onConditionFailure, translatingErrors } from './dynamo-errors';
 import { ItemKey, loggingConfigurationKey, roomKey } from './keys';
 
 /** A taggable resource of this deployment, named by kind and id. */
@@ -46,28 +46,27 @@ export function createTagStore(deps: { doc: DynamoDBDocumentClient; tableName: s
     return Item.tags as Record<string, string> | undefined;
   };
 
-  return {
-    list: (r) => withThrottling(r.id, KINDS[r.kind].type, async () => (await read(r)) ?? {}),
+  // Throttling names the resource tagged.
+  return translatingErrors<TagStore>(
+    {
+      list: async (r) => (await read(r)) ?? {},
 
-    tag: (r, added) =>
-      withThrottling(r.id, KINDS[r.kind].type, async () => {
+      tag: async (r, added) => {
         for (let attempt = 1; attempt <= MAX_TAG_ATTEMPTS; attempt++) {
           const current = await read(r);
           mergeTags(current ?? {}, added);
           if (Object.keys(added).length === 0) return;
-          try {
-            await doc.send(new UpdateCommand({ TableName, Key: KINDS[r.kind].key(r.id), ...tagWrite(current, added) }));
-            return;
-          } catch (err) {
-            if (!isConditionFailure(err)) throw err;
-            // Another write changed a key this one counted on (or deleted the resource): look again.
-          }
+          // A failed condition: another write changed a key this one counted on (or deleted the resource): look again.
+          const written = await onConditionFailure(
+            doc.send(new UpdateCommand({ TableName, Key: KINDS[r.kind].key(r.id), ...tagWrite(current, added) })).then(() => true),
+            () => false,
+          );
+          if (written) return;
         }
         throw new ConflictException('Too many concurrent tag changes on this resource, retry', r.id, KINDS[r.kind].type);
-      }),
+      },
 
-    untag: (r, keys) =>
-      withThrottling(r.id, KINDS[r.kind].type, async () => {
+      untag: async (r, keys) => {
         // A key named twice would give two overlapping REMOVE paths, which DynamoDB refuses.
         const unique = [...new Set(keys)];
         if (unique.length === 0) {
@@ -77,8 +76,8 @@ export function createTagStore(deps: { doc: DynamoDBDocumentClient; tableName: s
         const names = Object.fromEntries(unique.map((k, i) => [`#k${i}`, k]));
         // REMOVE of an absent key is a no-op, which is what makes UntagResource idempotent.
         const removals = unique.map((_, i) => `tags.#k${i}`);
-        try {
-          await doc.send(
+        await onConditionFailure(
+          doc.send(
             new UpdateCommand({
               TableName,
               Key: KINDS[r.kind].key(r.id),
@@ -86,13 +85,15 @@ export function createTagStore(deps: { doc: DynamoDBDocumentClient; tableName: s
               ConditionExpression: 'attribute_exists(PK)',
               ExpressionAttributeNames: names,
             }),
-          );
-        } catch (err) {
-          if (isConditionFailure(err)) throw notFound(r);
-          throw err;
-        }
-      }),
-  };
+          ),
+          () => {
+            throw notFound(r);
+          },
+        );
+      },
+    },
+    ([r]) => ({ id: (r as TaggedResource).id, type: KINDS[(r as TaggedResource).kind].type }),
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure, withThrottling } from './dynamo-errors';
+import { onConditionFailure, translatingErrors } from './dynamo-errors';
 import { usedTokenKey } from './keys';
 import { TABLE } from './table';
 
@@ -16,22 +16,22 @@ export interface UsedTokenStore {
  */
 export function createUsedTokenStore(deps: { doc: DynamoDBDocumentClient; tableName: string }): UsedTokenStore {
   const { doc, tableName: TableName } = deps;
-  return {
-    claim: (tokenId, tokenExpiresAt) =>
-      withThrottling(tokenId, 'ROOM', async () => {
-        try {
-          await doc.send(
-            new PutCommand({
-              TableName,
-              Item: { ...usedTokenKey(tokenId), [TABLE.ttlAttribute]: Math.ceil(tokenExpiresAt / 1000) + 60 },
-              ConditionExpression: 'attribute_not_exists(PK)',
-            }),
-          );
-          return true;
-        } catch (err) {
-          if (isConditionFailure(err)) return false;
-          throw err;
-        }
-      }),
-  };
+  return translatingErrors<UsedTokenStore>(
+    {
+      claim: (tokenId, tokenExpiresAt) =>
+        onConditionFailure(
+          doc
+            .send(
+              new PutCommand({
+                TableName,
+                Item: { ...usedTokenKey(tokenId), [TABLE.ttlAttribute]: Math.ceil(tokenExpiresAt / 1000) + 60 },
+                ConditionExpression: 'attribute_not_exists(PK)',
+              }),
+            )
+            .then(() => true),
+          () => false,
+        ),
+    },
+    ([tokenId]) => ({ id: String(tokenId), type: 'ROOM' }),
+  );
 }
