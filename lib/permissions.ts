@@ -27,7 +27,8 @@ const QUERY = 'dynamodb:Query';
 
 /**
  * Least privilege, handler by handler: each entry lists what the code behind that handler does
- * (lambdas/data/* is the only place that talks to DynamoDB, so reading it tells what goes here).
+ * (lambdas/data/* is the only place that talks to DynamoDB). test/integration/handlers/permissions.test.ts
+ * runs every handler against dynalite, records the commands it sends and requires exactly these.
  * A fan-out removes the records of connections that are gone, hence DeleteItem next to posting.
  */
 export const NEEDS: Record<string, FunctionNeeds> = {

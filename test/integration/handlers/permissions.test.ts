@@ -1,0 +1,327 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { createDocumentClient } from '../../../lambdas/adapters/dynamodb';
+import { createChatToken } from '../../../lambdas/core/chat-tokens';
+import type { Deps } from '../../../lambdas/core/deps';
+import { createLoggingConfiguration } from '../../../lambdas/core/logging-configurations';
+import { createRoom } from '../../../lambdas/core/rooms';
+import type { Connection } from '../../../lambdas/data/connections';
+import { IndexName, TABLE } from '../../../lambdas/data/table';
+import { parseTokenKeySet } from '../../../lambdas/domain/chat-token';
+import type { Room } from '../../../lambdas/domain/room';
+import type { WsEvent } from '../../../lambdas/messaging/ws';
+import { readConfig } from '../../../lambdas/shared/config';
+import { buildDeps } from '../../../lambdas/wiring/deps';
+import { RunningDynalite, ensureTable, startDynalite } from '../../../lib/local/dynalite';
+import { loadOrCreateTokenKeys } from '../../../lib/local/token-keys';
+import { NEEDS } from '../../../lib/permissions';
+import { lambdaContext, restEvent, wsEvent } from '../../fixtures/events';
+import { allowingReviewHandlers, memoryChatLogWriter, recordingGateway } from '../../fixtures/fakes';
+
+/**
+ * The handler tier against dynalite: each handler module runs through the one wiring (buildDeps)
+ * over a DynamoDB client that records every command it sends, on its usual paths and its failure
+ * paths, and what it sent must be exactly what lib/permissions.ts grants it on AWS: a grant missing
+ * is a call that fails in production, a grant never used is privilege to take away.
+ */
+
+const TABLE_NAME = 'permissions-test';
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+let db: RunningDynalite;
+let seed: Deps;
+const config = () =>
+  readConfig({
+    AWS_REGION: 'us-east-1',
+    IVSCHAT_TABLE_NAME: TABLE_NAME,
+    DYNAMODB_ENDPOINT: db.endpoint,
+    IVSCHAT_TOKEN_KEYS: tokenKeys,
+    IVSCHAT_MAX_LOGGING_CONFIGURATIONS: '100',
+  });
+const tokenKeys = loadOrCreateTokenKeys(undefined);
+const keys = Promise.resolve(parseTokenKeySet(tokenKeys));
+
+beforeAll(async () => {
+  db = await startDynalite(undefined);
+  await ensureTable(db.endpoint, 'us-east-1', TABLE_NAME);
+  seed = buildDeps(config(), { doc: createDocumentClient(config(), { credentials }), ...fakes(), tokenKeys: () => keys });
+});
+afterAll(() => db.close());
+
+function fakes(gone: string[] = []) {
+  return {
+    gateway: recordingGateway(gone).gateway,
+    reviewHandlers: allowingReviewHandlers().reviewHandlers,
+    chatLogWriter: memoryChatLogWriter().writer,
+  };
+}
+
+/** The IAM grant each recorded command needs: a table action, or a query of an index. */
+type Grant = { table: string } | { index: IndexName };
+
+/** A DynamoDB client that records the grant each command it sends needs. */
+function recordingClient(): { doc: DynamoDBDocumentClient; grants: Grant[] } {
+  const doc = createDocumentClient(config(), { credentials });
+  const grants: Grant[] = [];
+  doc.middlewareStack.add(
+    (next, context) => async (args) => {
+      const action = /^(\w+?)(Item)?Command$/.exec(context.commandName ?? '')?.[1] ?? '?';
+      const input = args.input as { IndexName?: string };
+      const index = Object.entries(TABLE.indexes).find(([, i]) => i.indexName === input.IndexName)?.[0] as IndexName | undefined;
+      grants.push(index ? { index } : { table: `dynamodb:${action === 'Query' || action === 'Scan' ? action : `${action}Item`}` });
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordCommands' },
+  );
+  return { doc, grants };
+}
+
+type Recorder = { deps: Deps; grants: Grant[] };
+
+/** The wiring as production builds it, with the recording client and fakes for what is not DynamoDB. */
+function recorder(gone: string[] = []): Recorder {
+  const { doc, grants } = recordingClient();
+  return { deps: buildDeps(config(), { doc, ...fakes(gone), tokenKeys: () => keys }), grants };
+}
+
+type Module = { makeHandler: (deps: Deps) => (...args: never[]) => Promise<unknown> };
+const load = async (module: string) => (await import(`../../../lambdas/${module}`)) as Module;
+
+async function rest(r: Recorder, module: string, body: unknown, event: Parameters<typeof restEvent>[0] = {}) {
+  const handler = (await load(`control-plane/${module}`)).makeHandler(r.deps) as (e: unknown, c: unknown) => Promise<APIGatewayProxyResult>;
+  const res = await handler(restEvent({ body: JSON.stringify(body), ...event }), lambdaContext);
+  return { status: res.statusCode, body: res.body ? (JSON.parse(res.body) as Record<string, unknown>) : {} };
+}
+
+async function ws(r: Recorder, module: string, event: WsEvent) {
+  const handler = (await load(`messaging/${module}`)).makeHandler(r.deps) as (e: unknown, c: unknown) => Promise<APIGatewayProxyResult>;
+  return (await handler(event, lambdaContext)).statusCode;
+}
+
+const newRoom = (input: Parameters<typeof createRoom>[1] = {}) => createRoom(seed, input);
+const newConfiguration = () => createLoggingConfiguration(seed, { destinationConfiguration: { s3: { bucketName: 'logs' } } });
+
+/** A connection record in `room`; `connectedAgoMs` old enough makes a "gone" answer remove it. */
+async function connection(room: Room, id: string, options: { userId?: string; connectedAgoMs?: number; sessionEndsInMs?: number } = {}) {
+  const now = Date.now();
+  const record: Connection = {
+    connectionId: id,
+    roomId: room.id,
+    roomArn: room.arn,
+    userId: options.userId ?? 'viewer',
+    capabilities: ['SEND_MESSAGE', 'DELETE_MESSAGE', 'DISCONNECT_USER'],
+    attributes: {},
+    sessionExpiresAt: now + (options.sessionEndsInMs ?? 3_600_000),
+    connectedAt: now - (options.connectedAgoMs ?? 0),
+  };
+  await seed.connections.put(record);
+  return record;
+}
+
+const unique = (label: string) => `${label}${Math.random().toString(36).slice(2, 10)}`;
+const MISSING_CONFIGURATION = 'arn:aws:ivschat:us-east-1:000000000000:logging-configuration/zzzzzzzzzzzz';
+
+/** Each handler module's usual and failure paths; each returns nothing, what matters is what it sent. */
+const SCENARIOS: Record<string, (r: (gone?: string[]) => Recorder) => Promise<Recorder[]>> = {
+  'control-plane/create-room': async (r) => {
+    const configuration = await newConfiguration();
+    const ok = r();
+    expect((await rest(ok, 'create-room', { loggingConfigurationIdentifiers: [configuration.arn] })).status).toBe(200);
+    // A configuration that does not exist: the references written first are removed again.
+    const refused = r();
+    expect((await rest(refused, 'create-room', { loggingConfigurationIdentifiers: [MISSING_CONFIGURATION] })).status).toBe(404);
+    return [ok, refused];
+  },
+  'control-plane/get-room': async (r) => {
+    const room = await newRoom();
+    const got = r();
+    expect((await rest(got, 'get-room', { identifier: room.arn })).status).toBe(200);
+    return [got];
+  },
+  'control-plane/update-room': async (r) => {
+    const [room, configuration] = [await newRoom(), await newConfiguration()];
+    const attach = r();
+    expect((await rest(attach, 'update-room', { identifier: room.arn, loggingConfigurationIdentifiers: [configuration.arn] })).status).toBe(200);
+    const detach = r();
+    expect((await rest(detach, 'update-room', { identifier: room.arn, loggingConfigurationIdentifiers: [] })).status).toBe(200);
+    const rename = r();
+    expect((await rest(rename, 'update-room', { identifier: room.arn, name: 'renamed' })).status).toBe(200);
+    return [attach, detach, rename];
+  },
+  'control-plane/delete-room': async (r) => {
+    const configuration = await newConfiguration();
+    const room = await newRoom({ loggingConfigurationIdentifiers: [configuration.arn] });
+    await connection(room, unique('c'));
+    const deleted = r();
+    expect((await rest(deleted, 'delete-room', { identifier: room.arn })).status).toBe(204);
+    return [deleted];
+  },
+  'control-plane/list-rooms': async (r) => {
+    await newRoom({ name: 'listed' });
+    const all = r();
+    expect((await rest(all, 'list-rooms', {})).status).toBe(200);
+    const named = r();
+    expect((await rest(named, 'list-rooms', { name: 'listed' })).status).toBe(200);
+    return [all, named];
+  },
+  'control-plane/tag-resource': async (r) => {
+    const room = await newRoom();
+    const tagged = r();
+    expect((await rest(tagged, 'tag-resource', { tags: { a: '1' } }, { pathParameters: { resourceArn: encodeURIComponent(room.arn) } })).status).toBe(200);
+    return [tagged];
+  },
+  'control-plane/untag-resource': async (r) => {
+    const room = await newRoom({ tags: { a: '1' } });
+    const path = { pathParameters: { resourceArn: encodeURIComponent(room.arn) } };
+    const untagged = r();
+    expect((await rest(untagged, 'untag-resource', {}, { ...path, multiValueQueryStringParameters: { tagKeys: ['a'] } })).status).toBe(200);
+    const none = r();
+    expect((await rest(none, 'untag-resource', {}, { ...path, multiValueQueryStringParameters: { tagKeys: [] } })).status).toBe(200);
+    return [untagged, none];
+  },
+  'control-plane/list-tags-for-resource': async (r) => {
+    const room = await newRoom({ tags: { a: '1' } });
+    const listed = r();
+    expect((await rest(listed, 'list-tags-for-resource', {}, { pathParameters: { resourceArn: encodeURIComponent(room.arn) } })).status).toBe(200);
+    return [listed];
+  },
+  'control-plane/create-chat-token': async (r) => {
+    const room = await newRoom();
+    const minted = r();
+    expect((await rest(minted, 'create-chat-token', { roomIdentifier: room.arn, userId: 'u' })).status).toBe(200);
+    return [minted];
+  },
+  'control-plane/send-event': async (r) => {
+    const { room, gone } = await loggedRoomWithStaleConnection();
+    const sent = r(gone);
+    expect((await rest(sent, 'send-event', { roomIdentifier: room.arn, eventName: 'app:hello' })).status).toBe(200);
+    return [sent];
+  },
+  'control-plane/delete-message': async (r) => {
+    const { room, gone } = await loggedRoomWithStaleConnection();
+    const sent = r(gone);
+    expect((await rest(sent, 'delete-message', { roomIdentifier: room.arn, id: 'abcdEFGH1234' })).status).toBe(200);
+    return [sent];
+  },
+  'control-plane/disconnect-user': async (r) => {
+    const { room, gone } = await loggedRoomWithStaleConnection();
+    await connection(room, unique('kicked'), { userId: 'kicked' });
+    const sent = r(gone);
+    expect((await rest(sent, 'disconnect-user', { roomIdentifier: room.arn, userId: 'kicked' })).status).toBe(200);
+    return [sent];
+  },
+  'control-plane/create-logging-configuration': async (r) => {
+    const created = r();
+    expect((await rest(created, 'create-logging-configuration', { destinationConfiguration: { s3: { bucketName: 'chat-logs' } } })).status).toBe(200);
+    return [created];
+  },
+  'control-plane/get-logging-configuration': async (r) => {
+    const configuration = await newConfiguration();
+    const got = r();
+    expect((await rest(got, 'get-logging-configuration', { identifier: configuration.arn })).status).toBe(200);
+    return [got];
+  },
+  'control-plane/update-logging-configuration': async (r) => {
+    const configuration = await newConfiguration();
+    const updated = r();
+    expect((await rest(updated, 'update-logging-configuration', { identifier: configuration.arn, name: 'renamed' })).status).toBe(200);
+    // The condition fails: the configuration is read to tell NotFound from Conflict.
+    const missing = r();
+    expect((await rest(missing, 'update-logging-configuration', { identifier: MISSING_CONFIGURATION, name: 'x' })).status).toBe(404);
+    return [updated, missing];
+  },
+  'control-plane/delete-logging-configuration': async (r) => {
+    const used = await newConfiguration();
+    await newRoom({ loggingConfigurationIdentifiers: [used.arn] });
+    const refused = r();
+    expect((await rest(refused, 'delete-logging-configuration', { identifier: used.arn })).status).toBe(409);
+    // A reference left by a room that no longer names the configuration: the room's revision moves on, the reference goes.
+    const stale = await newConfiguration();
+    const room = await newRoom();
+    await seed.loggingReferences.add(room.id, [stale.id], 0, Date.now());
+    const deleted = r();
+    expect((await rest(deleted, 'delete-logging-configuration', { identifier: stale.arn })).status).toBe(204);
+    return [refused, deleted];
+  },
+  'control-plane/list-logging-configurations': async (r) => {
+    const listed = r();
+    expect((await rest(listed, 'list-logging-configurations', {})).status).toBe(200);
+    return [listed];
+  },
+  'messaging/connect': async (r) => {
+    const room = await newRoom();
+    const connected = r();
+    const token = (await createChatToken(seed, { roomIdentifier: room.arn, userId: 'u' })).token;
+    expect(await ws(connected, 'connect', wsEvent('$connect', unique('c'), { headers: { 'Sec-WebSocket-Protocol': token } }))).toBe(200);
+    // DeleteRoom lands between the room check and the record: the record is removed again.
+    const racing = r();
+    const doomed = await newRoom();
+    const { get } = racing.deps.rooms;
+    let deleting = true;
+    racing.deps.rooms.get = async (id) => {
+      const found = await get(id);
+      if (deleting) {
+        deleting = false;
+        await seed.rooms.delete(id);
+      }
+      return found;
+    };
+    const late = (await createChatToken(seed, { roomIdentifier: doomed.arn, userId: 'u' })).token;
+    expect(await ws(racing, 'connect', wsEvent('$connect', unique('c'), { headers: { 'Sec-WebSocket-Protocol': late } }))).toBe(404);
+    return [connected, racing];
+  },
+  'messaging/disconnect': async (r) => {
+    const room = await newRoom();
+    const { connectionId } = await connection(room, unique('c'));
+    const closed = r();
+    expect(await ws(closed, 'disconnect', wsEvent('$disconnect', connectionId))).toBe(200);
+    return [closed];
+  },
+  'messaging/default': async (r) => {
+    const { room, gone } = await loggedRoomWithStaleConnection();
+    const sender = await connection(room, unique('sender'));
+    await connection(room, unique('kicked'), { userId: 'kicked' });
+    const frames = [
+      { Action: 'SEND_MESSAGE', Content: 'hello' },
+      { Action: 'DELETE_MESSAGE', Id: 'abcdEFGH1234' },
+      { Action: 'DISCONNECT_USER', UserId: 'kicked' },
+    ];
+    const sent: Recorder[] = [];
+    for (const frame of frames) {
+      const one = r(gone);
+      expect(await ws(one, 'default', wsEvent('$default', sender.connectionId, { body: JSON.stringify(frame) }))).toBe(200);
+      sent.push(one);
+    }
+    return sent;
+  },
+  'messaging/end-expired-sessions': async (r) => {
+    const room = await newRoom();
+    await connection(room, unique('expired'), { sessionEndsInMs: -1_000 });
+    const swept = r();
+    const handler = (await load('messaging/end-expired-sessions')).makeHandler(swept.deps) as () => Promise<{ ended: number }>;
+    expect((await handler()).ended).toBeGreaterThanOrEqual(1);
+    return [swept];
+  },
+};
+
+/** A room with a logging configuration (its fan-outs reach the chat log) and a connection that is gone. */
+async function loggedRoomWithStaleConnection() {
+  const configuration = await newConfiguration();
+  const room = await newRoom({ loggingConfigurationIdentifiers: [configuration.arn] });
+  const stale = await connection(room, unique('gone'), { connectedAgoMs: 120_000 });
+  return { room, gone: [stale.connectionId] };
+}
+
+const key = (grant: Grant) => ('index' in grant ? `index ${grant.index}` : grant.table);
+
+test('every handler module has a scenario here and an entry in lib/permissions.ts', () => {
+  expect(Object.keys(SCENARIOS).sort()).toEqual(Object.keys(NEEDS).sort());
+});
+
+test.each(Object.keys(NEEDS))('%s sends exactly the DynamoDB commands lib/permissions.ts grants it', async (module) => {
+  const recorders = await (SCENARIOS[module] as (typeof SCENARIOS)[string])(recorder);
+  const sent = [...new Set(recorders.flatMap((r) => r.grants.map(key)))].sort();
+  const needs = NEEDS[module];
+  const granted = [...(needs?.table ?? []), ...(needs?.indexes ?? []).map((index) => `index ${index}`)].sort();
+  expect(sent).toEqual(granted);
+});
