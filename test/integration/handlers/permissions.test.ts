@@ -93,6 +93,12 @@ async function rest(r: Recorder, module: string, body: unknown, event: Parameter
   return { status: res.statusCode, body: res.body ? (JSON.parse(res.body) as Record<string, unknown>) : {} };
 }
 
+/** One call of a REST handler that must answer `status`; returns its recorder. */
+async function call(r: Recorder, module: string, body: unknown, status: number, event: Parameters<typeof restEvent>[0] = {}): Promise<Recorder> {
+  expect((await rest(r, module, body, event)).status).toBe(status);
+  return r;
+}
+
 async function ws(r: Recorder, module: string, event: WsEvent) {
   const handler = (await load(`messaging/${module}`)).makeHandler(r.deps) as (e: unknown, c: unknown) => Promise<APIGatewayProxyResult>;
   return (await handler(event, lambdaContext)).statusCode;
@@ -125,127 +131,103 @@ const MISSING_CONFIGURATION = 'arn:aws:ivschat:us-east-1:000000000000:logging-co
 const SCENARIOS: Record<string, (r: (gone?: string[]) => Recorder) => Promise<Recorder[]>> = {
   'control-plane/create-room': async (r) => {
     const configuration = await newConfiguration();
-    const ok = r();
-    expect((await rest(ok, 'create-room', { loggingConfigurationIdentifiers: [configuration.arn] })).status).toBe(200);
+    const ok = await call(r(), 'create-room', { loggingConfigurationIdentifiers: [configuration.arn] }, 200);
     // A configuration that does not exist: the references written first are removed again.
-    const refused = r();
-    expect((await rest(refused, 'create-room', { loggingConfigurationIdentifiers: [MISSING_CONFIGURATION] })).status).toBe(404);
+    const refused = await call(r(), 'create-room', { loggingConfigurationIdentifiers: [MISSING_CONFIGURATION] }, 404);
     return [ok, refused];
   },
   'control-plane/get-room': async (r) => {
     const room = await newRoom();
-    const got = r();
-    expect((await rest(got, 'get-room', { identifier: room.arn })).status).toBe(200);
+    const got = await call(r(), 'get-room', { identifier: room.arn }, 200);
     return [got];
   },
   'control-plane/update-room': async (r) => {
     const [room, configuration] = [await newRoom(), await newConfiguration()];
-    const attach = r();
-    expect((await rest(attach, 'update-room', { identifier: room.arn, loggingConfigurationIdentifiers: [configuration.arn] })).status).toBe(200);
-    const detach = r();
-    expect((await rest(detach, 'update-room', { identifier: room.arn, loggingConfigurationIdentifiers: [] })).status).toBe(200);
-    const rename = r();
-    expect((await rest(rename, 'update-room', { identifier: room.arn, name: 'renamed' })).status).toBe(200);
+    const attach = await call(r(), 'update-room', { identifier: room.arn, loggingConfigurationIdentifiers: [configuration.arn] }, 200);
+    const detach = await call(r(), 'update-room', { identifier: room.arn, loggingConfigurationIdentifiers: [] }, 200);
+    const rename = await call(r(), 'update-room', { identifier: room.arn, name: 'renamed' }, 200);
     return [attach, detach, rename];
   },
   'control-plane/delete-room': async (r) => {
     const configuration = await newConfiguration();
     const room = await newRoom({ loggingConfigurationIdentifiers: [configuration.arn] });
     await connection(room, unique('c'));
-    const deleted = r();
-    expect((await rest(deleted, 'delete-room', { identifier: room.arn })).status).toBe(204);
+    const deleted = await call(r(), 'delete-room', { identifier: room.arn }, 204);
     return [deleted];
   },
   'control-plane/list-rooms': async (r) => {
     await newRoom({ name: 'listed' });
-    const all = r();
-    expect((await rest(all, 'list-rooms', {})).status).toBe(200);
-    const named = r();
-    expect((await rest(named, 'list-rooms', { name: 'listed' })).status).toBe(200);
+    const all = await call(r(), 'list-rooms', {}, 200);
+    const named = await call(r(), 'list-rooms', { name: 'listed' }, 200);
     return [all, named];
   },
   'control-plane/tag-resource': async (r) => {
     const room = await newRoom();
-    const tagged = r();
-    expect((await rest(tagged, 'tag-resource', { tags: { a: '1' } }, { pathParameters: { resourceArn: encodeURIComponent(room.arn) } })).status).toBe(200);
+    const tagged = await call(r(), 'tag-resource', { tags: { a: '1' } }, 200, { pathParameters: { resourceArn: encodeURIComponent(room.arn) } });
     return [tagged];
   },
   'control-plane/untag-resource': async (r) => {
     const room = await newRoom({ tags: { a: '1' } });
     const path = { pathParameters: { resourceArn: encodeURIComponent(room.arn) } };
-    const untagged = r();
-    expect((await rest(untagged, 'untag-resource', {}, { ...path, multiValueQueryStringParameters: { tagKeys: ['a'] } })).status).toBe(200);
-    const none = r();
-    expect((await rest(none, 'untag-resource', {}, { ...path, multiValueQueryStringParameters: { tagKeys: [] } })).status).toBe(200);
+    const untagged = await call(r(), 'untag-resource', {}, 200, { ...path, multiValueQueryStringParameters: { tagKeys: ['a'] } });
+    const none = await call(r(), 'untag-resource', {}, 200, { ...path, multiValueQueryStringParameters: { tagKeys: [] } });
     return [untagged, none];
   },
   'control-plane/list-tags-for-resource': async (r) => {
     const room = await newRoom({ tags: { a: '1' } });
-    const listed = r();
-    expect((await rest(listed, 'list-tags-for-resource', {}, { pathParameters: { resourceArn: encodeURIComponent(room.arn) } })).status).toBe(200);
+    const listed = await call(r(), 'list-tags-for-resource', {}, 200, { pathParameters: { resourceArn: encodeURIComponent(room.arn) } });
     return [listed];
   },
   'control-plane/create-chat-token': async (r) => {
     const room = await newRoom();
-    const minted = r();
-    expect((await rest(minted, 'create-chat-token', { roomIdentifier: room.arn, userId: 'u' })).status).toBe(200);
+    const minted = await call(r(), 'create-chat-token', { roomIdentifier: room.arn, userId: 'u' }, 200);
     return [minted];
   },
   'control-plane/send-event': async (r) => {
     const { room, gone } = await loggedRoomWithStaleConnection();
-    const sent = r(gone);
-    expect((await rest(sent, 'send-event', { roomIdentifier: room.arn, eventName: 'app:hello' })).status).toBe(200);
+    const sent = await call(r(gone), 'send-event', { roomIdentifier: room.arn, eventName: 'app:hello' }, 200);
     return [sent];
   },
   'control-plane/delete-message': async (r) => {
     const { room, gone } = await loggedRoomWithStaleConnection();
-    const sent = r(gone);
-    expect((await rest(sent, 'delete-message', { roomIdentifier: room.arn, id: 'abcdEFGH1234' })).status).toBe(200);
+    const sent = await call(r(gone), 'delete-message', { roomIdentifier: room.arn, id: 'abcdEFGH1234' }, 200);
     return [sent];
   },
   'control-plane/disconnect-user': async (r) => {
     const { room, gone } = await loggedRoomWithStaleConnection();
     await connection(room, unique('kicked'), { userId: 'kicked' });
-    const sent = r(gone);
-    expect((await rest(sent, 'disconnect-user', { roomIdentifier: room.arn, userId: 'kicked' })).status).toBe(200);
+    const sent = await call(r(gone), 'disconnect-user', { roomIdentifier: room.arn, userId: 'kicked' }, 200);
     return [sent];
   },
   'control-plane/create-logging-configuration': async (r) => {
-    const created = r();
-    expect((await rest(created, 'create-logging-configuration', { destinationConfiguration: { s3: { bucketName: 'chat-logs' } } })).status).toBe(200);
+    const created = await call(r(), 'create-logging-configuration', { destinationConfiguration: { s3: { bucketName: 'chat-logs' } } }, 200);
     return [created];
   },
   'control-plane/get-logging-configuration': async (r) => {
     const configuration = await newConfiguration();
-    const got = r();
-    expect((await rest(got, 'get-logging-configuration', { identifier: configuration.arn })).status).toBe(200);
+    const got = await call(r(), 'get-logging-configuration', { identifier: configuration.arn }, 200);
     return [got];
   },
   'control-plane/update-logging-configuration': async (r) => {
     const configuration = await newConfiguration();
-    const updated = r();
-    expect((await rest(updated, 'update-logging-configuration', { identifier: configuration.arn, name: 'renamed' })).status).toBe(200);
+    const updated = await call(r(), 'update-logging-configuration', { identifier: configuration.arn, name: 'renamed' }, 200);
     // The condition fails: the configuration is read to tell NotFound from Conflict.
-    const missing = r();
-    expect((await rest(missing, 'update-logging-configuration', { identifier: MISSING_CONFIGURATION, name: 'x' })).status).toBe(404);
+    const missing = await call(r(), 'update-logging-configuration', { identifier: MISSING_CONFIGURATION, name: 'x' }, 404);
     return [updated, missing];
   },
   'control-plane/delete-logging-configuration': async (r) => {
     const used = await newConfiguration();
     await newRoom({ loggingConfigurationIdentifiers: [used.arn] });
-    const refused = r();
-    expect((await rest(refused, 'delete-logging-configuration', { identifier: used.arn })).status).toBe(409);
+    const refused = await call(r(), 'delete-logging-configuration', { identifier: used.arn }, 409);
     // A reference left by a room that no longer names the configuration: the room's revision moves on, the reference goes.
     const stale = await newConfiguration();
     const room = await newRoom();
     await seed.loggingReferences.add(room.id, [stale.id], 0, Date.now());
-    const deleted = r();
-    expect((await rest(deleted, 'delete-logging-configuration', { identifier: stale.arn })).status).toBe(204);
+    const deleted = await call(r(), 'delete-logging-configuration', { identifier: stale.arn }, 204);
     return [refused, deleted];
   },
   'control-plane/list-logging-configurations': async (r) => {
-    const listed = r();
-    expect((await rest(listed, 'list-logging-configurations', {})).status).toBe(200);
+    const listed = await call(r(), 'list-logging-configurations', {}, 200);
     return [listed];
   },
   'messaging/connect': async (r) => {
