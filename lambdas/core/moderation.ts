@@ -1,6 +1,5 @@
 import { DELETE_MESSAGE_EVENT, DISCONNECT_USER_EVENT, deleteMessageAttributes, disconnectUserAttributes, eventFrame } from '../domain/messaging';
 import { toRfc3339 } from '../domain/ids';
-import type { Room } from '../domain/room';
 import { roomIdOf } from '../domain/room';
 import type { Deps } from './deps';
 import { broadcast, closeConnections } from './fan-out';
@@ -11,50 +10,37 @@ export type ModerationDeps = Pick<Deps, 'idClock' | 'rooms' | 'connections' | 'g
 /** An EVENT to every connection of the room, now; returns the event's id. */
 async function broadcastEvent(
   deps: ModerationDeps,
-  room: Room,
+  roomId: string,
   event: { requestId?: string; eventName: string; attributes?: Record<string, string> },
 ): Promise<string> {
+  const room = await deps.rooms.get(roomId);
   const id = deps.idClock.newId();
   await broadcast(deps, room, eventFrame({ id, ...event, sendTime: toRfc3339(deps.idClock.now()) }));
   return id;
 }
 
 /** SendEvent: an EVENT to every connection of the room. Returns the event's id. */
-export async function sendEvent(
+export const sendEvent = (
   deps: ModerationDeps & Pick<Deps, 'scope'>,
   roomArn: string,
   event: { eventName: string; attributes?: Record<string, string> },
-): Promise<string> {
-  const room = await deps.rooms.get(roomIdOf(roomArn, deps.scope));
-  return broadcastEvent(deps, room, { eventName: event.eventName, attributes: event.attributes });
-}
+): Promise<string> => broadcastEvent(deps, roomIdOf(roomArn, deps.scope), { eventName: event.eventName, attributes: event.attributes });
 
 /** DeleteMessage (HTTP or socket): the aws:DELETE_MESSAGE event, whose id is returned. */
-export async function deleteMessage(
-  deps: ModerationDeps,
-  roomId: string,
-  request: { messageId: string; reason?: string; requestId?: string },
-): Promise<string> {
-  const room = await deps.rooms.get(roomId);
-  return broadcastEvent(deps, room, {
+export const deleteMessage = (deps: ModerationDeps, roomId: string, request: { messageId: string; reason?: string; requestId?: string }): Promise<string> =>
+  broadcastEvent(deps, roomId, {
     requestId: request.requestId,
     eventName: DELETE_MESSAGE_EVENT,
     attributes: deleteMessageAttributes(request.messageId, request.reason),
   });
-}
 
 /**
  * DisconnectUser (HTTP or socket): the room hears aws:DISCONNECT_USER first, then every connection
  * of that user in the room is closed, which the official client takes as a clean server disconnect
  * (no reconnect).
  */
-export async function disconnectUser(
-  deps: ModerationDeps,
-  roomId: string,
-  request: { userId: string; reason?: string; requestId?: string },
-): Promise<void> {
-  const room = await deps.rooms.get(roomId);
-  await broadcastEvent(deps, room, {
+export async function disconnectUser(deps: ModerationDeps, roomId: string, request: { userId: string; reason?: string; requestId?: string }): Promise<void> {
+  await broadcastEvent(deps, roomId, {
     requestId: request.requestId,
     eventName: DISCONNECT_USER_EVENT,
     attributes: disconnectUserAttributes(request.userId, request.reason),

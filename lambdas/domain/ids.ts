@@ -26,3 +26,10 @@ export const systemIdClock: IdClock = { newId: () => newId(), now: () => new Dat
 
 /** RFC 3339 with milliseconds and `Z`, the form the AWS SDK parses for `date-time` members. */
 export const toRfc3339 = (date: Date): string => date.toISOString();
+
+/** What every new resource starts with: a fresh id, its ARN, its name, and its creation time as both times. */
+export function newResourceBase(idClock: IdClock, arnOf: (id: string) => string, name: string | undefined) {
+  const id = idClock.newId();
+  const now = toRfc3339(idClock.now());
+  return { id, arn: arnOf(id), name: name ?? '', createTime: now, updateTime: now };
+}

@@ -1,6 +1,6 @@
 import { ResourceNotFoundException } from '../shared/errors';
 import { Scope, localResource, loggingConfigurationArn } from './arn';
-import { IdClock, toRfc3339 } from './ids';
+import { IdClock, newResourceBase } from './ids';
 import { loggingConfigurationIdentifier } from './room';
 import { tagsSchema } from './tags';
 import { int, optional, required, str, struct, union } from './validate';
@@ -64,14 +64,8 @@ export type LoggingConfigurationPatch = Partial<Pick<LoggingConfiguration, 'name
 
 /** A new, ACTIVE logging configuration: AWS models Create's answer with that state only. */
 export function newLoggingConfiguration(input: CreateLoggingConfigurationInput, scope: Scope, idClock: IdClock): LoggingConfiguration {
-  const id = idClock.newId();
-  const now = toRfc3339(idClock.now());
   return {
-    id,
-    arn: loggingConfigurationArn(scope, id),
-    name: input.name ?? '',
-    createTime: now,
-    updateTime: now,
+    ...newResourceBase(idClock, (id) => loggingConfigurationArn(scope, id), input.name),
     destinationConfiguration: input.destinationConfiguration,
     state: 'ACTIVE',
     tags: input.tags ?? {},

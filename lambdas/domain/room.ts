@@ -1,6 +1,6 @@
 import { ResourceNotFoundException, ValidationException } from '../shared/errors';
 import { LAMBDA_ARN_PATTERN, LOGGING_CONFIGURATION_ARN_PATTERN, ROOM_ARN_PATTERN, Scope, isLambdaInScope, localResource, roomArn } from './arn';
-import { IdClock, toRfc3339 } from './ids';
+import { IdClock, newResourceBase } from './ids';
 import { tagsSchema } from './tags';
 import { int, list, oneOf, optional, required, str, struct } from './validate';
 
@@ -104,15 +104,9 @@ export function assertReviewHandlerInScope(handler: { uri?: string } | undefined
 
 /** A new room with AWS's defaults filled in. */
 export function newRoom(input: CreateRoomInput, scope: Scope, idClock: IdClock): Room {
-  const id = idClock.newId();
-  const now = toRfc3339(idClock.now());
   const handler = input.messageReviewHandler ? toReviewHandler(input.messageReviewHandler) : null;
   return {
-    id,
-    arn: roomArn(scope, id),
-    name: input.name ?? '',
-    createTime: now,
-    updateTime: now,
+    ...newResourceBase(idClock, (id) => roomArn(scope, id), input.name),
     maximumMessageRatePerSecond: input.maximumMessageRatePerSecond ?? ROOM_DEFAULTS.maximumMessageRatePerSecond,
     maximumMessageLength: input.maximumMessageLength ?? ROOM_DEFAULTS.maximumMessageLength,
     ...(handler ? { messageReviewHandler: handler } : {}),
