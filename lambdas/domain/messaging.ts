@@ -2,7 +2,7 @@ import type { Capability } from './chat-token';
 import { MessagingError, MessagingErrorCode } from '../shared/errors';
 import { jsonDepthExceeds, topLevelString } from './json-text';
 import { roomIdentifier } from './room';
-import { isWellFormed, optional, required, str, stringMap, struct } from './validate';
+import { Schema, check, freeText, isPlainObject, oneOf, optional, required, str, stringMap, struct } from './validate';
 
 /**
  * The Messaging API's frames. Frames on the socket are PascalCase JSON, unlike the camelCase
@@ -24,7 +24,32 @@ export const ACTION_CAPABILITY: Record<ClientAction['Action'], Capability> = {
 
 /** API Gateway's WebSocket frame limit; larger requests are refused as too large (413). */
 export const MAX_FRAME_BYTES = 128 * 1024;
-const MESSAGE_ID = /^[a-zA-Z0-9]{12}$/;
+
+const frameReason = optional(freeText({ min: 1, max: 256 }));
+const frameRequestId = optional(freeText());
+
+/** Each action's frame, in the schema language of the control plane's inputs (domain/validate.ts). */
+const CLIENT_ACTIONS: { [A in ClientAction['Action']]: Schema<Extract<ClientAction, { Action: A }>> } = {
+  SEND_MESSAGE: struct({
+    Action: required(oneOf(['SEND_MESSAGE'])),
+    RequestId: frameRequestId,
+    Content: required(freeText()),
+    Attributes: optional(stringMap({ key: freeText(), value: freeText() })),
+  }),
+  DELETE_MESSAGE: struct({
+    Action: required(oneOf(['DELETE_MESSAGE'])),
+    RequestId: frameRequestId,
+    Id: required(str({ min: 12, max: 12, pattern: /^[a-zA-Z0-9]+$/ })),
+    Reason: frameReason,
+  }),
+  DISCONNECT_USER: struct({
+    Action: required(oneOf(['DISCONNECT_USER'])),
+    RequestId: frameRequestId,
+    // Well-formed: user ids are compared once encoded (see str()).
+    UserId: required(str({ min: 1, max: 128 })),
+    Reason: frameReason,
+  }),
+};
 
 /**
  * Parses a client frame. A frame that cannot be parsed still yields its RequestId when it has one,
@@ -45,38 +70,17 @@ export function parseClientAction(text: string): { action?: ClientAction; reques
   } catch {
     return { requestId: topLevelString(text, 'RequestId'), error: new MessagingError(400, 'Request is not valid JSON') };
   }
-  if (!isObject(frame)) return { error: new MessagingError(400, 'Request must be a JSON object') };
+  if (!isPlainObject(frame)) return { error: new MessagingError(400, 'Request must be a JSON object') };
   const requestId = typeof frame.RequestId === 'string' ? frame.RequestId : undefined;
-  const fail = (message: string) => ({ requestId, error: new MessagingError(400, message) });
-  if (frame.RequestId !== undefined && requestId === undefined) return fail('RequestId must be a string');
-  const base = requestId === undefined ? {} : { RequestId: requestId };
-  switch (frame.Action) {
-    case 'SEND_MESSAGE': {
-      if (typeof frame.Content !== 'string') return fail('Content is required and must be a string');
-      if (frame.Attributes !== undefined && frame.Attributes !== null && !isStringMap(frame.Attributes)) {
-        return fail('Attributes must be a map of strings to strings');
-      }
-      const attributes = isStringMap(frame.Attributes) ? { Attributes: frame.Attributes } : {};
-      return { requestId, action: { Action: 'SEND_MESSAGE', ...base, Content: frame.Content, ...attributes } };
-    }
-    case 'DELETE_MESSAGE': {
-      if (typeof frame.Id !== 'string' || !MESSAGE_ID.test(frame.Id)) return fail('Id must be the 12-character id of a message');
-      const reason = optionalReason(frame.Reason);
-      if (reason === false) return fail('Reason must be a string of 1 to 256 characters');
-      return { requestId, action: { Action: 'DELETE_MESSAGE', ...base, Id: frame.Id, ...reason } };
-    }
-    case 'DISCONNECT_USER': {
-      if (typeof frame.UserId !== 'string' || frame.UserId.length === 0 || [...frame.UserId].length > 128) {
-        return fail('UserId must be a string of 1 to 128 characters');
-      }
-      if (!isWellFormed(frame.UserId)) return fail('UserId must be a well-formed Unicode string');
-      const reason = optionalReason(frame.Reason);
-      if (reason === false) return fail('Reason must be a string of 1 to 256 characters');
-      return { requestId, action: { Action: 'DISCONNECT_USER', ...base, UserId: frame.UserId, ...reason } };
-    }
-    default:
-      return fail(`Unknown Action: ${typeof frame.Action === 'string' ? frame.Action.slice(0, 64) : String(frame.Action)}`);
+  const schema: Schema<ClientAction> | undefined =
+    typeof frame.Action === 'string' && Object.hasOwn(CLIENT_ACTIONS, frame.Action) ? CLIENT_ACTIONS[frame.Action as ClientAction['Action']] : undefined;
+  if (!schema) {
+    const action = typeof frame.Action === 'string' ? frame.Action.slice(0, 64) : String(frame.Action);
+    return { requestId, error: new MessagingError(400, `Unknown Action: ${action}`) };
   }
+  const { value: action, errors } = check(schema, frame);
+  if (!action) return { requestId, error: new MessagingError(400, errors.map((e) => `${e.name}: ${e.message}`).join('; ') || 'Invalid request') };
+  return { requestId, action };
 }
 
 /** Content length in code points ("runes"), as the room's maximumMessageLength counts it. */
@@ -147,20 +151,6 @@ export const disconnectUserAttributes = (userId: string, reason?: string): Recor
   UserId: userId,
   ...(reason === undefined ? {} : { Reason: reason }),
 });
-
-function optionalReason(value: unknown): { Reason?: string } | false {
-  if (value === undefined || value === null) return {};
-  if (typeof value !== 'string' || value.length === 0 || [...value].length > 256) return false;
-  return { Reason: value };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isStringMap(value: unknown): value is Record<string, string> {
-  return isObject(value) && Object.values(value).every((v) => typeof v === 'string');
-}
 
 const reason = str({ min: 1, max: 256 });
 

@@ -1,5 +1,6 @@
 import { contentLength } from './messaging';
 import type { FallbackResult } from './room';
+import { check, freeText, oneOf, optional, required, stringMap, struct } from './validate';
 
 /**
  * A room's message review handler: the event AWS sends the Lambda function for every SEND_MESSAGE,
@@ -54,30 +55,29 @@ export function reviewRequest(
  * On DENY, `Attributes.Reason` is what the sender is told.
  */
 export function readReviewAnswer(answer: unknown, original: ReviewedMessage, maximumMessageLength: number): ReviewVerdict | undefined {
-  if (!isObject(answer)) return undefined;
-  const { ReviewResult, Content, Attributes } = answer;
-  if (Attributes !== undefined && Attributes !== null && !isStringMap(Attributes)) return undefined;
-  const attributes = isStringMap(Attributes) ? Attributes : undefined;
-  if (ReviewResult === 'DENY') {
+  const read = check(REVIEW_ANSWER, answer).value;
+  if (!read) return undefined;
+  const attributes = read.Attributes;
+  if (read.ReviewResult === 'DENY') {
     const reason = attributes?.Reason;
     return reason ? { result: 'DENY', reason } : { result: 'DENY' };
   }
-  if (ReviewResult !== 'ALLOW') return undefined;
-  if (Content !== undefined && Content !== null && typeof Content !== 'string') return undefined;
-  const content = typeof Content === 'string' ? Content : original.content;
+  // Content is read only on ALLOW: a DENY's Content does not matter.
+  const allowed = check(ALLOW_CONTENT, answer).value;
+  if (!allowed) return undefined;
+  const content = allowed.Content ?? original.content;
   if (contentLength(content) > maximumMessageLength) return undefined;
   return { result: 'ALLOW', content, attributes: attributes ?? original.attributes };
 }
 
+/** A handler's answer, in the schema language of the control plane's inputs (domain/validate.ts). */
+const REVIEW_ANSWER = struct({
+  ReviewResult: required(oneOf(['ALLOW', 'DENY'])),
+  Attributes: optional(stringMap({ key: freeText(), value: freeText() })),
+});
+const ALLOW_CONTENT = struct({ Content: optional(freeText()) });
+
 /** The room's fallbackResult, for a handler that failed, was late or answered garbage: ALLOW keeps the message as sent. */
 export function fallbackVerdict(fallback: FallbackResult, original: ReviewedMessage): ReviewVerdict {
   return fallback === 'ALLOW' ? { result: 'ALLOW', content: original.content, attributes: original.attributes } : { result: 'DENY' };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function isStringMap(value: unknown): value is Record<string, string> {
-  return isObject(value) && Object.values(value).every((v) => typeof v === 'string');
 }

@@ -14,6 +14,8 @@ interface StringRules {
   min?: number;
   max?: number;
   pattern?: RegExp;
+  /** False for free text that is only ever echoed back (message content, attributes), where a lone surrogate is allowed. */
+  wellFormed?: boolean;
 }
 
 /** A JSON string with optional length bounds and pattern. */
@@ -23,7 +25,7 @@ export function str(rules: StringRules = {}): Schema<string> {
       if (typeof value !== 'string') return fail(errors, path, 'Member must be a string');
       // A lone surrogate becomes U+FFFD once encoded as UTF-8 (DynamoDB keys, tokens, frames), so
       // distinct ids such as "a\ud800" and "a\udbff" would meet: such strings are refused.
-      if (!isWellFormed(value)) return fail(errors, path, 'Member must be a well-formed Unicode string');
+      if (rules.wellFormed !== false && !isWellFormed(value)) return fail(errors, path, 'Member must be a well-formed Unicode string');
       // Smithy's length trait counts Unicode code points, not UTF-16 units.
       const length = [...value].length;
       if (rules.min !== undefined && length < rules.min) {
@@ -39,6 +41,9 @@ export function str(rules: StringRules = {}): Schema<string> {
     },
   };
 }
+
+/** Free text that is only ever echoed back (message content, attributes): any string, lone surrogates included. */
+export const freeText = (rules: { min?: number; max?: number } = {}): Schema<string> => str({ ...rules, wellFormed: false });
 
 /** A JSON number that is a whole number within [min, max]. */
 export function int(rules: { min: number; max: number }): Schema<number> {
@@ -185,6 +190,13 @@ export function struct<F extends Fields>(fields: F): Schema<Parsed<F>> {
  * Parses a request against its schema, or throws one ValidationException
  * (reason FIELD_VALIDATION_FAILED) whose fieldList names each bad member.
  */
+/** `value` read by `schema`, with what is wrong with it: what frames and review answers are checked with. */
+export function check<T>(schema: Schema<T>, value: unknown): { value?: T; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  const parsed = schema.parse(value, '', errors);
+  return errors.length > 0 || parsed === undefined ? { errors } : { value: parsed, errors };
+}
+
 export function parseInput<T>(schema: Schema<T>, input: unknown): T {
   const errors: FieldError[] = [];
   const parsed = schema.parse(input, '', errors);
@@ -199,7 +211,8 @@ function fail(errors: FieldError[], name: string, message: string): undefined {
   return undefined;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** A JSON object (not null, not an array). */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
