@@ -19,37 +19,19 @@ import { lambdaContext, restEvent } from '../../fixtures/events';
 
 const ARN = 'arn:aws:ivschat:us-east-1:000000000000:room/abcdEFGH1234';
 
-/** Deps whose room store fails every call with `error`; nothing else is reached in these tests. */
-function failingDeps(error: () => unknown): Deps {
+/** What CreateRoom and GetRoom use, with a room store that fails every call with `error`. */
+function failingDeps(error: () => unknown): Pick<Deps, 'scope' | 'idClock' | 'rooms' | 'loggingConfigurations' | 'loggingReferences'> {
   const fail = async () => {
     throw error();
   };
   const rooms: RoomStore = { create: fail, get: fail, getRevisioned: fail, update: fail, updateAtRevision: fail, bumpRevision: fail, delete: fail, listPage: fail };
+  const none = async () => undefined;
   return {
     scope: { region: 'us-east-1', accountId: '000000000000' },
     idClock: { newId: () => 'abcdEFGH1234', now: () => new Date('2024-01-01T00:00:00Z') },
     rooms,
-    tags: { list: fail, tag: fail, untag: fail },
-    loggingConfigurations: {
-      assertExist: async () => undefined,
-      create: fail,
-      get: fail,
-      getMany: fail,
-      update: fail,
-      startDelete: fail,
-      cancelDelete: fail,
-      delete: fail,
-      listPage: fail,
-    },
-    loggingReferences: { add: async () => undefined, remove: async () => undefined, ofConfiguration: fail },
-    connections: { put: fail, get: fail, remove: fail, idsInRoom: fail, idsOfUser: fail, expired: fail },
-    usedTokens: { claim: fail },
-    rates: { take: fail },
-    gateway: { post: fail, disconnect: fail },
-    tokenKeys: async () => ({ current: 'k', keys: new Map([['k', new Uint8Array(32)]]) }),
-    tokenTiming: { tokenLifetimeMs: 60_000, sessionMinuteMs: 60_000 },
-    reviewHandlers: { invoke: fail },
-    chatLog: { record: async () => undefined, flush: async () => undefined },
+    loggingConfigurations: { assertExist: none, create: fail, get: fail, getMany: fail, update: fail, startDelete: fail, cancelDelete: fail, delete: fail, listPage: fail },
+    loggingReferences: { add: none, remove: none, ofConfiguration: fail },
   };
 }
 
