@@ -4,30 +4,19 @@ import { queryAll } from '../../../lambdas/data/index-pages';
 import { quotaKey } from '../../../lambdas/data/keys';
 import { createQuotaCounter, createWithQuota } from '../../../lambdas/data/quotas';
 import { ConflictException, ServiceQuotaExceededException, ThrottlingException } from '../../../lambdas/shared/errors';
-import { RunningDynalite, ensureTable, startDynalite } from '../../../lib/local/dynalite';
-import { tableClient } from '../../helpers/chat';
+import { useDynalite } from '../../helpers/dynalite';
 
 // The data layer's shared pieces on a real dynalite: the quota-guarded create, the paging loop and
 // the conditional-write helper, as every store uses them.
 const TableName = 'stores-test';
-let db: RunningDynalite;
-let doc: ReturnType<typeof tableClient>;
-beforeAll(async () => {
-  db = await startDynalite(undefined);
-  await ensureTable(db.endpoint, 'us-east-1', TableName);
-  doc = tableClient(db.endpoint);
-});
-afterAll(async () => {
-  doc.destroy();
-  await db.close();
-});
+const table = useDynalite(TableName);
 
-const used = async (name: string) => (await doc.send(new GetCommand({ TableName, Key: quotaKey(name) }))).Item?.used;
-const putNew = (pk: string) => () => doc.send(new PutCommand({ TableName, Item: { PK: pk, SK: 'ITEM' }, ConditionExpression: 'attribute_not_exists(PK)' }));
+const used = async (name: string) => (await table.doc.send(new GetCommand({ TableName, Key: quotaKey(name) }))).Item?.used;
+const putNew = (pk: string) => () => table.doc.send(new PutCommand({ TableName, Item: { PK: pk, SK: 'ITEM' }, ConditionExpression: 'attribute_not_exists(PK)' }));
 const resource = (id: string) => ({ id, type: 'ROOM' as const, plural: 'things', singular: 'Thing' });
 
 test('createWithQuota counts each create, refuses past the limit, and gives the unit back when the id is taken', async () => {
-  const quota = createQuotaCounter({ doc, tableName: TableName, name: 'things', limit: 2 });
+  const quota = createQuotaCounter({ doc: table.doc, tableName: TableName, name: 'things', limit: 2 });
   await createWithQuota(quota, resource('a'), putNew('THING#a'));
   const taken = createWithQuota(quota, resource('a'), putNew('THING#a'));
   await expect(taken).rejects.toBeInstanceOf(ConflictException);
@@ -37,7 +26,7 @@ test('createWithQuota counts each create, refuses past the limit, and gives the 
   const full = createWithQuota(quota, resource('c'), putNew('THING#c'));
   await expect(full).rejects.toBeInstanceOf(ServiceQuotaExceededException);
   await expect(full).rejects.toMatchObject({ message: 'The things quota of 2 per account and region is used up', limit: 2 });
-  expect(await doc.send(new GetCommand({ TableName, Key: { PK: 'THING#c', SK: 'ITEM' } }))).not.toHaveProperty('Item.PK');
+  expect(await table.doc.send(new GetCommand({ TableName, Key: { PK: 'THING#c', SK: 'ITEM' } }))).not.toHaveProperty('Item.PK');
   await quota.release();
   await quota.release();
   await quota.release();
@@ -45,8 +34,8 @@ test('createWithQuota counts each create, refuses past the limit, and gives the 
 });
 
 test('queryAll reads every page of a partition', async () => {
-  await Promise.all(Array.from({ length: 7 }, (_, i) => doc.send(new PutCommand({ TableName, Item: { PK: 'PAGED', SK: `item${i}` } }))));
-  const items = await queryAll(doc, { TableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': 'PAGED' }, Limit: 2 });
+  await Promise.all(Array.from({ length: 7 }, (_, i) => table.doc.send(new PutCommand({ TableName, Item: { PK: 'PAGED', SK: `item${i}` } }))));
+  const items = await queryAll(table.doc, { TableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': 'PAGED' }, Limit: 2 });
   expect(items.map((item) => item.SK)).toEqual(['item0', 'item1', 'item2', 'item3', 'item4', 'item5', 'item6']);
 });
 

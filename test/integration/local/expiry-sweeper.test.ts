@@ -3,30 +3,19 @@ import { roomRateKey, usedTokenKey } from '../../../lambdas/data/keys';
 import { createRateCounter } from '../../../lambdas/data/rate-counters';
 import { createUsedTokenStore } from '../../../lambdas/data/used-tokens';
 import { MAX_DELETES_PER_SWEEP, createExpirySweeper, trackRates, trackUsedTokens } from '../../../lib/local/expiry';
-import { RunningDynalite, ensureTable, startDynalite } from '../../../lib/local/dynalite';
-import { tableClient } from '../../helpers/chat';
+import { useDynalite } from '../../helpers/dynalite';
 
 // Local mode's stores and sweeper on a real dynalite; the sweeper is given the time, so that a
 // minute of expiry passes at once (the product passes Date.now()).
 const TableName = 'ivschat';
-let db: RunningDynalite;
-let doc: ReturnType<typeof tableClient>;
-beforeAll(async () => {
-  db = await startDynalite(undefined);
-  await ensureTable(db.endpoint, 'us-east-1', TableName);
-  doc = tableClient(db.endpoint);
-});
-afterAll(async () => {
-  doc.destroy();
-  await db.close();
-});
+const table = useDynalite(TableName);
 
-const exists = async (key: { PK: string; SK: string }) => (await doc.send(new GetCommand({ TableName, Key: key }))).Item !== undefined;
+const exists = async (key: { PK: string; SK: string }) => (await table.doc.send(new GetCommand({ TableName, Key: key }))).Item !== undefined;
 
 test('rate counters and used tokens are deleted once their expiry has passed, not before', async () => {
-  const sweeper = createExpirySweeper({ doc, tableName: TableName });
-  const rates = trackRates(createRateCounter({ doc, tableName: TableName }), sweeper);
-  const tokens = trackUsedTokens(createUsedTokenStore({ doc, tableName: TableName }), sweeper);
+  const sweeper = createExpirySweeper({ doc: table.doc, tableName: TableName });
+  const rates = trackRates(createRateCounter({ doc: table.doc, tableName: TableName }), sweeper);
+  const tokens = trackUsedTokens(createUsedTokenStore({ doc: table.doc, tableName: TableName }), sweeper);
   const now = Date.now();
   for (let i = 0; i < 5; i++) await rates.take('room1', 2, now); // two taken, three refused: one item
   await tokens.claim('t1', now + 60_000);
@@ -45,12 +34,12 @@ test('rate counters and used tokens are deleted once their expiry has passed, no
 });
 
 test('an item whose expiry moved later is kept and deleted at its new expiry', async () => {
-  const sweeper = createExpirySweeper({ doc, tableName: TableName });
-  const tokens = trackUsedTokens(createUsedTokenStore({ doc, tableName: TableName }), sweeper);
+  const sweeper = createExpirySweeper({ doc: table.doc, tableName: TableName });
+  const tokens = trackUsedTokens(createUsedTokenStore({ doc: table.doc, tableName: TableName }), sweeper);
   const now = Date.now();
   await tokens.claim('t2', now);
   const later = Math.floor(now / 1000) + 600;
-  await doc.send(new UpdateCommand({ TableName, Key: usedTokenKey('t2'), UpdateExpression: 'SET expiresAt = :later', ExpressionAttributeValues: { ':later': later } }));
+  await table.doc.send(new UpdateCommand({ TableName, Key: usedTokenKey('t2'), UpdateExpression: 'SET expiresAt = :later', ExpressionAttributeValues: { ':later': later } }));
   expect(await sweeper.sweep(now + 120_000)).toBe(0);
   expect(await exists(usedTokenKey('t2'))).toBe(true);
   expect(sweeper.size).toBe(1);
@@ -59,8 +48,8 @@ test('an item whose expiry moved later is kept and deleted at its new expiry', a
 });
 
 test('a sweep deletes a bounded number of items; a backlog drains over the next sweeps', async () => {
-  const sweeper = createExpirySweeper({ doc, tableName: TableName });
-  const rates = trackRates(createRateCounter({ doc, tableName: TableName }), sweeper);
+  const sweeper = createExpirySweeper({ doc: table.doc, tableName: TableName });
+  const rates = trackRates(createRateCounter({ doc: table.doc, tableName: TableName }), sweeper);
   const now = Date.now();
   const rooms = MAX_DELETES_PER_SWEEP + 50;
   for (let i = 0; i < rooms; i++) await rates.take(`r${i}`, 10, now);
