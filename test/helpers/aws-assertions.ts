@@ -1,11 +1,5 @@
 import { ResourceNotFoundException, ValidationException } from '@aws-sdk/client-ivschat';
-
-export const REGION = 'us-east-1';
-export const ACCOUNT = '000000000000';
-export const ROOM_ARN_PREFIX = `arn:aws:ivschat:${REGION}:${ACCOUNT}:room/`;
-export const LOGGING_ARN_PREFIX = `arn:aws:ivschat:${REGION}:${ACCOUNT}:logging-configuration/`;
-/** What the local gateway puts in x-amzn-RequestId (the SDK's $metadata.requestId). */
-export const REQUEST_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+import { REQUEST_ID } from '../fixtures/aws';
 
 /** Asserts one ValidationException whose fieldList names exactly `fields`, in the order given. */
 export async function expectValidation(promise: Promise<unknown>, fields: string[]): Promise<void> {

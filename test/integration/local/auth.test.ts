@@ -17,7 +17,7 @@ import {
   TagResourceCommand,
   ValidationException,
 } from '@aws-sdk/client-ivschat';
-import { REQUEST_ID } from '../../helpers/aws-assertions';
+import { REQUEST_ID } from '../../fixtures/aws';
 import { InProcessStack, ivschat, startInProcess, useLocalStack } from '../../helpers/local-stack';
 import { RawResponse, json, rawRequest, signHeaders, signedPost, signedRequest } from '../../helpers/raw-http';
 

@@ -10,7 +10,7 @@ import {
   UpdateRoomCommand,
 } from '@aws-sdk/client-ivschat';
 import { RawClient, createRoom, mintToken, rawClient, sleep, waitFor } from '../../helpers/chat';
-import { ACCOUNT, REGION } from '../../helpers/aws-assertions';
+import { ACCOUNT, REGION } from '../../fixtures/aws';
 import { ivschat, startInProcess, useLocalStack } from '../../helpers/local-stack';
 
 const S3: DestinationConfiguration = { s3: { bucketName: 'chat-archive' } };

@@ -11,7 +11,8 @@ import {
   TagResourceCommand,
   UpdateRoomCommand,
 } from '@aws-sdk/client-ivschat';
-import { REQUEST_ID, ROOM_ARN_PREFIX, expectNotFound } from '../../helpers/aws-assertions';
+import { REQUEST_ID, ROOM_ARN_PREFIX } from '../../fixtures/aws';
+import { expectNotFound } from '../../helpers/aws-assertions';
 import { useLocalStack } from '../../helpers/local-stack';
 
 /** Every page of a listing, in order, checking each nextToken leads somewhere. */

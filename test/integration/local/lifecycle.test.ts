@@ -17,7 +17,7 @@ import {
   UntagResourceCommand,
   UpdateRoomCommand,
 } from '@aws-sdk/client-ivschat';
-import { REQUEST_ID } from '../../helpers/aws-assertions';
+import { REQUEST_ID } from '../../fixtures/aws';
 import { LocalProcess, ivschat, spawnLocal, startLocal } from '../../helpers/local-stack';
 import { rawRequest, signHeaders, signedPost } from '../../helpers/raw-http';
 

@@ -10,7 +10,8 @@ import {
   UpdateRoomCommand,
   paginateListRooms,
 } from '@aws-sdk/client-ivschat';
-import { ACCOUNT, REGION, REQUEST_ID, expectValidation } from '../../helpers/aws-assertions';
+import { ACCOUNT, REGION, REQUEST_ID } from '../../fixtures/aws';
+import { expectValidation } from '../../helpers/aws-assertions';
 import { useLocalStack } from '../../helpers/local-stack';
 import { json, signedPost } from '../../helpers/raw-http';
 

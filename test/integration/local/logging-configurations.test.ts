@@ -18,7 +18,8 @@ import {
   UpdateLoggingConfigurationCommand,
   UpdateRoomCommand,
 } from '@aws-sdk/client-ivschat';
-import { ACCOUNT, LOGGING_ARN_PREFIX, REGION, REQUEST_ID, ROOM_ARN_PREFIX, expectNotFound, expectValidation } from '../../helpers/aws-assertions';
+import { ACCOUNT, LOGGING_ARN_PREFIX, REGION, REQUEST_ID, ROOM_ARN_PREFIX } from '../../fixtures/aws';
+import { expectNotFound, expectValidation } from '../../helpers/aws-assertions';
 import { ivschat, startInProcess, useLocalStack } from '../../helpers/local-stack';
 import { json, signedPost } from '../../helpers/raw-http';
 

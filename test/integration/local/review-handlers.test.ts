@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { SendMessageRequest } from 'amazon-ivs-chat-messaging';
 import { SendEventCommand, UpdateRoomCommand } from '@aws-sdk/client-ivschat';
 import { ChatClient, chatClient, createRoom, refusal, waitFor } from '../../helpers/chat';
-import { ACCOUNT, REGION } from '../../helpers/aws-assertions';
+import { ACCOUNT, REGION } from '../../fixtures/aws';
 import { useLocalStack } from '../../helpers/local-stack';
 
 const fn = (name: string) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name}`;

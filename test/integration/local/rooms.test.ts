@@ -8,7 +8,8 @@ import {
   UpdateRoomCommand,
   UpdateRoomCommandInput,
 } from '@aws-sdk/client-ivschat';
-import { ACCOUNT, LOGGING_ARN_PREFIX, REGION, REQUEST_ID, ROOM_ARN_PREFIX, expectNotFound, expectValidation } from '../../helpers/aws-assertions';
+import { ACCOUNT, LOGGING_ARN_PREFIX, REGION, REQUEST_ID, ROOM_ARN_PREFIX } from '../../fixtures/aws';
+import { expectNotFound, expectValidation } from '../../helpers/aws-assertions';
 import { useLocalStack } from '../../helpers/local-stack';
 import { signedPost } from '../../helpers/raw-http';
 

@@ -10,7 +10,8 @@ import {
   UntagResourceCommand,
   ValidationException,
 } from '@aws-sdk/client-ivschat';
-import { ACCOUNT, LOGGING_ARN_PREFIX, REGION, REQUEST_ID, ROOM_ARN_PREFIX, expectNotFound, expectValidation } from '../../helpers/aws-assertions';
+import { ACCOUNT, LOGGING_ARN_PREFIX, REGION, REQUEST_ID, ROOM_ARN_PREFIX } from '../../fixtures/aws';
+import { expectNotFound, expectValidation } from '../../helpers/aws-assertions';
 import { useLocalStack } from '../../helpers/local-stack';
 
 
