@@ -122,7 +122,7 @@ function parseBody(event: APIGatewayProxyEvent): Record<string, unknown> {
  * A path parameter, percent-decoded exactly once. API Gateway hands REST path parameters over as
  * they were on the wire, and the SDK percent-encodes the whole tag ARN (`:` and `/` included).
  */
-export function pathParameter(request: ApiRequest, name: string): string | undefined {
+export function pathParameter(request: Pick<ApiRequest, 'pathParameters'>, name: string): string | undefined {
   const raw = request.pathParameters[name];
   if (raw === undefined) return undefined;
   try {

@@ -7,8 +7,7 @@ import { ok, pathParameter, restHandler } from './http';
 
 export const makeHandler = (deps: Pick<Deps, 'scope' | 'tags'>) =>
   restHandler('ListTagsForResource', async (request) => {
-    const input = parseInput(listTagsInput, { resourceArn: pathParameter(request, 'resourceArn') });
-    return ok({ tags: await listTags(deps, input.resourceArn) });
+    return ok({ tags: await listTags(deps, parseInput(listTagsInput, { resourceArn: pathParameter(request, 'resourceArn') })) });
   });
 
 export const handler = lambdaEntry(makeHandler);

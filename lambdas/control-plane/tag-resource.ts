@@ -7,8 +7,7 @@ import { ok, pathParameter, restHandler } from './http';
 
 export const makeHandler = (deps: Pick<Deps, 'scope' | 'tags'>) =>
   restHandler('TagResource', async (request) => {
-    const input = parseInput(tagResourceInput, { resourceArn: pathParameter(request, 'resourceArn'), tags: request.body.tags });
-    await tagResource(deps, input.resourceArn, input.tags);
+    await tagResource(deps, parseInput(tagResourceInput, { resourceArn: pathParameter(request, 'resourceArn'), tags: request.body.tags }));
     return ok({});
   });
 

@@ -6,10 +6,10 @@ import { lambdaEntry } from '../wiring/deps';
 import { ok, pathParameter, restHandler } from './http';
 
 export const makeHandler = (deps: Pick<Deps, 'scope' | 'tags'>) =>
-  restHandler('UntagResource', async (request) => {
-    // tagKeys is a repeated query parameter: ?tagKeys=a&tagKeys=b
-    const input = parseInput(untagResourceInput, { resourceArn: pathParameter(request, 'resourceArn'), tagKeys: request.query.tagKeys });
-    await untagResource(deps, input.resourceArn, input.tagKeys);
+  // tagKeys is a repeated query parameter: ?tagKeys=a&tagKeys=b
+  restHandler('UntagResource', async ({ pathParameters, query }) => {
+    const resourceArn = pathParameter({ pathParameters }, 'resourceArn');
+    await untagResource(deps, parseInput(untagResourceInput, { resourceArn, tagKeys: query.tagKeys }));
     return ok({});
   });
 
