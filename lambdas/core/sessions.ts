@@ -1,3 +1,4 @@
+// Chat sessions: a connection opened with a chat token, closed by the client or when its session ends.
 import type { Connection } from '../data/connections';
 import { openToken } from '../domain/chat-token';
 import { errorFrame } from '../domain/messaging';
@@ -11,7 +12,6 @@ type SessionEndDeps = Pick<Deps, 'idClock' | 'connections' | 'gateway'>;
 /** How far back the sweeper looks for sessions that ended (it runs far more often than this). */
 const SWEEP_LOOKBACK_MS = 10 * 60_000;
 
-/** Chat sessions: a connection opened with a chat token, closed by the client or when its session ends. */
 /**
  * Opens a connection for a token presented at $connect. Refusals are MessagingErrors whose code
  * becomes the handshake's HTTP status: 401 for a missing, forged, expired or already used token,
@@ -27,6 +27,7 @@ export async function connect(
   if (claims === 'invalid') throw new MessagingError(401, 'The chat token is not valid');
   if (claims === 'expired' || claims.sessionExpiresAt <= now) throw new MessagingError(401, 'The chat token has expired');
   const roomId = roomIdOf(claims.roomArn, deps.scope);
+  // ResourceNotFoundException when it is gone: 404, as the Messaging API codes it.
   await deps.rooms.get(roomId);
   if (!(await deps.usedTokens.claim(claims.tokenId, claims.tokenExpiresAt))) {
     throw new MessagingError(401, 'The chat token has already been used');
