@@ -10,6 +10,9 @@ import { quotaKey } from './keys';
  * With no transactions (dynalite has none), create and count are two writes: callers reserve first
  * and release if the create fails, so a crash between the two can only leave the count too high.
  */
+/** The names of the quota counters (their items' keys), for the wiring and for local mode's start-up reconcile. */
+export const QUOTA_NAMES = { rooms: 'rooms', loggingConfigurations: 'logging-configurations' } as const;
+
 export interface QuotaCounter {
   /** Takes one unit; false when the quota is used up. */
   reserve(): Promise<boolean>;

@@ -10,7 +10,7 @@ import type { ChatLogWriter, ConnectionGateway, ReviewHandlerInvoker } from '../
 import { createConnectionStore } from '../data/connections';
 import { createLoggingConfigurationStore } from '../data/logging-configurations';
 import { createLoggingReferenceStore } from '../data/logging-references';
-import { createQuotaCounter } from '../data/quotas';
+import { QUOTA_NAMES, createQuotaCounter } from '../data/quotas';
 import { createRateCounter } from '../data/rate-counters';
 import { createRoomStore } from '../data/rooms';
 import { createTagStore } from '../data/tags';
@@ -48,12 +48,12 @@ export function buildDeps(cfg: Config, adapters: Partial<Adapters> = {}): Deps {
     doc,
     tableName,
     inScope: (arn) => isInScope(parseArn(arn), scope),
-    quota: quota('logging-configurations', cfg.maxLoggingConfigurations),
+    quota: quota(QUOTA_NAMES.loggingConfigurations, cfg.maxLoggingConfigurations),
   });
   return {
     scope,
     idClock: systemIdClock,
-    rooms: createRoomStore({ doc, tableName, quota: quota('rooms', cfg.maxRooms) }),
+    rooms: createRoomStore({ doc, tableName, quota: quota(QUOTA_NAMES.rooms, cfg.maxRooms) }),
     tags: createTagStore({ doc, tableName }),
     loggingConfigurations,
     loggingReferences: createLoggingReferenceStore({ doc, tableName }),

@@ -2,12 +2,10 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BatchWriteCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ItemKey } from '../../lambdas/data/keys';
 import { connectionKey, loggingConfigurationKey, quotaKey, roomKey } from '../../lambdas/data/keys';
+import { QUOTA_NAMES } from '../../lambdas/data/quotas';
 import { TABLE } from '../../lambdas/data/table';
 import type { ExpirySweeper } from './expiry';
 
-/** The quota counters' names, as lambdas/shared/clients.ts names them in buildDeps. */
-const ROOMS_QUOTA = 'rooms';
-const LOGGING_CONFIGURATIONS_QUOTA = 'logging-configurations';
 /** BatchWriteItem's own limit. */
 const BATCH_SIZE = 25;
 
@@ -79,8 +77,8 @@ export async function reconcileTable(deps: {
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
 
-  await setCount(doc, TableName, ROOMS_QUOTA, result.rooms);
-  await setCount(doc, TableName, LOGGING_CONFIGURATIONS_QUOTA, result.loggingConfigurations);
+  await setCount(doc, TableName, QUOTA_NAMES.rooms, result.rooms);
+  await setCount(doc, TableName, QUOTA_NAMES.loggingConfigurations, result.loggingConfigurations);
   return result;
 }
 
