@@ -3,7 +3,7 @@ import { createWriteStream, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseReadyLine } from '../lib/local/ready';
-import { cpuSeconds, rssBytes } from '../test/helpers/process-probe';
+import { cpuSeconds } from '../test/helpers/process-probe';
 
 export const ROOT = resolve(__dirname, '..');
 

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { Socket, connect } from 'node:net';
 import { CreateChatTokenCommand, DisconnectUserCommand, IvschatClient, ValidationException } from '@aws-sdk/client-ivschat';
