@@ -11,7 +11,6 @@ import type { Principal } from './settings';
 import { listen } from './listen';
 import { HostPolicy, SERVER_OPTIONS, answerUnread, capConnections, declaresMoreThan, hostAllowed, readBody } from './http-edge';
 import { precheckSigV4 } from './sigv4';
-import { verifySigV4 } from './sigv4';
 import type { ServeUnsigned } from './unsigned-routes';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
