@@ -1,4 +1,10 @@
-import { CreateChatTokenCommand, DeleteMessageCommand, DisconnectUserCommand, IvschatClient, SendEventCommand } from '@aws-sdk/client-ivschat';
+import {
+  CreateChatTokenCommand,
+  DeleteMessageCommand,
+  DisconnectUserCommand,
+  IvschatClient,
+  SendEventCommand,
+} from '@aws-sdk/client-ivschat';
 import {
   ChatEvent,
   ChatLogger,
@@ -71,18 +77,39 @@ export class LiveRoom {
       h(
         'div',
         { class: 'row' },
-        labelled('User id', h('input', { name: 'userId', required: true, maxlength: 128, autocomplete: 'off', 'data-testid': 'join-user-input' })),
-        labelled('Session minutes', h('input', { name: 'duration', type: 'number', min: 1, max: 180, inputmode: 'numeric', placeholder: '60' })),
+        labelled(
+          'User id',
+          h('input', { name: 'userId', required: true, maxlength: 128, autocomplete: 'off', 'data-testid': 'join-user-input' }),
+        ),
+        labelled(
+          'Session minutes',
+          h('input', { name: 'duration', type: 'number', min: 1, max: 180, inputmode: 'numeric', placeholder: '60' }),
+        ),
       ),
       h(
         'fieldset',
         { class: 'checks' },
         h('legend', {}, 'Capabilities'),
         ...CAPABILITIES.map((c) =>
-          h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'capabilities', value: c, checked: c === 'SEND_MESSAGE', 'data-testid': `capability-${c}` }), ` ${c}`),
+          h(
+            'label',
+            { class: 'check' },
+            h('input', {
+              type: 'checkbox',
+              name: 'capabilities',
+              value: c,
+              checked: c === 'SEND_MESSAGE',
+              'data-testid': `capability-${c}`,
+            }),
+            ` ${c}`,
+          ),
         ),
       ),
-      labelled('User attributes', h('textarea', { name: 'attributes', rows: 1, placeholder: 'displayName=Ada' }), 'Optional, one key=value a line.'),
+      labelled(
+        'User attributes',
+        h('textarea', { name: 'attributes', rows: 1, placeholder: 'displayName=Ada' }),
+        'Optional, one key=value a line.',
+      ),
       h('button', { type: 'submit', 'data-testid': 'join-button' }, 'Join'),
     );
     this.joinForm.addEventListener('submit', (e) => {
@@ -92,14 +119,37 @@ export class LiveRoom {
 
     this.status = h('p', { class: 'status', 'data-testid': 'connection-status', 'aria-live': 'polite' }, 'Not joined.');
     this.leaveButton = h('button', { type: 'button', class: 'quiet', hidden: true, onclick: () => this.leave() }, 'Leave');
-    this.list = h('ol', { class: 'messages', 'data-testid': 'message-list', role: 'log', 'aria-label': 'Messages and events', 'aria-live': 'polite' });
+    this.list = h('ol', {
+      class: 'messages',
+      'data-testid': 'message-list',
+      role: 'log',
+      'aria-label': 'Messages and events',
+      'aria-live': 'polite',
+    });
 
-    const messageInput = h('input', { name: 'content', required: true, maxlength: 500, autocomplete: 'off', 'data-testid': 'message-input', disabled: true });
+    const messageInput = h('input', {
+      name: 'content',
+      required: true,
+      maxlength: 500,
+      autocomplete: 'off',
+      'data-testid': 'message-input',
+      disabled: true,
+    });
     this.composer = h(
       'form',
       { class: 'composer', 'aria-label': 'Send a message' },
-      h('div', { class: 'row' }, labelled('Message', messageInput), h('button', { type: 'submit', 'data-testid': 'send-button', disabled: true }, 'Send')),
-      h('details', {}, h('summary', {}, 'Message attributes'), labelled('Attributes', h('textarea', { name: 'attributes', rows: 2, placeholder: 'color=blue' }), 'One key=value a line.')),
+      h(
+        'div',
+        { class: 'row' },
+        labelled('Message', messageInput),
+        h('button', { type: 'submit', 'data-testid': 'send-button', disabled: true }, 'Send'),
+      ),
+      h(
+        'details',
+        {},
+        h('summary', {}, 'Message attributes'),
+        labelled('Attributes', h('textarea', { name: 'attributes', rows: 2, placeholder: 'color=blue' }), 'One key=value a line.'),
+      ),
     );
     this.composer.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -140,16 +190,25 @@ export class LiveRoom {
     room.logger = quietLogger;
     room.logLevel = 'error';
     // A room replaced or left may still report its own closing: only the current one speaks.
-    const current = <A extends unknown[]>(listener: (...args: A) => void) => (...args: A) => {
-      if (this.room === room) listener(...args);
-    };
-    room.addListener('connecting', current(() => this.setStatus(`Connecting as ${join.userId}…`)));
-    room.addListener('connect', current(() => this.joined(join)));
-    room.addListener('disconnect', current((reason: DisconnectReason) => this.disconnected(reason)));
-    room.addListener('message', current((m: ChatMessage) => this.addMessage(m)));
-    room.addListener('event', current((e: ChatEvent) => this.addEvent(e)));
-    room.addListener('messageDelete', current((e: DeleteMessageEvent) => this.markDeleted(e)));
-    room.addListener('userDisconnect', current((e: DisconnectUserEvent) => this.userDisconnected(e)));
+    const current =
+      <A extends unknown[]>(listener: (...args: A) => void) =>
+      (...args: A) => {
+        if (this.room === room) listener(...args);
+      };
+    const onConnecting = current(() => this.setStatus(`Connecting as ${join.userId}…`));
+    const onConnect = current(() => this.joined(join));
+    const onDisconnect = current((reason: DisconnectReason) => this.disconnected(reason));
+    const onMessage = current((m: ChatMessage) => this.addMessage(m));
+    const onEvent = current((e: ChatEvent) => this.addEvent(e));
+    const onMessageDelete = current((e: DeleteMessageEvent) => this.markDeleted(e));
+    const onUserDisconnect = current((e: DisconnectUserEvent) => this.userDisconnected(e));
+    room.addListener('connecting', onConnecting);
+    room.addListener('connect', onConnect);
+    room.addListener('disconnect', onDisconnect);
+    room.addListener('message', onMessage);
+    room.addListener('event', onEvent);
+    room.addListener('messageDelete', onMessageDelete);
+    room.addListener('userDisconnect', onUserDisconnect);
     this.room = room;
     this.joinForm.hidden = true;
     this.leaveButton.hidden = false;
@@ -263,7 +322,12 @@ export class LiveRoom {
       ),
       h('p', { class: 'content' }, message.content),
       attributes.length
-        ? h('details', { class: 'attributes' }, h('summary', {}, `Attributes (${attributes.length})`), h('pre', {}, formatPairs(message.attributes)))
+        ? h(
+            'details',
+            { class: 'attributes' },
+            h('summary', {}, `Attributes (${attributes.length})`),
+            h('pre', {}, formatPairs(message.attributes)),
+          )
         : null,
       Object.keys(message.sender.attributes ?? {}).length
         ? h('details', { class: 'attributes' }, h('summary', {}, 'Sender attributes'), h('pre', {}, formatPairs(message.sender.attributes)))
@@ -271,12 +335,28 @@ export class LiveRoom {
       h(
         'div',
         { class: 'message-actions' },
-        h('button', { type: 'button', class: 'quiet small', 'data-testid': 'delete-message-button', 'aria-label': `Delete message from ${message.sender.userId}`, onclick: () => void this.deleteMessage(message.id) }, 'Delete'),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'quiet small',
+            'data-testid': 'delete-message-button',
+            'aria-label': `Delete message from ${message.sender.userId}`,
+            onclick: () => void this.deleteMessage(message.id),
+          },
+          'Delete',
+        ),
         mine
           ? null
           : h(
               'button',
-              { type: 'button', class: 'quiet small', 'data-testid': 'disconnect-user-button', 'aria-label': `Disconnect ${message.sender.userId}`, onclick: () => void this.disconnectUser(message.sender.userId) },
+              {
+                type: 'button',
+                class: 'quiet small',
+                'data-testid': 'disconnect-user-button',
+                'aria-label': `Disconnect ${message.sender.userId}`,
+                onclick: () => void this.disconnectUser(message.sender.userId),
+              },
               'Disconnect',
             ),
       ),
@@ -350,11 +430,15 @@ export class LiveRoom {
   }
 
   private deleteMessage(id: string): Promise<void> {
-    return this.viaSocket('Deleting a message', 'DELETE_MESSAGE', (room) => room.deleteMessage(new DeleteMessageRequest(id, 'deleted in the console')));
+    return this.viaSocket('Deleting a message', 'DELETE_MESSAGE', (room) =>
+      room.deleteMessage(new DeleteMessageRequest(id, 'deleted in the console')),
+    );
   }
 
   private disconnectUser(userId: string): Promise<void> {
-    return this.viaSocket('Disconnecting a user', 'DISCONNECT_USER', (room) => room.disconnectUser(new DisconnectUserRequest(userId, 'disconnected in the console')));
+    return this.viaSocket('Disconnecting a user', 'DISCONNECT_USER', (room) =>
+      room.disconnectUser(new DisconnectUserRequest(userId, 'disconnected in the console')),
+    );
   }
 
   private setStatus(text: string): void {
@@ -362,7 +446,8 @@ export class LiveRoom {
   }
 
   private setComposer(enabled: boolean): void {
-    for (const el of this.composer.querySelectorAll<HTMLInputElement | HTMLButtonElement | HTMLTextAreaElement>('input, button, textarea')) el.disabled = !enabled;
+    for (const el of this.composer.querySelectorAll<HTMLInputElement | HTMLButtonElement | HTMLTextAreaElement>('input, button, textarea'))
+      el.disabled = !enabled;
     if (enabled) (this.composer.elements.namedItem('content') as HTMLInputElement).focus();
   }
 
@@ -371,15 +456,28 @@ export class LiveRoom {
     const sendEvent = h(
       'form',
       { class: 'stack', 'aria-label': 'Send an event' },
-      h('div', { class: 'row' }, labelled('Event name', h('input', { name: 'eventName', required: true, maxlength: 100, 'data-testid': 'event-name-input' })), h('button', { type: 'submit', 'data-testid': 'send-event-button' }, 'Send event')),
-      labelled('Event attributes', h('textarea', { name: 'attributes', rows: 2, placeholder: 'stage=intermission' }), 'One key=value a line.'),
+      h(
+        'div',
+        { class: 'row' },
+        labelled('Event name', h('input', { name: 'eventName', required: true, maxlength: 100, 'data-testid': 'event-name-input' })),
+        h('button', { type: 'submit', 'data-testid': 'send-event-button' }, 'Send event'),
+      ),
+      labelled(
+        'Event attributes',
+        h('textarea', { name: 'attributes', rows: 2, placeholder: 'stage=intermission' }),
+        'One key=value a line.',
+      ),
     );
     sendEvent.addEventListener('submit', (e) => {
       e.preventDefault();
       void attempt('Sending an event', async () => {
         const attributesText = field(sendEvent, 'attributes');
         await this.client().send(
-          new SendEventCommand({ roomIdentifier: this.roomArn, eventName: field(sendEvent, 'eventName'), attributes: attributesText ? parsePairs(attributesText) : undefined }),
+          new SendEventCommand({
+            roomIdentifier: this.roomArn,
+            eventName: field(sendEvent, 'eventName'),
+            attributes: attributesText ? parsePairs(attributesText) : undefined,
+          }),
         );
         clearError();
       });
@@ -394,7 +492,13 @@ export class LiveRoom {
     disconnect.addEventListener('submit', (e) => {
       e.preventDefault();
       void attempt('Disconnecting a user', async () => {
-        await this.client().send(new DisconnectUserCommand({ roomIdentifier: this.roomArn, userId: field(disconnect, 'userId'), reason: field(disconnect, 'reason') || undefined }));
+        await this.client().send(
+          new DisconnectUserCommand({
+            roomIdentifier: this.roomArn,
+            userId: field(disconnect, 'userId'),
+            reason: field(disconnect, 'reason') || undefined,
+          }),
+        );
         clearError();
       });
     });
@@ -408,7 +512,9 @@ export class LiveRoom {
     remove.addEventListener('submit', (e) => {
       e.preventDefault();
       void attempt('Deleting a message', async () => {
-        await this.client().send(new DeleteMessageCommand({ roomIdentifier: this.roomArn, id: field(remove, 'id'), reason: field(remove, 'reason') || undefined }));
+        await this.client().send(
+          new DeleteMessageCommand({ roomIdentifier: this.roomArn, id: field(remove, 'id'), reason: field(remove, 'reason') || undefined }),
+        );
         clearError();
       });
     });

@@ -1,7 +1,13 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CreateLoggingConfigurationCommand, CreateRoomCommand, DeleteRoomCommand, GetRoomCommand, ListTagsForResourceCommand } from '@aws-sdk/client-ivschat';
+import {
+  CreateLoggingConfigurationCommand,
+  CreateRoomCommand,
+  DeleteRoomCommand,
+  GetRoomCommand,
+  ListTagsForResourceCommand,
+} from '@aws-sdk/client-ivschat';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { launchChromium, openPage } from '../../helpers/browser';
 import { createRoom, waitFor } from '../../helpers/chat';
@@ -21,7 +27,8 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   // A stack that died under the page is the finding: show how it ended.
-  if (stack && (stack.process.exitCode !== null || stack.process.signalCode !== null)) console.error(`local stack exited:\n${stack.output().slice(-4000)}`);
+  if (stack && (stack.process.exitCode !== null || stack.process.signalCode !== null))
+    console.error(`local stack exited:\n${stack.output().slice(-4000)}`);
   await browser?.close();
   await stack?.stop();
 });
@@ -34,7 +41,9 @@ async function see(locator: Locator, timeout = STEP_MS): Promise<void> {
   } catch (err) {
     const page = locator.page();
     const shown = async (id: string) => ((await page.getByTestId(id).count()) ? (await page.getByTestId(id).innerText()).trim() : '');
-    throw new Error(`${(err as Error).message.split('\n')[0]}\n  error banner: ${await shown('error-banner')}\n  status: ${await shown('connection-status')}`);
+    throw new Error(
+      `${(err as Error).message.split('\n')[0]}\n  error banner: ${await shown('error-banner')}\n  status: ${await shown('connection-status')}`,
+    );
   }
 }
 
@@ -42,7 +51,8 @@ const message = (page: Page, text: string) => page.getByTestId('message-item').f
 
 async function joinAs(page: Page, userId: string, capabilities: string[], expectStatus = `Connected as ${userId}`): Promise<void> {
   await page.getByTestId('join-user-input').fill(userId);
-  for (const c of ['SEND_MESSAGE', 'DELETE_MESSAGE', 'DISCONNECT_USER']) await page.getByTestId(`capability-${c}`).setChecked(capabilities.includes(c));
+  for (const c of ['SEND_MESSAGE', 'DELETE_MESSAGE', 'DISCONNECT_USER'])
+    await page.getByTestId(`capability-${c}`).setChecked(capabilities.includes(c));
   await page.getByTestId('join-button').click();
   await see(page.getByTestId('connection-status').filter({ hasText: expectStatus }));
 }
@@ -179,16 +189,19 @@ test('rooms: pages newest first, exact-name filter, create with settings and tag
   const client = ivschat(stack.apiUrl);
   const prefix = `pg${Date.now().toString(36)}`;
   for (let i = 0; i < 11; i += 1) await client.send(new CreateRoomCommand({ name: `${prefix}-${i}` }));
-  const logging = await client.send(new CreateLoggingConfigurationCommand({ name: `${prefix}-logs`, destinationConfiguration: { s3: { bucketName: 'console-logs' } } }));
+  const logging = await client.send(
+    new CreateLoggingConfigurationCommand({ name: `${prefix}-logs`, destinationConfiguration: { s3: { bucketName: 'console-logs' } } }),
+  );
   const { page, context, problems } = await openPage(browser, consoleUrl());
-  const names = async () => page.getByTestId('room-item').locator('.room-name').allInnerTexts();
+  const roomItems = page.getByTestId('room-item');
+  const names = async () => roomItems.locator('.room-name').allInnerTexts();
 
-  await see(page.getByTestId('room-item').first().filter({ hasText: `${prefix}-10` }));
+  await see(roomItems.first().filter({ hasText: `${prefix}-10` }));
   expect((await names()).slice(0, 10)).toEqual(Array.from({ length: 10 }, (_, i) => `${prefix}-${10 - i}`));
   await page.getByRole('button', { name: 'Older' }).click();
-  await see(page.getByTestId('room-item').first().filter({ hasText: `${prefix}-0` }));
+  await see(roomItems.first().filter({ hasText: `${prefix}-0` }));
   await page.getByRole('button', { name: 'Newer' }).click();
-  await see(page.getByTestId('room-item').first().filter({ hasText: `${prefix}-10` }));
+  await see(roomItems.first().filter({ hasText: `${prefix}-10` }));
 
   await page.getByTestId('room-filter-input').fill(`${prefix}-3`);
   await page.getByTestId('room-filter-input').press('Enter');
@@ -205,7 +218,13 @@ test('rooms: pages newest first, exact-name filter, create with settings and tag
   await see(page.getByRole('heading', { name: `${prefix}-full` }));
   const arn = decodeURIComponent(new URL(page.url()).hash.replace('#room=', ''));
   let room = await client.send(new GetRoomCommand({ identifier: arn }));
-  expect(room).toMatchObject({ name: `${prefix}-full`, maximumMessageRatePerSecond: 7, maximumMessageLength: 120, tags: { team: 'support', stage: 'beta' }, loggingConfigurationIdentifiers: [logging.arn] });
+  expect(room).toMatchObject({
+    name: `${prefix}-full`,
+    maximumMessageRatePerSecond: 7,
+    maximumMessageLength: 120,
+    tags: { team: 'support', stage: 'beta' },
+    loggingConfigurationIdentifiers: [logging.arn],
+  });
   // Every form control has a label (or an aria-label), with every form of the room view on the page.
   const unlabelled = await page.evaluate(
     `[...document.querySelectorAll('input, select, textarea')].filter((e) => !e.labels.length && !e.getAttribute('aria-label')).map((e) => e.outerHTML)`,
@@ -249,7 +268,7 @@ test('rooms: pages newest first, exact-name filter, create with settings and tag
   await context.close();
 }, 90_000);
 
-test('the connection form: wrong keys get the gateway\'s 403 as sent; signing for execute-api works too', async () => {
+test("the connection form: wrong keys get the gateway's 403 as sent; signing for execute-api works too", async () => {
   const { page, context, problems } = await openPage(browser, consoleUrl());
   await page.getByText('Connection', { exact: true }).click();
   await page.getByLabel('Secret access key').fill('not-the-secret');

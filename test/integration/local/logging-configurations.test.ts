@@ -78,7 +78,16 @@ describe('lifecycle (TV11)', () => {
     const response = json(await signedPost(stack.apiUrl, 'GetLoggingConfiguration', JSON.stringify({ identifier: created.arn })));
     expect(response.createTime).toMatch(RFC3339_MS);
     expect(response.updateTime).toMatch(RFC3339_MS);
-    expect(Object.keys(response).sort()).toEqual(['arn', 'createTime', 'destinationConfiguration', 'id', 'name', 'state', 'tags', 'updateTime']);
+    expect(Object.keys(response).sort()).toEqual([
+      'arn',
+      'createTime',
+      'destinationConfiguration',
+      'id',
+      'name',
+      'state',
+      'tags',
+      'updateTime',
+    ]);
   });
 
   test('UpdateLoggingConfiguration changes only what it is given; the destination may change kind', async () => {
@@ -90,7 +99,10 @@ describe('lifecycle (TV11)', () => {
     expect(renamed.createTime).toEqual(configuration.createTime);
 
     const moved = await client.send(
-      new UpdateLoggingConfigurationCommand({ identifier: configuration.arn, destinationConfiguration: { firehose: { deliveryStreamName: 'chat' } } }),
+      new UpdateLoggingConfigurationCommand({
+        identifier: configuration.arn,
+        destinationConfiguration: { firehose: { deliveryStreamName: 'chat' } },
+      }),
     );
     expect(moved.destinationConfiguration).toEqual({ firehose: { deliveryStreamName: 'chat' } });
     expect(moved.name).toBe('after');
@@ -124,6 +136,8 @@ describe('lifecycle (TV11)', () => {
 });
 
 describe('validation', () => {
+  // One case a line, as a table.
+  // prettier-ignore
   test.each([
     ['no destination', {}, ['destinationConfiguration']],
     ['an empty destination', { destinationConfiguration: {} }, ['destinationConfiguration']],
@@ -167,7 +181,11 @@ describe('validation', () => {
   test('an unknown configuration, or one of another region or account, is ResourceNotFoundException', async () => {
     const configuration = await create({ destinationConfiguration: s3() });
     const id = String(configuration.id);
-    for (const arn of [`${LOGGING_ARN_PREFIX}${unknownId()}`, `arn:aws:ivschat:eu-west-1:${ACCOUNT}:logging-configuration/${id}`, `arn:aws:ivschat:${REGION}:123456789012:logging-configuration/${id}`]) {
+    for (const arn of [
+      `${LOGGING_ARN_PREFIX}${unknownId()}`,
+      `arn:aws:ivschat:eu-west-1:${ACCOUNT}:logging-configuration/${id}`,
+      `arn:aws:ivschat:${REGION}:123456789012:logging-configuration/${id}`,
+    ]) {
       const arnId = arn.slice(arn.lastIndexOf('/') + 1);
       await expectNotFound(get(arn), arnId, 'LOGGING_CONFIGURATION');
       await expectNotFound(remove(arn), arnId, 'LOGGING_CONFIGURATION');

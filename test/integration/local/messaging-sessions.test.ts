@@ -23,6 +23,9 @@ const SERVER_ID = /^[a-zA-Z0-9]{12}$/;
 // One "minute" of sessionDurationInMinutes lasts one second here; the sweeper runs every second.
 const { stack, client } = useLocalStack({ IVSCHAT_SESSION_MINUTE_MS: '1000' });
 
+/** An official ChatRoom client in `roomArn`, on this file's stack. */
+const join = (roomArn: string, token: TokenRequest) => chatClient({ wsUrl: stack.wsUrl, client, roomArn, token });
+
 const raw = async (roomArn: string, request: TokenRequest): Promise<RawClient> =>
   rawClient(stack.wsUrl, (await mintToken(client, roomArn, request)).token!);
 
@@ -39,7 +42,10 @@ describe('session expiry', () => {
     expect(error).toEqual({ Type: 'ERROR', Id: expect.stringMatching(SERVER_ID), ErrorCode: 401, ErrorMessage: expect.any(String) });
     expect(await short.closed).toEqual({ code: 1000, reason: '' });
     expect(short.frames).toHaveLength(1);
-    await waitFor('the ended session’s record to go', async () => (await connectionIdsOf(stack.dynamodbEndpoint, room.id, 'short')).length === 0);
+    await waitFor(
+      'the ended session’s record to go',
+      async () => (await connectionIdsOf(stack.dynamodbEndpoint, room.id, 'short')).length === 0,
+    );
     // The other session goes on.
     expect(long.socket.readyState).toBe(long.socket.OPEN);
     expect(long.frames).toEqual([]);
@@ -48,7 +54,7 @@ describe('session expiry', () => {
 
   test('a ChatRoom whose session ends reconnects by itself with a new token and goes on chatting', async () => {
     const room = await createRoom(client);
-    const reader = await chatClient({ wsUrl: stack.wsUrl, client, roomArn: room.arn, token: { userId: 'reader', sessionDurationInMinutes: 60 } });
+    const reader = await join(room.arn, { userId: 'reader', sessionDurationInMinutes: 60 });
     let minted = 0;
     const chat = await chatClient({
       wsUrl: stack.wsUrl,
@@ -58,7 +64,11 @@ describe('session expiry', () => {
       provider: async () => {
         minted += 1;
         // The first session lasts one (shortened) minute, the next ones long enough for the test.
-        const out = await mintToken(client, room.arn, { userId: 'renewer', capabilities: ['SEND_MESSAGE'], sessionDurationInMinutes: minted === 1 ? 1 : 60 });
+        const out = await mintToken(client, room.arn, {
+          userId: 'renewer',
+          capabilities: ['SEND_MESSAGE'],
+          sessionDurationInMinutes: minted === 1 ? 1 : 60,
+        });
         // No tokenExpirationTime: the client would schedule a refresh 30 s out on every open and, after a
         // reconnect, lose the first timer (disconnect() clears only the last), keeping jest alive.
         return { token: out.token!, sessionExpirationTime: out.sessionExpirationTime };
@@ -71,7 +81,10 @@ describe('session expiry', () => {
     expect(chat.room.state).toBe('connected');
     const sent = await chat.room.sendMessage(new SendMessageRequest('back again'));
     await waitFor('reader to get it', () => reader.messages.some((m) => m.id === sent.id));
-    await waitFor('one record for the renewed user', async () => (await connectionIdsOf(stack.dynamodbEndpoint, room.id, 'renewer')).length === 1);
+    await waitFor(
+      'one record for the renewed user',
+      async () => (await connectionIdsOf(stack.dynamodbEndpoint, room.id, 'renewer')).length === 1,
+    );
     expect(reader.connects).toBe(1);
   });
 
@@ -104,7 +117,13 @@ describe('session expiry', () => {
     await expireRecord(room.id, 'late');
     late.send({ Action: 'SEND_MESSAGE', RequestId: 'r-late', Content: 'too late' });
     const error = await late.next((f) => f.Type === 'ERROR');
-    expect(error).toEqual({ Type: 'ERROR', Id: expect.stringMatching(SERVER_ID), RequestId: 'r-late', ErrorCode: 401, ErrorMessage: expect.any(String) });
+    expect(error).toEqual({
+      Type: 'ERROR',
+      Id: expect.stringMatching(SERVER_ID),
+      RequestId: 'r-late',
+      ErrorCode: 401,
+      ErrorMessage: expect.any(String),
+    });
     expect((await late.closed).code).toBe(1000);
     expect(late.frames).toHaveLength(1);
     expect(watcher.frames).toEqual([]);
@@ -118,7 +137,10 @@ describe('session expiry', () => {
       roomArn: room.arn,
       token: { userId: 'caught', capabilities: ['SEND_MESSAGE'], sessionDurationInMinutes: 60 },
       // See the renewing test above on tokenExpirationTime.
-      provider: async () => ({ token: (await mintToken(client, room.arn, { userId: 'caught', capabilities: ['SEND_MESSAGE'], sessionDurationInMinutes: 60 })).token! }),
+      provider: async () => ({
+        token: (await mintToken(client, room.arn, { userId: 'caught', capabilities: ['SEND_MESSAGE'], sessionDurationInMinutes: 60 }))
+          .token!,
+      }),
     });
     await expireRecord(room.id, 'caught');
     const request = new SendMessageRequest('caught out');
@@ -144,7 +166,9 @@ describe('clients that vanish', () => {
       ws.on('error', (e) => console.log('error ' + e.message));
       setInterval(() => {}, 1000);
     `;
-    const child = spawn(process.execPath, ['-e', script, require.resolve('ws'), stack.wsUrl, token!], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['-e', script, require.resolve('ws'), stack.wsUrl, token!], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const exited = new Promise((resolve) => child.once('exit', resolve));
     try {
       let out = '';
@@ -185,7 +209,11 @@ describe('malformed frames', () => {
       { frame: JSON.stringify({ RequestId: 'r-noaction', Content: 'x' }), code: 400, requestId: 'r-noaction' },
       { frame: JSON.stringify({ Action: 'SEND_MESSAGE', RequestId: 'r-nocontent' }), code: 400, requestId: 'r-nocontent' },
       { frame: JSON.stringify({ Action: 'SEND_MESSAGE', RequestId: 'r-number', Content: 5 }), code: 400, requestId: 'r-number' },
-      { frame: JSON.stringify({ Action: 'SEND_MESSAGE', RequestId: 'r-attrs', Content: 'x', Attributes: { n: 1 } }), code: 400, requestId: 'r-attrs' },
+      {
+        frame: JSON.stringify({ Action: 'SEND_MESSAGE', RequestId: 'r-attrs', Content: 'x', Attributes: { n: 1 } }),
+        code: 400,
+        requestId: 'r-attrs',
+      },
       { frame: JSON.stringify({ Action: 'SEND_MESSAGE', RequestId: 7, Content: 'x' }), code: 400 },
       { frame: JSON.stringify({ Action: 'DELETE_MESSAGE', RequestId: 'r-badid', Id: 'short' }), code: 400, requestId: 'r-badid' },
       { frame: JSON.stringify({ Action: 'DISCONNECT_USER', RequestId: 'r-nouser' }), code: 400, requestId: 'r-nouser' },
@@ -229,7 +257,7 @@ describe('malformed frames', () => {
 
   test('a ChatRoom sendMessage over 128 KB ends that connection with a clean 1009, as on AWS: a server disconnect; under it, an ERROR', async () => {
     const room = await createRoom(client);
-    const chat = await chatClient({ wsUrl: stack.wsUrl, client, roomArn: room.arn, token: { userId: 'big', capabilities: ['SEND_MESSAGE'] } });
+    const chat = await join(room.arn, { userId: 'big', capabilities: ['SEND_MESSAGE'] });
     // Just under the limit: parsed and answered (the content is over the room's length).
     const near = new SendMessageRequest('x'.repeat(120 * 1024));
     await expect(chat.room.sendMessage(near)).rejects.toMatchObject({ errorCode: 400, requestId: near.requestId });
@@ -275,5 +303,10 @@ test('every server frame has its own Id; broadcasts share one Id across connecti
   expect(new Set([...modIds, ...viewerIds]).size).toBe(9);
   expect(modIds.slice(0, 7)).toEqual(viewerIds.slice(0, 7));
   const records = await connectionRecords(stack.dynamodbEndpoint);
-  expect(records.filter((r) => r.roomId === room.id).map((r) => r.userId).sort()).toEqual(['mod', 'viewer']);
+  expect(
+    records
+      .filter((r) => r.roomId === room.id)
+      .map((r) => r.userId)
+      .sort(),
+  ).toEqual(['mod', 'viewer']);
 });

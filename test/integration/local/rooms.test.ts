@@ -144,6 +144,8 @@ describe('CreateRoom', () => {
 
   describe('rejects a bad member with a ValidationException naming it', () => {
     const fourLoggingArns = ['a', 'b', 'c', 'd'].map((c) => `${LOGGING_ARN_PREFIX}${c.repeat(12)}`);
+    // One case a line, as a table.
+    // prettier-ignore
     const cases: Array<[string, Record<string, unknown>, string[]]> = [
       ['a name outside the pattern', { name: 'bad name!' }, ['name']],
       ['a name with a dot', { name: 'a.b' }, ['name']],
@@ -399,6 +401,8 @@ describe('UpdateRoom', () => {
   });
 
   describe('rejects bad members and leaves the room as it was', () => {
+    // One case a line, as a table.
+    // prettier-ignore
     const cases: Array<[string, Record<string, unknown>, string[]]> = [
       ['a bad name', { name: 'no spaces allowed' }, ['name']],
       ['rate 0', { maximumMessageRatePerSecond: 0 }, ['maximumMessageRatePerSecond']],
