@@ -141,7 +141,12 @@ export async function abuse(floodSeconds: number, idleMinutes: number, log: Log,
       if (at + HEAP_EVERY_MS > end + 1) break;
     }
     const perMinute = (pick: (s: HeapSample) => number) => round(slope(samples.map((s) => [s.atSeconds / 60, pick(s)])), 3);
-    const idleHeap = { minutes: idleMinutes, samples, heapGrowthMiBPerMinute: perMinute((s) => s.heapUsedMiB), rssGrowthMiBPerMinute: perMinute((s) => s.rssMiB) };
+    const idleHeap = {
+      minutes: idleMinutes,
+      samples,
+      heapGrowthMiBPerMinute: perMinute((s) => s.heapUsedMiB),
+      rssGrowthMiBPerMinute: perMinute((s) => s.rssMiB),
+    };
     const first = samples[0] as HeapSample;
     const last = samples[samples.length - 1] as HeapSample;
     log(

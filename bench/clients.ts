@@ -85,7 +85,9 @@ export async function openReceivers(
 /** Closes sockets and waits (bounded) until they are closed. */
 export async function closeAll(sockets: readonly WebSocket[], timeoutMs = 10_000): Promise<void> {
   const open = sockets.filter((s) => s !== undefined && s.readyState !== WebSocket.CLOSED);
-  const closed = Promise.all(open.map((s) => new Promise<void>((resolve) => (s.readyState === WebSocket.CLOSED ? resolve() : s.once('close', () => resolve())))));
+  const closed = Promise.all(
+    open.map((s) => new Promise<void>((resolve) => (s.readyState === WebSocket.CLOSED ? resolve() : s.once('close', () => resolve())))),
+  );
   for (const s of open) s.close(1000);
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);

@@ -112,7 +112,14 @@ export async function fanoutRun(options: {
       const now = performance.now();
       while (seq < total && t0 + seq * interval <= now) {
         sentAt[seq] = performance.now();
-        sender.send(JSON.stringify({ Action: 'SEND_MESSAGE', RequestId: `${tag}:${seq}`, Content: `${seq} ${PADDING}`, Attributes: { seq: String(seq) } }));
+        sender.send(
+          JSON.stringify({
+            Action: 'SEND_MESSAGE',
+            RequestId: `${tag}:${seq}`,
+            Content: `${seq} ${PADDING}`,
+            Attributes: { seq: String(seq) },
+          }),
+        );
         seq += 1;
       }
       if (now - lastProgress >= 2_500) {

@@ -33,7 +33,13 @@ export interface Child {
  */
 export function spawnTs<T>(
   script: string,
-  options: { env?: Record<string, string | undefined>; nodeArgs?: string[]; ready: (stdout: string) => T | undefined; timeoutMs?: number; logFile?: string },
+  options: {
+    env?: Record<string, string | undefined>;
+    nodeArgs?: string[];
+    ready: (stdout: string) => T | undefined;
+    timeoutMs?: number;
+    logFile?: string;
+  },
 ): Promise<{ child: Child; ready: T }> {
   const node = [process.execPath, ...(options.nodeArgs ?? []), '--import', 'tsx', script].map(shellQuote).join(' ');
   const proc = spawn('sh', ['-c', `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec ${node}`], {
@@ -120,7 +126,9 @@ export async function startStack(nodeArgs: string[] = [], logFile?: string, env:
 
 /** The bare `ws` broadcast server of the baselines (bench/bare-ws-server.ts), in its own process. */
 export async function startBareWs(): Promise<{ child: Child; url: string }> {
-  const { child, ready } = await spawnTs('bench/bare-ws-server.ts', { ready: (stdout) => /bare-ws listening on (ws:\/\/\S+)/.exec(stdout)?.[1] });
+  const { child, ready } = await spawnTs('bench/bare-ws-server.ts', {
+    ready: (stdout) => /bare-ws listening on (ws:\/\/\S+)/.exec(stdout)?.[1],
+  });
   return { child, url: ready };
 }
 

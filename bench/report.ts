@@ -34,13 +34,17 @@ export function targets(r: BenchResults): TargetCheck[] {
   const busyRatio = busy ? ratio(busy.service.deliveredPerSecond, busy.baseline.deliveredPerSecond) : NaN;
   checks.push({
     target: `fan-out, 1,000 receivers at 100 msg/s: delivered/s >= ${FANOUT_RATIO} x bare ws, 0 lost`,
-    measured: busy ? `${busyRatio} x (${busy.service.deliveredPerSecond} / ${busy.baseline.deliveredPerSecond}), ${busy.service.lost} lost, ${busy.service.refused} refused` : 'not run',
+    measured: busy
+      ? `${busyRatio} x (${busy.service.deliveredPerSecond} / ${busy.baseline.deliveredPerSecond}), ${busy.service.lost} lost, ${busy.service.refused} refused`
+      : 'not run',
     met: busy ? busyRatio >= FANOUT_RATIO && busy.service.lost === 0 : undefined,
   });
   const calm = fan(1000, 10);
   checks.push({
     target: `fan-out, 1,000 receivers at 10 msg/s: p99 <= ${P99_LIMIT_MS} ms`,
-    measured: calm ? `p99 ${calm.service.latencyMs.p99} ms (bare ws ${calm.baseline.latencyMs.p99} ms), ${calm.service.lost} lost` : 'not run',
+    measured: calm
+      ? `p99 ${calm.service.latencyMs.p99} ms (bare ws ${calm.baseline.latencyMs.p99} ms), ${calm.service.lost} lost`
+      : 'not run',
     met: calm ? calm.service.latencyMs.p99 <= P99_LIMIT_MS && calm.service.lost === 0 : undefined,
   });
   const cp = r.controlPlane;
@@ -74,7 +78,9 @@ function abuseTargets(a: AbuseResult | undefined): TargetCheck[] {
     },
     {
       target: `abuse: a bystander room's p99 <= ${ABUSE_P99_FACTOR} x idle (at least ${ABUSE_P99_FLOOR_MS} ms) during each flood, 0 lost`,
-      measured: a ? `p99 ${each((s) => `${s.bystander.p99}`)} ms (idle ${idle?.bystander.p99}), lost ${floods.reduce((n, s) => n + s.bystander.lost, 0)}` : 'not run',
+      measured: a
+        ? `p99 ${each((s) => `${s.bystander.p99}`)} ms (idle ${idle?.bystander.p99}), lost ${floods.reduce((n, s) => n + s.bystander.lost, 0)}`
+        : 'not run',
       met: a ? floods.every((s) => s.bystander.p99 <= p99Limit && s.bystander.lost === 0) : undefined,
     },
     {
@@ -89,7 +95,10 @@ function abuseTargets(a: AbuseResult | undefined): TargetCheck[] {
 export function report(r: BenchResults): string {
   const out: string[] = [];
   const m = r.machine;
-  out.push(`Run ${r.date.slice(0, 16).replace('T', ' ')} UTC, ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}; ${r.durationSeconds} s in all.`, '');
+  out.push(
+    `Run ${r.date.slice(0, 16).replace('T', ' ')} UTC, ${m.cores} cores (${m.cpu}), ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}; ${r.durationSeconds} s in all.`,
+    '',
+  );
   if (r.controlPlane) {
     const cp = r.controlPlane;
     const row = (name: string, s: LoopResult, baseName: string, b: LoopResult) => [
@@ -106,17 +115,36 @@ export function report(r: BenchResults): string {
       b.serverMicrosPerCall,
       ratio(s.perSecond, b.perSecond),
     ];
-    out.push(`Control plane: @aws-sdk/client-ivschat over SigV4, 32 in flight, ${r.options.seconds} s each; baseline: the same dynalite, plain DynamoDB calls.`, '');
+    out.push(
+      `Control plane: @aws-sdk/client-ivschat over SigV4, 32 in flight, ${r.options.seconds} s each; baseline: the same dynalite, plain DynamoDB calls.`,
+      '',
+    );
     out.push(
       table(
-        ['operation', 'calls/s', 'p50 ms', 'p99 ms', 'errors', 'server µs/call', 'baseline', 'calls/s', 'p50 ms', 'p99 ms', 'server µs/call', 'ratio'],
+        [
+          'operation',
+          'calls/s',
+          'p50 ms',
+          'p99 ms',
+          'errors',
+          'server µs/call',
+          'baseline',
+          'calls/s',
+          'p50 ms',
+          'p99 ms',
+          'server µs/call',
+          'ratio',
+        ],
         [row('GetRoom', cp.getRoom, 'GetItem', cp.getItem), row('CreateRoom', cp.createRoom, 'PutItem', cp.putItem)],
       ),
       '',
     );
   }
   if (r.fanout?.length) {
-    out.push(`Fan-out: one room, one sender, plain ws receivers, ${r.options.seconds} s per run; baseline: a bare ws broadcast server, same frames and clients.`, '');
+    out.push(
+      `Fan-out: one room, one sender, plain ws receivers, ${r.options.seconds} s per run; baseline: a bare ws broadcast server, same frames and clients.`,
+      '',
+    );
     const rows = r.fanout.flatMap((size) =>
       size.service.map((s, i) => {
         const b = size.baseline[i] as FanoutResult;
@@ -144,7 +172,26 @@ export function report(r: BenchResults): string {
     );
     out.push(
       table(
-        ['receivers', 'msg/s', 'delivered/s', 'p50 ms', 'p99 ms', 'lost', 'refused', 'server cores', 'client cores', 'server µs/delivery', 'bare delivered/s', 'bare p50', 'bare p99', 'bare lost', 'bare server cores', 'bare client cores', 'bare µs/delivery', 'ratio'],
+        [
+          'receivers',
+          'msg/s',
+          'delivered/s',
+          'p50 ms',
+          'p99 ms',
+          'lost',
+          'refused',
+          'server cores',
+          'client cores',
+          'server µs/delivery',
+          'bare delivered/s',
+          'bare p50',
+          'bare p99',
+          'bare lost',
+          'bare server cores',
+          'bare client cores',
+          'bare µs/delivery',
+          'ratio',
+        ],
         rows,
       ),
       '',
@@ -165,11 +212,20 @@ export function report(r: BenchResults): string {
       g.baseline.serverCores,
       ratio(g.service.latencyMs.p99, g.baseline.latencyMs.p99),
     ]);
-    out.push(table(['receivers', 's', 'p50 ms', 'p99 ms', 'max ms', 'lost', 'server cores', 'bare p50', 'bare p99', 'bare cores', 'p99 / bare'], rows), '');
+    out.push(
+      table(
+        ['receivers', 's', 'p50 ms', 'p99 ms', 'max ms', 'lost', 'server cores', 'bare p50', 'bare p99', 'bare cores', 'p99 / bare'],
+        rows,
+      ),
+      '',
+    );
   }
   if (r.connections) {
     const c = r.connections;
-    out.push(`Connections: ${c.count.toLocaleString('en')} opened from a separate client process (service: a CreateChatToken each, then the handshake), then one message to all.`, '');
+    out.push(
+      `Connections: ${c.count.toLocaleString('en')} opened from a separate client process (service: a CreateChatToken each, then the handshake), then one message to all.`,
+      '',
+    );
     const row = (name: string, s: ConnectionsSide) => [
       name,
       s.opened,
@@ -185,12 +241,27 @@ export function report(r: BenchResults): string {
     ];
     out.push(
       table(
-        ['server', 'opened', 'conn/s', 'open p50 ms', 'open p99 ms', 'RSS before MiB', 'RSS after MiB', 'KiB/conn', 'server CPU ms/conn', 'reached', 'last reached ms'],
+        [
+          'server',
+          'opened',
+          'conn/s',
+          'open p50 ms',
+          'open p99 ms',
+          'RSS before MiB',
+          'RSS after MiB',
+          'KiB/conn',
+          'server CPU ms/conn',
+          'reached',
+          'last reached ms',
+        ],
         [row('ivschat', c.service), row('bare ws', c.baseline)],
       ),
       '',
     );
-    out.push(`conn/s ratio: ${ratio(c.service.perSecond, c.baseline.perSecond)}; memory per connection ratio: ${ratio(c.service.rssPerConnectionKiB, c.baseline.rssPerConnectionKiB)}`, '');
+    out.push(
+      `conn/s ratio: ${ratio(c.service.perSecond, c.baseline.perSecond)}; memory per connection ratio: ${ratio(c.service.rssPerConnectionKiB, c.baseline.rssPerConnectionKiB)}`,
+      '',
+    );
   }
   if (r.abuse) out.push(...abuseReport(r.abuse));
   const others = [
@@ -199,10 +270,18 @@ export function report(r: BenchResults): string {
     ...(r.growth ?? []).flatMap((g) => [g.service.otherCores, g.baseline.otherCores]),
   ];
   if (others.length) {
-    out.push(`Other load on the machine during the runs (neither the bench nor the server): up to ${Math.max(...others)} cores of ${m.cores}.`, '');
+    out.push(
+      `Other load on the machine during the runs (neither the bench nor the server): up to ${Math.max(...others)} cores of ${m.cores}.`,
+      '',
+    );
   }
   out.push('Targets:', '');
-  out.push(table(['target', 'measured', 'met'], targets(r).map((t) => [t.target, t.measured, t.met === undefined ? '-' : t.met ? 'yes' : 'NO'])));
+  out.push(
+    table(
+      ['target', 'measured', 'met'],
+      targets(r).map((t) => [t.target, t.measured, t.met === undefined ? '-' : t.met ? 'yes' : 'NO']),
+    ),
+  );
   return out.join('\n');
 }
 
@@ -231,7 +310,21 @@ function abuseReport(a: AbuseResult): string[] {
   ]);
   out.push(
     table(
-      ['flood', 'frames sent', 'answers', '1009 closes', 'server RSS peak MiB', 'x idle', 'server cores', 'other cores', 'bystander p50 ms', 'x idle', 'bystander p99 ms', 'x idle', 'lost'],
+      [
+        'flood',
+        'frames sent',
+        'answers',
+        '1009 closes',
+        'server RSS peak MiB',
+        'x idle',
+        'server cores',
+        'other cores',
+        'bystander p50 ms',
+        'x idle',
+        'bystander p99 ms',
+        'x idle',
+        'lost',
+      ],
       rows,
     ),
     '',
@@ -240,7 +333,10 @@ function abuseReport(a: AbuseResult): string[] {
   const first = h.samples[0];
   const last = h.samples[h.samples.length - 1];
   if (first && last) {
-    out.push(`Idle server after the floods, no clients: ${h.samples.length} samples over ${h.minutes} min (heap in use after forced GC, through the inspector).`, '');
+    out.push(
+      `Idle server after the floods, no clients: ${h.samples.length} samples over ${h.minutes} min (heap in use after forced GC, through the inspector).`,
+      '',
+    );
     out.push(
       table(
         ['', 'start MiB', 'end MiB', 'growth MiB/min (least squares)'],

@@ -59,7 +59,11 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     out: '',
   };
   let partial = false;
-  const list = (text: string | undefined) => (text ?? '').split(',').map(Number).filter((n) => Number.isInteger(n) && n > 0);
+  const list = (text: string | undefined) =>
+    (text ?? '')
+      .split(',')
+      .map(Number)
+      .filter((n) => Number.isInteger(n) && n > 0);
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
@@ -71,7 +75,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     };
     switch (flag) {
       case '--only': {
-        const names = take().split(',').map((s) => s.trim());
+        const names = take()
+          .split(',')
+          .map((s) => s.trim());
         const unknown = names.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
         if (unknown.length) throw new Error(`unknown scenario ${unknown.join(', ')}\n${HELP}`);
         options.only = names as Scenario[];
@@ -132,7 +138,14 @@ export interface BenchResults {
   durationSeconds: number;
   controlPlane?: ControlPlaneResult;
   fanout?: RoomSizeResult[];
-  growth?: { receivers: number; ratePerSecond: number; seconds: number; service: FanoutResult; baseline: FanoutResult; from: 'fanout' | 'growth' }[];
+  growth?: {
+    receivers: number;
+    ratePerSecond: number;
+    seconds: number;
+    service: FanoutResult;
+    baseline: FanoutResult;
+    from: 'fanout' | 'growth';
+  }[];
   connections?: ConnectionsResult;
   abuse?: AbuseResult;
 }
@@ -152,7 +165,9 @@ async function main(): Promise<void> {
   const limits = fileLimits();
   const need = wanted('connections') ? options.connections + 1000 : 6000;
   if (limits.soft < need) {
-    throw new Error(`this process may open ${limits.soft} files (hard limit ${limits.hard}); the clients need about ${need}: raise it with 'ulimit -n ${limits.hard}'`);
+    throw new Error(
+      `this process may open ${limits.soft} files (hard limit ${limits.hard}); the clients need about ${need}: raise it with 'ulimit -n ${limits.hard}'`,
+    );
   }
 
   const { out, ...shown } = options;
@@ -172,7 +187,12 @@ async function main(): Promise<void> {
   if (wanted('abuse')) {
     // A stack of its own: the figures of a fresh server, not of one holding the other scenarios' data.
     log('== abuse');
-    results.abuse = await abuse(options.abuseSeconds, options.idleMinutes, log, options.serverLog ? `${options.serverLog}.abuse` : undefined);
+    results.abuse = await abuse(
+      options.abuseSeconds,
+      options.idleMinutes,
+      log,
+      options.serverLog ? `${options.serverLog}.abuse` : undefined,
+    );
   }
   results.durationSeconds = round((performance.now() - started) / 1000, 1);
   console.log(report(results));
@@ -212,11 +232,25 @@ async function sharedStackScenarios(options: BenchOptions, results: BenchResults
         const known = bySize.get(n);
         const at = known?.service.findIndex((r) => r.ratePerSecond === GROWTH_RATE) ?? -1;
         if (known && at >= 0) {
-          results.growth.push({ receivers: n, ratePerSecond: GROWTH_RATE, seconds: options.seconds, service: known.service[at] as FanoutResult, baseline: known.baseline[at] as FanoutResult, from: 'fanout' });
+          results.growth.push({
+            receivers: n,
+            ratePerSecond: GROWTH_RATE,
+            seconds: options.seconds,
+            service: known.service[at] as FanoutResult,
+            baseline: known.baseline[at] as FanoutResult,
+            from: 'fanout',
+          });
           continue;
         }
         const r = await fanout(stack, sdk, n, [GROWTH_RATE], options.growthSeconds, log);
-        results.growth.push({ receivers: n, ratePerSecond: GROWTH_RATE, seconds: options.growthSeconds, service: r.service[0] as FanoutResult, baseline: r.baseline[0] as FanoutResult, from: 'growth' });
+        results.growth.push({
+          receivers: n,
+          ratePerSecond: GROWTH_RATE,
+          seconds: options.growthSeconds,
+          service: r.service[0] as FanoutResult,
+          baseline: r.baseline[0] as FanoutResult,
+          from: 'growth',
+        });
       }
     }
     if (wanted('connections')) {

@@ -72,7 +72,9 @@ export async function controlPlane(stack: Stack, sdk: IvschatClient, seconds: nu
       );
       return result;
     };
-    const getItem = await measure('GetItem (baseline)', () => ddb.send(new GetItemCommand({ TableName: 'ivschat', Key, ConsistentRead: true })));
+    const getItem = await measure('GetItem (baseline)', () =>
+      ddb.send(new GetItemCommand({ TableName: 'ivschat', Key, ConsistentRead: true })),
+    );
     const getRoom = await measure('GetRoom', () => sdk.send(new GetRoomCommand({ identifier: room.arn })));
     const putItem = await measure('PutItem (baseline)', (i) =>
       ddb.send(new PutItemCommand({ TableName: 'ivschat', Item: { ...roomItem, PK: { S: `BENCH#${i}` } } })),
@@ -95,7 +97,14 @@ export interface RoomSizeResult {
  * A room of `receivers` plain-ws receivers and one sender, on the bare-ws baseline first and then
  * on the service, sending at each of `rates` for `seconds`.
  */
-export async function fanout(stack: Stack, sdk: IvschatClient, receivers: number, rates: readonly number[], seconds: number, log: Log): Promise<RoomSizeResult> {
+export async function fanout(
+  stack: Stack,
+  sdk: IvschatClient,
+  receivers: number,
+  rates: readonly number[],
+  seconds: number,
+  log: Log,
+): Promise<RoomSizeResult> {
   const bare = await startBareWs();
   let baseline: FanoutResult[];
   try {
@@ -110,7 +119,14 @@ export async function fanout(stack: Stack, sdk: IvschatClient, receivers: number
   return { receivers, service, baseline };
 }
 
-async function measureRoom(target: ChatTarget, serverPid: number, n: number, rates: readonly number[], seconds: number, log: Log): Promise<FanoutResult[]> {
+async function measureRoom(
+  target: ChatTarget,
+  serverPid: number,
+  n: number,
+  rates: readonly number[],
+  seconds: number,
+  log: Log,
+): Promise<FanoutResult[]> {
   const scope = `${target.name}, ${n} receivers`;
   log(`${scope}: opening connections`);
   const { sockets, seconds: openSeconds } = await openReceivers(target, n, (k) => log(`${scope}: ${k}/${n} open`));
@@ -196,8 +212,18 @@ async function holdConnections(target: ChatTarget, serverPid: number, count: num
     sockets = [...opened.sockets, sender];
     await settle(serverPid, 10_000);
     const after = rssBytes(serverPid);
-    log(`${scope}: open in ${round(opened.seconds, 1)} s (server ${round((cpuUsed / count) * 1000, 2)} ms CPU each), server RSS ${mib(after)} MiB; one message to all`);
-    const reach = await fanoutRun({ sender, receivers: opened.sockets, ratePerSecond: 1, seconds: 1, tag: 'all', serverPid, drainMs: 30_000 });
+    log(
+      `${scope}: open in ${round(opened.seconds, 1)} s (server ${round((cpuUsed / count) * 1000, 2)} ms CPU each), server RSS ${mib(after)} MiB; one message to all`,
+    );
+    const reach = await fanoutRun({
+      sender,
+      receivers: opened.sockets,
+      ratePerSecond: 1,
+      seconds: 1,
+      tag: 'all',
+      serverPid,
+      drainMs: 30_000,
+    });
     log(`${scope}: the message reached ${reach.delivered}/${count}, the last after ${reach.latencyMs.max} ms`);
     return {
       opened: count,

@@ -66,7 +66,13 @@ export async function closedLoop(
   };
   await Promise.all(Array.from({ length: concurrency }, loop));
   const elapsed = (performance.now() - start) / 1000;
-  return { calls: samples.length, errors, perSecond: round(samples.length / elapsed, 1), latency: latency(samples.values()), ...(firstError ? { firstError } : {}) };
+  return {
+    calls: samples.length,
+    errors,
+    perSecond: round(samples.length / elapsed, 1),
+    latency: latency(samples.values()),
+    ...(firstError ? { firstError } : {}),
+  };
 }
 
 /** Runs `run` for each index with at most `limit` in flight. */

@@ -61,14 +61,22 @@ const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_A
 
 /** One line for a failed control-plane call, whatever the SDK threw. */
 function describeCallError(err: unknown, endpoint: string, credentialsSource: string): string {
-  const e = err as { name?: string; message?: string; code?: string; errors?: { code?: string }[]; $metadata?: { httpStatusCode?: number } };
+  const e = err as {
+    name?: string;
+    message?: string;
+    code?: string;
+    errors?: { code?: string }[];
+    $metadata?: { httpStatusCode?: number };
+  };
   // Node reports a refused connection to a name with two addresses as an AggregateError with no message.
   const code = e.code ?? e.errors?.find((inner) => inner.code)?.code;
   if (code && NETWORK_CODES.has(code)) return `cannot reach the control plane at ${endpoint} (${code}): is \`npm start\` running there?`;
   const status = e.$metadata?.httpStatusCode;
   const what = `${e.name ?? 'Error'}${status ? ` (${status})` : ''}: ${firstLine(e.message) || 'no message'}`;
   if (e.name === 'UnrecognizedClientException' || e.name === 'InvalidSignatureException') {
-    const hint = credentialsSource.startsWith('from AWS_') ? " (local mode's default is test / test: unset AWS_ACCESS_KEY_ID, or pass --access-key-id)" : '';
+    const hint = credentialsSource.startsWith('from AWS_')
+      ? " (local mode's default is test / test: unset AWS_ACCESS_KEY_ID, or pass --access-key-id)"
+      : '';
     return `${what.replace(/\.$/, '')}; the credentials are ${credentialsSource}${hint}`;
   }
   return what;

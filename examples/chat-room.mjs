@@ -17,9 +17,7 @@ const room = new ChatRoom({
   regionOrUrl: process.env.IVSCHAT_WS_URL ?? 'ws://127.0.0.1:8788',
   // Called for every connection; the official client reconnects with a fresh token by itself.
   tokenProvider: async () => {
-    const t = await ivschat.send(
-      new CreateChatTokenCommand({ roomIdentifier: roomArn, userId: 'ann', capabilities: ['SEND_MESSAGE'] }),
-    );
+    const t = await ivschat.send(new CreateChatTokenCommand({ roomIdentifier: roomArn, userId: 'ann', capabilities: ['SEND_MESSAGE'] }));
     return { token: t.token, sessionExpirationTime: t.sessionExpirationTime, tokenExpirationTime: t.tokenExpirationTime };
   },
 });

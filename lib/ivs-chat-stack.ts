@@ -74,7 +74,7 @@ export class IvsChatStack extends Stack {
       const apiId = this.getLogicalId(messaging.api.node.defaultChild as CfnElement);
       fn.acknowledge(
         `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiId}>/prod/*/@connections/*]`,
-        'execute-api:ManageConnections on this stage\'s @connections/*: connection ids exist only at runtime, nothing narrower can be named.',
+        "execute-api:ManageConnections on this stage's @connections/*: connection ids exist only at runtime, nothing narrower can be named.",
       );
     }
 
@@ -133,7 +133,10 @@ export function stackPropsFromContext(node: Node): IvsChatStackProps {
           return [name, { rateLimit: rate, burstLimit: burst }];
         }),
       ),
-    corsAllowOrigin: typeof context('corsAllowOrigin') === 'string' && context('corsAllowOrigin') !== '' ? (context('corsAllowOrigin') as string) : undefined,
+    corsAllowOrigin:
+      typeof context('corsAllowOrigin') === 'string' && context('corsAllowOrigin') !== ''
+        ? (context('corsAllowOrigin') as string)
+        : undefined,
   };
 }
 

@@ -71,7 +71,9 @@ export const NEEDS: Record<string, FunctionNeeds> = {
 export function needsOf(module: string): FunctionNeeds {
   const needs = NEEDS[module];
   if (!needs) {
-    throw new Error(`lib/permissions.ts has no entry for ${module}: add the DynamoDB actions, indexes and other access its handler uses to NEEDS`);
+    throw new Error(
+      `lib/permissions.ts has no entry for ${module}: add the DynamoDB actions, indexes and other access its handler uses to NEEDS`,
+    );
   }
   return needs;
 }

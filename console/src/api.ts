@@ -82,7 +82,11 @@ export function ivschatClient(c: Connection): IvschatClient {
     endpoint: c.apiUrl,
     region: c.region,
     maxAttempts: 1,
-    credentials: { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}) },
+    credentials: {
+      accessKeyId: c.accessKeyId,
+      secretAccessKey: c.secretAccessKey,
+      ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}),
+    },
   };
   return c.signingName === 'execute-api' ? executeApiIvschatClient(config) : new IvschatClient(config);
 }

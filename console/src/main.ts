@@ -39,8 +39,16 @@ async function main(): Promise<void> {
     history.replaceState(null, '', `#room=${encodeURIComponent(arn)}`);
     void view.open(arn).then(() => rooms.load());
   };
-  const rooms = new RoomList(() => client, openRoom, () => view.roomArn);
-  const createForm = setUpCreateForm(() => client, () => loggingConfigurations, openRoom);
+  const rooms = new RoomList(
+    () => client,
+    openRoom,
+    () => view.roomArn,
+  );
+  const createForm = setUpCreateForm(
+    () => client,
+    () => loggingConfigurations,
+    openRoom,
+  );
 
   const refreshAll = async () => {
     loggingConfigurations = (await attempt('Listing logging configurations', () => listLoggingConfigurations(client))) ?? [];

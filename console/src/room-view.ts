@@ -60,7 +60,10 @@ export class RoomView {
 
   private async render(): Promise<void> {
     const room = this.room as GetRoomCommandOutput;
-    const tags = (await attempt('Reading tags', () => this.ctx.client().send(new ListTagsForResourceCommand({ resourceArn: room.arn }))))?.tags ?? room.tags ?? {};
+    const tags =
+      (await attempt('Reading tags', () => this.ctx.client().send(new ListTagsForResourceCommand({ resourceArn: room.arn }))))?.tags ??
+      room.tags ??
+      {};
     const content = byId('room-content');
     const edit = h('form', { id: 'edit-form', class: 'stack' });
     renderRoomForm(edit, { room, loggingConfigurations: this.ctx.loggingConfigurations(), submitLabel: 'Save changes' });
@@ -121,8 +124,18 @@ export class RoomView {
         ...fact('ARN', h('code', {}, room.arn ?? '')),
         ...fact('Messages per second', String(room.maximumMessageRatePerSecond ?? '')),
         ...fact('Message length', String(room.maximumMessageLength ?? '')),
-        ...fact('Review handler', room.messageReviewHandler?.uri ? `${room.messageReviewHandler.uri} (on failure: ${room.messageReviewHandler.fallbackResult})` : 'none'),
-        ...fact('Logging', room.loggingConfigurationIdentifiers?.length ? room.loggingConfigurationIdentifiers.map((arn) => this.loggingName(arn)).join(', ') : 'none'),
+        ...fact(
+          'Review handler',
+          room.messageReviewHandler?.uri
+            ? `${room.messageReviewHandler.uri} (on failure: ${room.messageReviewHandler.fallbackResult})`
+            : 'none',
+        ),
+        ...fact(
+          'Logging',
+          room.loggingConfigurationIdentifiers?.length
+            ? room.loggingConfigurationIdentifiers.map((arn) => this.loggingName(arn)).join(', ')
+            : 'none',
+        ),
         ...fact('Created', room.createTime?.toLocaleString() ?? ''),
         ...fact('Updated', room.updateTime?.toLocaleString() ?? ''),
       ),

@@ -33,19 +33,48 @@ export function renderRoomForm(
 ): void {
   const { room, loggingConfigurations, submitLabel, testIds } = options;
   const logging = h('div', { class: 'logging' }, loggingChoices(loggingConfigurations, room?.loggingConfigurationIdentifiers ?? []));
-  const name = labelled(room ? 'Name' : 'New room name', h('input', { name: 'name', value: room?.name ?? '', maxlength: 128, pattern: '[a-zA-Z0-9_\\-]*', 'data-testid': testIds ? 'room-name-input' : undefined }), 'Letters, digits, - and _.');
+  const name = labelled(
+    room ? 'Name' : 'New room name',
+    h('input', {
+      name: 'name',
+      value: room?.name ?? '',
+      maxlength: 128,
+      pattern: '[a-zA-Z0-9_\\-]*',
+      'data-testid': testIds ? 'room-name-input' : undefined,
+    }),
+    'Letters, digits, - and _.',
+  );
   const settings = [
     h(
       'div',
       { class: 'row' },
-      labelled('Messages per second', h('input', { name: 'rate', type: 'number', min: 1, max: 100, inputmode: 'numeric', value: room?.maximumMessageRatePerSecond ?? '' }), '1–100, default 10'),
-      labelled('Message length', h('input', { name: 'length', type: 'number', min: 1, max: 500, inputmode: 'numeric', value: room?.maximumMessageLength ?? '' }), '1–500, default 500'),
+      labelled(
+        'Messages per second',
+        h('input', {
+          name: 'rate',
+          type: 'number',
+          min: 1,
+          max: 100,
+          inputmode: 'numeric',
+          value: room?.maximumMessageRatePerSecond ?? '',
+        }),
+        '1–100, default 10',
+      ),
+      labelled(
+        'Message length',
+        h('input', { name: 'length', type: 'number', min: 1, max: 500, inputmode: 'numeric', value: room?.maximumMessageLength ?? '' }),
+        '1–500, default 500',
+      ),
     ),
     h(
       'fieldset',
       { class: 'stack' },
       h('legend', {}, 'Message review handler'),
-      labelled('Lambda function ARN', h('input', { name: 'reviewUri', value: room?.messageReviewHandler?.uri ?? '', placeholder: 'arn:aws:lambda:…' }), 'Empty: no review.'),
+      labelled(
+        'Lambda function ARN',
+        h('input', { name: 'reviewUri', value: room?.messageReviewHandler?.uri ?? '', placeholder: 'arn:aws:lambda:…' }),
+        'Empty: no review.',
+      ),
       labelled(
         'When the handler fails',
         h(
@@ -63,7 +92,12 @@ export function renderRoomForm(
   form.replaceChildren();
   // Creating needs a name at most; the rest waits behind "More settings". Editing shows everything.
   if (room) append(form, name, ...settings, submit);
-  else append(form, h('div', { class: 'row' }, name, submit), h('details', { class: 'more' }, h('summary', {}, 'More settings'), h('div', { class: 'stack' }, ...settings)));
+  else
+    append(
+      form,
+      h('div', { class: 'row' }, name, submit),
+      h('details', { class: 'more' }, h('summary', {}, 'More settings'), h('div', { class: 'stack' }, ...settings)),
+    );
 }
 
 function loggingChoices(configurations: LoggingConfigurationSummary[], selected: string[]): HTMLElement {
@@ -73,7 +107,12 @@ function loggingChoices(configurations: LoggingConfigurationSummary[], selected:
     { class: 'checks' },
     h('legend', {}, 'Logging configurations'),
     ...configurations.map((c) =>
-      h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'logging', value: c.arn ?? '', checked: selected.includes(c.arn ?? '') }), ` ${c.name || c.id} (${c.state})`),
+      h(
+        'label',
+        { class: 'check' },
+        h('input', { type: 'checkbox', name: 'logging', value: c.arn ?? '', checked: selected.includes(c.arn ?? '') }),
+        ` ${c.name || c.id} (${c.state})`,
+      ),
     ),
   );
 }
@@ -148,7 +187,9 @@ export class RoomList {
     const list = byId('room-list');
     list.setAttribute('aria-busy', 'true');
     const result = await attempt('Listing rooms', () =>
-      this.client().send(new ListRoomsCommand({ maxResults: PAGE_SIZE, nextToken: this.tokens[this.page], ...(this.name ? { name: this.name } : {}) })),
+      this.client().send(
+        new ListRoomsCommand({ maxResults: PAGE_SIZE, nextToken: this.tokens[this.page], ...(this.name ? { name: this.name } : {}) }),
+      ),
     );
     list.setAttribute('aria-busy', 'false');
     if (!result) return;
@@ -166,7 +207,12 @@ export class RoomList {
           { 'data-testid': 'room-item', 'data-room-arn': room.arn ?? '', class: room.arn === current ? 'current' : undefined },
           h(
             'button',
-            { type: 'button', class: 'room-open', 'aria-current': room.arn === current ? 'true' : undefined, onclick: () => this.onOpen(room.arn ?? '') },
+            {
+              type: 'button',
+              class: 'room-open',
+              'aria-current': room.arn === current ? 'true' : undefined,
+              onclick: () => this.onOpen(room.arn ?? ''),
+            },
             h('span', { class: 'room-name' }, room.name || '(no name)'),
             h('span', { class: 'room-meta' }, `${room.id} · updated ${room.updateTime?.toLocaleString() ?? ''}`),
           ),
@@ -201,4 +247,3 @@ export function setUpCreateForm(
   });
   return { refresh };
 }
-

@@ -19,12 +19,19 @@ export const formatPairs = (pairs: Record<string, string> | undefined): string =
     .map(([k, v]) => `${k}=${v}`)
     .join('\n');
 
-export const time = (date: Date | undefined): string => (date ? date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }) : '');
+export const time = (date: Date | undefined): string =>
+  date ? date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' }) : '';
 
 /** An error as the user should read it: the HTTP status, the service's error name, its message. */
 export function describeError(err: unknown): string {
   if (err && typeof err === 'object') {
-    const e = err as { errorCode?: number; errorMessage?: string; name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+    const e = err as {
+      errorCode?: number;
+      errorMessage?: string;
+      name?: string;
+      message?: string;
+      $metadata?: { httpStatusCode?: number };
+    };
     // The messaging client rejects with the server's ERROR frame: {errorCode, errorMessage}.
     if (typeof e.errorCode === 'number') return `${e.errorCode} ${e.errorMessage ?? ''}`.trim();
     const status = e.$metadata?.httpStatusCode;

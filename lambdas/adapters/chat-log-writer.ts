@@ -1,12 +1,16 @@
 import { gzipSync } from 'node:zlib';
-import { CloudWatchLogsClient, CloudWatchLogsClientConfig, CreateLogStreamCommand, PutLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  CloudWatchLogsClient,
+  CloudWatchLogsClientConfig,
+  CreateLogStreamCommand,
+  PutLogEventsCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
 import { FirehoseClient, FirehoseClientConfig, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { PutObjectCommand, S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { ChatLogWriter } from '../core/ports';
 import type { Scope } from '../domain/arn';
 import { ChatLogEntry, ChatLogRecord, byRoom, chatLogS3Key, chatLogStream, linesOf } from '../domain/chat-log';
 import { newId } from '../domain/ids';
-
 
 /** CloudWatch Logs' PutLogEvents limits: events per call, and bytes (each event counts 26 more). */
 const LOGS_BATCH = { count: 10_000, bytes: 1_048_576, overhead: 26 };
@@ -57,7 +61,11 @@ export function createAwsChatLogWriter(options: {
       for (const chunk of chunks(sorted, LOGS_BATCH)) {
         const put = () =>
           client.send(
-            new PutLogEventsCommand({ logGroupName, logStreamName, logEvents: chunk.map((r) => ({ timestamp: r.at.getTime(), message: r.line })) }),
+            new PutLogEventsCommand({
+              logGroupName,
+              logStreamName,
+              logEvents: chunk.map((r) => ({ timestamp: r.at.getTime(), message: r.line })),
+            }),
           );
         await put().catch(async (err: unknown) => {
           if ((err as Error).name !== 'ResourceNotFoundException') throw err;
@@ -73,11 +81,17 @@ export function createAwsChatLogWriter(options: {
 
   const toFirehose = async (deliveryStreamName: string, entries: readonly ChatLogEntry[]) => {
     firehose ??= new FirehoseClient({ ...config, ...options.clients?.firehose });
-    for (const chunk of chunks(entries.map((e) => e.record), FIREHOSE_BATCH)) {
+    for (const chunk of chunks(
+      entries.map((e) => e.record),
+      FIREHOSE_BATCH,
+    )) {
       let pending = chunk;
       for (let attempt = 1; pending.length > 0; attempt++) {
         const out = await firehose.send(
-          new PutRecordBatchCommand({ DeliveryStreamName: deliveryStreamName, Records: pending.map((r) => ({ Data: Buffer.from(`${r.line}\n`) })) }),
+          new PutRecordBatchCommand({
+            DeliveryStreamName: deliveryStreamName,
+            Records: pending.map((r) => ({ Data: Buffer.from(`${r.line}\n`) })),
+          }),
         );
         const failed = pending.filter((_, i) => out.RequestResponses?.[i]?.ErrorCode);
         if (failed.length > 0 && attempt >= FIREHOSE_ATTEMPTS) {

@@ -10,7 +10,6 @@ import { Agent as HttpAgent } from 'node:http';
 import type { ConnectionGateway } from '../core/ports';
 import { ENV } from '../shared/env';
 
-
 /** Longest a single post may take before that connection alone is given up on. */
 const POST_TIMEOUT_MS = 3_000;
 

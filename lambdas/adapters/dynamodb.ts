@@ -11,6 +11,10 @@ export function createDocumentClient(
   cfg: Pick<Config, 'region' | 'dynamodbEndpoint'>,
   clientConfig: DynamoDBClientConfig = {},
 ): DynamoDBDocumentClient {
-  const client = new DynamoDBClient({ region: cfg.region, ...(cfg.dynamodbEndpoint ? { endpoint: cfg.dynamodbEndpoint } : {}), ...clientConfig });
+  const client = new DynamoDBClient({
+    region: cfg.region,
+    ...(cfg.dynamodbEndpoint ? { endpoint: cfg.dynamodbEndpoint } : {}),
+    ...clientConfig,
+  });
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true } });
 }

@@ -4,7 +4,6 @@ import { Agent } from 'node:https';
 import type { ReviewHandlerInvoker } from '../core/ports';
 import { REVIEW_TIMEOUT_MS } from '../domain/review';
 
-
 /**
  * The AWS adapter: a synchronous (RequestResponse) Invoke. One attempt only, since a retry could not
  * fit in the 200 ms AWS allows a handler; a function error (FunctionError set, the payload then

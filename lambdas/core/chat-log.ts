@@ -49,7 +49,16 @@ interface Pending {
 }
 
 export function createChatLog(options: ChatLogOptions): ChatLog {
-  const { writer, settle, attempts = 4, retryDelayMs = 50, cacheMs = 5_000, maxBatch = 500, maxPending = 100_000, now = Date.now } = options;
+  const {
+    writer,
+    settle,
+    attempts = 4,
+    retryDelayMs = 50,
+    cacheMs = 5_000,
+    maxBatch = 500,
+    maxPending = 100_000,
+    now = Date.now,
+  } = options;
   const queue: Pending[] = [];
   const cache = new Map<string, { configuration?: LoggingConfiguration; until: number }>();
   let draining: Promise<void> | undefined;
@@ -110,7 +119,9 @@ export function createChatLog(options: ChatLogOptions): ChatLog {
   const drain = async () => {
     while (queue.length > 0) {
       const batch = queue.splice(0, maxBatch);
-      await writeBatch(batch).catch((err: unknown) => logger.error('chat log batch failed', { records: batch.length, error: err as Error }));
+      await writeBatch(batch).catch((err: unknown) =>
+        logger.error('chat log batch failed', { records: batch.length, error: err as Error }),
+      );
       for (const pending of batch) pending.settled();
     }
   };

@@ -4,7 +4,10 @@ import { roomIdOf } from '../domain/room';
 import type { Deps } from './deps';
 
 /** CreateChatToken: a sealed token for an existing room, and when it and its session expire. */
-export async function createChatToken(deps: Pick<Deps, 'scope' | 'idClock' | 'rooms' | 'tokenKeys' | 'tokenTiming'>, input: CreateChatTokenInput) {
+export async function createChatToken(
+  deps: Pick<Deps, 'scope' | 'idClock' | 'rooms' | 'tokenKeys' | 'tokenTiming'>,
+  input: CreateChatTokenInput,
+) {
   await deps.rooms.get(roomIdOf(input.roomIdentifier, deps.scope));
   const claims = newTokenClaims(input, deps.idClock.now(), deps.tokenTiming);
   return {

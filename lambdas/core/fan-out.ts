@@ -14,7 +14,11 @@ const HANDSHAKE_GRACE_MS = 30_000;
  * Then the frame goes to the room's chat log, if it has one: after the fan-out, so logging never
  * delays a delivery (and never fails it: the chat log does not reject).
  */
-export async function broadcast(deps: Pick<Deps, 'idClock' | 'connections' | 'gateway' | 'chatLog'>, room: Room, frame: string): Promise<void> {
+export async function broadcast(
+  deps: Pick<Deps, 'idClock' | 'connections' | 'gateway' | 'chatLog'>,
+  room: Room,
+  frame: string,
+): Promise<void> {
   const ids = await deps.connections.idsInRoom(room.id);
   const connectedBefore = deps.idClock.now().getTime() - HANDSHAKE_GRACE_MS;
   await eachLimited(ids, FAN_OUT_PARALLELISM, async (id) => {

@@ -10,10 +10,7 @@ import { reviewMessage } from './review';
 import { endSession } from './sessions';
 
 /** What a client frame may reach: its connection, its room, and what its actions do. */
-export type FrameDeps = Pick<
-  Deps,
-  'idClock' | 'rooms' | 'connections' | 'rates' | 'gateway' | 'reviewHandlers' | 'chatLog'
->;
+export type FrameDeps = Pick<Deps, 'idClock' | 'rooms' | 'connections' | 'rates' | 'gateway' | 'reviewHandlers' | 'chatLog'>;
 
 /**
  * One client frame from $default. Refusals go back as an ERROR frame to this connection only;
@@ -60,7 +57,11 @@ async function perform(deps: FrameDeps, connection: Connection, action: ClientAc
         throw new MessagingError(429, `The room allows ${room.maximumMessageRatePerSecond} messages per second`);
       }
       const id = deps.idClock.newId();
-      const { content, attributes } = await reviewMessage(deps, room, connection, { id, content: action.Content, attributes: action.Attributes });
+      const { content, attributes } = await reviewMessage(deps, room, connection, {
+        id,
+        content: action.Content,
+        attributes: action.Attributes,
+      });
       await broadcast(
         deps,
         room,

@@ -25,10 +25,15 @@ export async function createLoggingConfiguration(
   return configuration;
 }
 
-export const getLoggingConfiguration = (deps: Pick<Deps, 'scope' | 'loggingConfigurations'>, identifier: string): Promise<LoggingConfiguration> =>
-  deps.loggingConfigurations.get(loggingConfigurationIdOf(identifier, deps.scope));
+export const getLoggingConfiguration = (
+  deps: Pick<Deps, 'scope' | 'loggingConfigurations'>,
+  identifier: string,
+): Promise<LoggingConfiguration> => deps.loggingConfigurations.get(loggingConfigurationIdOf(identifier, deps.scope));
 
-export const updateLoggingConfiguration = (deps: ConfigurationDeps, input: UpdateLoggingConfigurationInput): Promise<LoggingConfiguration> =>
+export const updateLoggingConfiguration = (
+  deps: ConfigurationDeps,
+  input: UpdateLoggingConfigurationInput,
+): Promise<LoggingConfiguration> =>
   deps.loggingConfigurations.update(
     loggingConfigurationIdOf(input.identifier, deps.scope),
     toLoggingConfigurationPatch(input),

@@ -1,4 +1,10 @@
-import { DELETE_MESSAGE_EVENT, DISCONNECT_USER_EVENT, deleteMessageAttributes, disconnectUserAttributes, eventFrame } from '../domain/messaging';
+import {
+  DELETE_MESSAGE_EVENT,
+  DISCONNECT_USER_EVENT,
+  deleteMessageAttributes,
+  disconnectUserAttributes,
+  eventFrame,
+} from '../domain/messaging';
 import { toRfc3339 } from '../domain/ids';
 import { roomIdOf } from '../domain/room';
 import type { Deps } from './deps';
@@ -27,7 +33,11 @@ export const sendEvent = (
 ): Promise<string> => broadcastEvent(deps, roomIdOf(roomArn, deps.scope), { eventName: event.eventName, attributes: event.attributes });
 
 /** DeleteMessage (HTTP or socket): the aws:DELETE_MESSAGE event, whose id is returned. */
-export const deleteMessage = (deps: ModerationDeps, roomId: string, request: { messageId: string; reason?: string; requestId?: string }): Promise<string> =>
+export const deleteMessage = (
+  deps: ModerationDeps,
+  roomId: string,
+  request: { messageId: string; reason?: string; requestId?: string },
+): Promise<string> =>
   broadcastEvent(deps, roomId, {
     requestId: request.requestId,
     eventName: DELETE_MESSAGE_EVENT,
@@ -39,7 +49,11 @@ export const deleteMessage = (deps: ModerationDeps, roomId: string, request: { m
  * of that user in the room is closed, which the official client takes as a clean server disconnect
  * (no reconnect).
  */
-export async function disconnectUser(deps: ModerationDeps, roomId: string, request: { userId: string; reason?: string; requestId?: string }): Promise<void> {
+export async function disconnectUser(
+  deps: ModerationDeps,
+  roomId: string,
+  request: { userId: string; reason?: string; requestId?: string },
+): Promise<void> {
   await broadcastEvent(deps, roomId, {
     requestId: request.requestId,
     eventName: DISCONNECT_USER_EVENT,

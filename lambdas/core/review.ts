@@ -1,6 +1,14 @@
 import type { Connection } from '../data/connections';
 import { MessagingError } from '../shared/errors';
-import { REVIEW_TIMEOUT_MS, ReviewRequest, ReviewVerdict, ReviewedMessage, fallbackVerdict, readReviewAnswer, reviewRequest } from '../domain/review';
+import {
+  REVIEW_TIMEOUT_MS,
+  ReviewRequest,
+  ReviewVerdict,
+  ReviewedMessage,
+  fallbackVerdict,
+  readReviewAnswer,
+  reviewRequest,
+} from '../domain/review';
 import type { Room } from '../domain/room';
 import { logger } from '../shared/logger';
 import type { ReviewHandlerInvoker } from './ports';
@@ -19,9 +27,14 @@ export async function reviewMessage(
 ): Promise<Omit<ReviewedMessage, 'id'>> {
   const handler = room.messageReviewHandler;
   if (!handler) return message;
-  const request = reviewRequest(message, room.arn, { userId: connection.userId, attributes: connection.attributes, ip: connection.sourceIp });
+  const request = reviewRequest(message, room.arn, {
+    userId: connection.userId,
+    attributes: connection.attributes,
+    ip: connection.sourceIp,
+  });
   const outcome = await invokeWithin(deps.reviewHandlers, handler.uri, request, REVIEW_TIMEOUT_MS);
-  let verdict: ReviewVerdict | undefined = 'answer' in outcome ? readReviewAnswer(outcome.answer, message, room.maximumMessageLength) : undefined;
+  let verdict: ReviewVerdict | undefined =
+    'answer' in outcome ? readReviewAnswer(outcome.answer, message, room.maximumMessageLength) : undefined;
   if (!verdict) {
     // Never the message or the answer: both may hold what the handler exists to keep out.
     logger.warn('message review handler failed, using the fallback result', {
@@ -32,7 +45,8 @@ export async function reviewMessage(
     });
     verdict = fallbackVerdict(handler.fallbackResult, message);
   }
-  if (verdict.result === 'DENY') throw new MessagingError(406, verdict.reason ?? 'The message was denied by the room\'s message review handler');
+  if (verdict.result === 'DENY')
+    throw new MessagingError(406, verdict.reason ?? "The message was denied by the room's message review handler");
   return { content: verdict.content, attributes: verdict.attributes };
 }
 

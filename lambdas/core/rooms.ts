@@ -3,7 +3,16 @@ import { NEW_ROOM_REVISION, ROOM_POSITION_PATTERN } from '../data/rooms';
 import { Scope, isInScope, loggingConfigurationArn, parseArn } from '../domain/arn';
 import { toRfc3339 } from '../domain/ids';
 import { loggingConfigurationIdOf } from '../domain/logging-configuration';
-import { CreateRoomInput, ListRoomsInput, Room, UpdateRoomInput, assertReviewHandlerInScope, newRoom, roomIdOf, toRoomPatch } from '../domain/room';
+import {
+  CreateRoomInput,
+  ListRoomsInput,
+  Room,
+  UpdateRoomInput,
+  assertReviewHandlerInScope,
+  newRoom,
+  roomIdOf,
+  toRoomPatch,
+} from '../domain/room';
 import { ConflictException, ResourceNotFoundException } from '../shared/errors';
 import { logger } from '../shared/logger';
 import type { Deps } from './deps';

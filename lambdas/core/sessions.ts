@@ -74,7 +74,10 @@ export async function endExpiredSessions(deps: SessionEndDeps): Promise<number> 
 
 /** ERROR 401 (the official client then reconnects with a new token), the close, the record gone. */
 export async function endSession(deps: SessionEndDeps, connectionId: string, requestId?: string): Promise<void> {
-  await deps.gateway.post(connectionId, errorFrame({ id: deps.idClock.newId(), requestId, code: 401, message: 'The chat session has expired' }));
+  await deps.gateway.post(
+    connectionId,
+    errorFrame({ id: deps.idClock.newId(), requestId, code: 401, message: 'The chat session has expired' }),
+  );
   await deps.gateway.disconnect(connectionId);
   await deps.connections.remove(connectionId);
 }

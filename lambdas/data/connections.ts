@@ -55,7 +55,13 @@ const TTL_SLACK_SECONDS = 3600;
 export function createConnectionStore(deps: { doc: DynamoDBDocumentClient; tableName: string }): ConnectionStore {
   const { doc, tableName: TableName } = deps;
 
-  const queryIds = async (input: { indexName: string; key: string; partition: string; sortCondition?: string; values?: Record<string, unknown> }) =>
+  const queryIds = async (input: {
+    indexName: string;
+    key: string;
+    partition: string;
+    sortCondition?: string;
+    values?: Record<string, unknown>;
+  }) =>
     (
       await queryAll(doc, {
         TableName,
@@ -99,7 +105,9 @@ export function createConnectionStore(deps: { doc: DynamoDBDocumentClient; table
               TableName,
               Key: connectionKey(connectionId),
               ReturnValues: 'ALL_OLD',
-              ...(cutoff === undefined ? {} : { ConditionExpression: 'connectedAt < :cutoff', ExpressionAttributeValues: { ':cutoff': cutoff } }),
+              ...(cutoff === undefined
+                ? {}
+                : { ConditionExpression: 'connectedAt < :cutoff', ExpressionAttributeValues: { ':cutoff': cutoff } }),
             }),
           ),
           // Only a conditional remove can fail its condition: the connection is younger than the cutoff.
@@ -109,7 +117,11 @@ export function createConnectionStore(deps: { doc: DynamoDBDocumentClient; table
       },
 
       idsInRoom: (roomId) =>
-        queryIds({ indexName: connectionsByRoom.indexName, key: connectionsByRoom.partitionKey, partition: connectionsOfRoomPartition(roomId) }),
+        queryIds({
+          indexName: connectionsByRoom.indexName,
+          key: connectionsByRoom.partitionKey,
+          partition: connectionsOfRoomPartition(roomId),
+        }),
 
       idsOfUser: (roomId, userId) =>
         queryIds({
@@ -140,8 +152,7 @@ export function createConnectionStore(deps: { doc: DynamoDBDocumentClient; table
   );
 }
 
-const skOf = (indexName: string): string =>
-  Object.values(TABLE.indexes).find((index) => index.indexName === indexName)?.sortKey ?? '';
+const skOf = (indexName: string): string => Object.values(TABLE.indexes).find((index) => index.indexName === indexName)?.sortKey ?? '';
 
 function toConnection(item: Record<string, unknown>): Connection {
   return {

@@ -69,12 +69,10 @@ export const connectionsOfRoomPartition = (roomId: string): string => `ROOMCONNS
 /** User ids are any UTF-8 text, `#` included; base64url keeps them from bleeding into the id part. */
 export const userConnectionsPrefix = (userId: string): string => `${Buffer.from(userId).toString('base64url')}#`;
 
-export const roomConnectionSortKey = (userId: string, connectionId: string): string =>
-  `${userConnectionsPrefix(userId)}${connectionId}`;
+export const roomConnectionSortKey = (userId: string, connectionId: string): string => `${userConnectionsPrefix(userId)}${connectionId}`;
 
 /** Sessions end by the minute bucket they fall in, so the sweeper reads a few small partitions. */
-export const connectionExpiryPartition = (sessionExpiresAt: number): string =>
-  `CONNEXP#${Math.floor(sessionExpiresAt / 60_000)}`;
+export const connectionExpiryPartition = (sessionExpiresAt: number): string => `CONNEXP#${Math.floor(sessionExpiresAt / 60_000)}`;
 
 export const connectionExpirySortKey = (sessionExpiresAt: number, connectionId: string): string =>
   `${String(sessionExpiresAt).padStart(15, '0')}#${connectionId}`;

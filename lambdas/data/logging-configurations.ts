@@ -113,19 +113,22 @@ export function createLoggingConfigurationStore(deps: {
       },
 
       create: (c) =>
-        createWithQuota(quota, { id: c.id, type: 'LOGGING_CONFIGURATION', plural: 'logging configurations', singular: 'Logging configuration' }, () =>
-          doc.send(
-            new PutCommand({
-              TableName,
-              Item: {
-                ...loggingConfigurationKey(c.id),
-                [byCreateTime.partitionKey]: ALL_LOGGING_CONFIGURATIONS_PARTITION,
-                [byCreateTime.sortKey]: loggingConfigurationListSortKey(c.createTime, c.id),
-                ...c,
-              },
-              ConditionExpression: 'attribute_not_exists(PK)',
-            }),
-          ),
+        createWithQuota(
+          quota,
+          { id: c.id, type: 'LOGGING_CONFIGURATION', plural: 'logging configurations', singular: 'Logging configuration' },
+          () =>
+            doc.send(
+              new PutCommand({
+                TableName,
+                Item: {
+                  ...loggingConfigurationKey(c.id),
+                  [byCreateTime.partitionKey]: ALL_LOGGING_CONFIGURATIONS_PARTITION,
+                  [byCreateTime.sortKey]: loggingConfigurationListSortKey(c.createTime, c.id),
+                  ...c,
+                },
+                ConditionExpression: 'attribute_not_exists(PK)',
+              }),
+            ),
         ),
 
       get,
@@ -177,7 +180,10 @@ export function createLoggingConfigurationStore(deps: {
       },
 
       delete: async (id) => {
-        await onConditionFailure(doc.send(new DeleteCommand({ TableName, Key: loggingConfigurationKey(id), ConditionExpression: EXISTS })), notFound(id));
+        await onConditionFailure(
+          doc.send(new DeleteCommand({ TableName, Key: loggingConfigurationKey(id), ConditionExpression: EXISTS })),
+          notFound(id),
+        );
         await quota.release();
       },
 
@@ -187,7 +193,9 @@ export function createLoggingConfigurationStore(deps: {
           index: byCreateTime,
           partition: ALL_LOGGING_CONFIGURATIONS_PARTITION,
           limit: query.limit,
-          after: query.after ? { sortKey: query.after, key: loggingConfigurationKey(loggingConfigurationIdOfSortKey(query.after)) } : undefined,
+          after: query.after
+            ? { sortKey: query.after, key: loggingConfigurationKey(loggingConfigurationIdOfSortKey(query.after)) }
+            : undefined,
         });
         return { configurations: items.map(toConfiguration), ...(last ? { last } : {}) };
       },

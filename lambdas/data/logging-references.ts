@@ -38,7 +38,9 @@ export function createLoggingReferenceStore(deps: { doc: DynamoDBDocumentClient;
   const store = translatingErrors<Omit<LoggingReferenceStore, 'ofConfiguration'>>(
     {
       add: async (roomId, ids, revision, attachedAt) => {
-        await Promise.all(ids.map((id) => doc.send(new PutCommand({ TableName, Item: { ...loggingReferenceKey(id, roomId), revision, attachedAt } }))));
+        await Promise.all(
+          ids.map((id) => doc.send(new PutCommand({ TableName, Item: { ...loggingReferenceKey(id, roomId), revision, attachedAt } }))),
+        );
       },
 
       remove: async (roomId, ids, upToRevision) => {

@@ -80,7 +80,8 @@ export async function createWithQuota(
     await put();
   } catch (err) {
     await quota.release();
-    if (isConditionFailure(err)) throw new ConflictException(`${resource.singular} id ${resource.id} is taken, retry`, resource.id, resource.type);
+    if (isConditionFailure(err))
+      throw new ConflictException(`${resource.singular} id ${resource.id} is taken, retry`, resource.id, resource.type);
     throw err;
   }
 }

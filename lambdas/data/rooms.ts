@@ -4,14 +4,7 @@ import type { Room, RoomPatch } from '../domain/room';
 import { ResourceNotFoundException } from '../shared/errors';
 import { onConditionFailure, translatingErrors } from './dynamo-errors';
 import { readIndexPage } from './index-pages';
-import {
-  ALL_ROOMS_PARTITION,
-  ROOM_LIST_SORT_KEY_PATTERN,
-  roomIdOfSortKey,
-  roomKey,
-  roomListSortKey,
-  roomNamePartition,
-} from './keys';
+import { ALL_ROOMS_PARTITION, ROOM_LIST_SORT_KEY_PATTERN, roomIdOfSortKey, roomKey, roomListSortKey, roomNamePartition } from './keys';
 import { QuotaCounter, createWithQuota } from './quotas';
 import { TABLE } from './table';
 

@@ -35,8 +35,7 @@ const KINDS: Record<ResourceKind, { key: (id: string) => ItemKey; type: Resource
  */
 export function createTagStore(deps: { doc: DynamoDBDocumentClient; tableName: string }): TagStore {
   const { doc, tableName: TableName } = deps;
-  const notFound = (r: TaggedResource) =>
-    new ResourceNotFoundException(`Resource not found: ${r.kind}/${r.id}`, r.id, KINDS[r.kind].type);
+  const notFound = (r: TaggedResource) => new ResourceNotFoundException(`Resource not found: ${r.kind}/${r.id}`, r.id, KINDS[r.kind].type);
 
   const read = async (r: TaggedResource) => {
     const { Item } = await doc.send(

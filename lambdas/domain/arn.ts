@@ -23,8 +23,7 @@ export interface Scope {
   accountId: string;
 }
 
-export const roomArn = (scope: Scope, id: string): string =>
-  `arn:aws:ivschat:${scope.region}:${scope.accountId}:room/${id}`;
+export const roomArn = (scope: Scope, id: string): string => `arn:aws:ivschat:${scope.region}:${scope.accountId}:room/${id}`;
 
 export const loggingConfigurationArn = (scope: Scope, id: string): string =>
   `arn:aws:ivschat:${scope.region}:${scope.accountId}:logging-configuration/${id}`;
@@ -51,8 +50,7 @@ export function isLambdaInScope(functionArn: string, scope: Scope): boolean {
 }
 
 /** True when the ARN names a resource of this deployment (same region and account). */
-export const isInScope = (arn: ParsedArn, scope: Scope): boolean =>
-  arn.region === scope.region && arn.accountId === scope.accountId;
+export const isInScope = (arn: ParsedArn, scope: Scope): boolean => arn.region === scope.region && arn.accountId === scope.accountId;
 
 /**
  * The id of a resource named by an ARN (already pattern-checked). An ARN of another region or

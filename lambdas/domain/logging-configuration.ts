@@ -7,9 +7,7 @@ import { int, optional, required, str, struct, union } from './validate';
 
 /** Where a logging configuration sends a room's chat: exactly one destination. */
 export type DestinationConfiguration =
-  | { s3: { bucketName: string } }
-  | { cloudWatchLogs: { logGroupName: string } }
-  | { firehose: { deliveryStreamName: string } };
+  { s3: { bucketName: string } } | { cloudWatchLogs: { logGroupName: string } } | { firehose: { deliveryStreamName: string } };
 
 /**
  * Of AWS's states, a configuration here is only ever ACTIVE (creates and updates finish at once) or,

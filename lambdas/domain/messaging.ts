@@ -73,13 +73,16 @@ export function parseClientAction(text: string): { action?: ClientAction; reques
   if (!isPlainObject(frame)) return { error: new MessagingError(400, 'Request must be a JSON object') };
   const requestId = typeof frame.RequestId === 'string' ? frame.RequestId : undefined;
   const schema: Schema<ClientAction> | undefined =
-    typeof frame.Action === 'string' && Object.hasOwn(CLIENT_ACTIONS, frame.Action) ? CLIENT_ACTIONS[frame.Action as ClientAction['Action']] : undefined;
+    typeof frame.Action === 'string' && Object.hasOwn(CLIENT_ACTIONS, frame.Action)
+      ? CLIENT_ACTIONS[frame.Action as ClientAction['Action']]
+      : undefined;
   if (!schema) {
     const action = typeof frame.Action === 'string' ? frame.Action.slice(0, 64) : String(frame.Action);
     return { requestId, error: new MessagingError(400, `Unknown Action: ${action}`) };
   }
   const { value: action, errors } = check(schema, frame);
-  if (!action) return { requestId, error: new MessagingError(400, errors.map((e) => `${e.name}: ${e.message}`).join('; ') || 'Invalid request') };
+  if (!action)
+    return { requestId, error: new MessagingError(400, errors.map((e) => `${e.name}: ${e.message}`).join('; ') || 'Invalid request') };
   return { requestId, action };
 }
 

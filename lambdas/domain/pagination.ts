@@ -15,7 +15,12 @@ interface TokenBody {
 
 /** A short, stable digest of the filters a listing was asked with. */
 export function filterFingerprint(listing: string, filters: Record<string, string | undefined>): string {
-  const canonical = JSON.stringify([listing, ...Object.keys(filters).sort().map((k) => [k, filters[k] ?? null])]);
+  const canonical = JSON.stringify([
+    listing,
+    ...Object.keys(filters)
+      .sort()
+      .map((k) => [k, filters[k] ?? null]),
+  ]);
   return createHash('sha256').update(canonical).digest('base64url').slice(0, 16);
 }
 

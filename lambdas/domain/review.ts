@@ -19,9 +19,7 @@ export interface ReviewRequest {
 }
 
 /** What happens to a reviewed message. */
-export type ReviewVerdict =
-  | { result: 'ALLOW'; content: string; attributes?: Record<string, string> }
-  | { result: 'DENY'; reason?: string };
+export type ReviewVerdict = { result: 'ALLOW'; content: string; attributes?: Record<string, string> } | { result: 'DENY'; reason?: string };
 
 /** AWS gives every review handler 200 ms to answer, a limit that cannot be changed. */
 export const REVIEW_TIMEOUT_MS = 200;

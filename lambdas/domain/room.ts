@@ -1,5 +1,13 @@
 import { ResourceNotFoundException, ValidationException } from '../shared/errors';
-import { LAMBDA_ARN_PATTERN, LOGGING_CONFIGURATION_ARN_PATTERN, ROOM_ARN_PATTERN, Scope, isLambdaInScope, localResource, roomArn } from './arn';
+import {
+  LAMBDA_ARN_PATTERN,
+  LOGGING_CONFIGURATION_ARN_PATTERN,
+  ROOM_ARN_PATTERN,
+  Scope,
+  isLambdaInScope,
+  localResource,
+  roomArn,
+} from './arn';
 import { IdClock, newResourceBase } from './ids';
 import { tagsSchema } from './tags';
 import { int, list, oneOf, optional, required, str, struct } from './validate';

@@ -35,7 +35,7 @@ export function str(rules: StringRules = {}): Schema<string> {
         return fail(errors, path, `Member must have length less than or equal to ${rules.max}`);
       }
       if (rules.pattern && !rules.pattern.test(value)) {
-        return fail(errors, path, `Member must satisfy regular expression pattern: ${rules.pattern.source.replace(/\\\//g, "/")}`);
+        return fail(errors, path, `Member must satisfy regular expression pattern: ${rules.pattern.source.replace(/\\\//g, '/')}`);
       }
       return value;
     },

@@ -75,7 +75,12 @@ export class ConflictException extends ResourceError {
 }
 
 abstract class LimitError extends ResourceError {
-  constructor(message: string, resourceId: string, resourceType: ResourceType, readonly limit: number) {
+  constructor(
+    message: string,
+    resourceId: string,
+    resourceType: ResourceType,
+    readonly limit: number,
+  ) {
     super(message, resourceId, resourceType);
   }
   override fields(): Record<string, unknown> {
@@ -129,4 +134,3 @@ export function messagingErrorOf(err: unknown): { code: MessagingErrorCode; mess
   logger.error('messaging request failed', { error: err as Error });
   return { code: 500, message: 'An internal error occurred' };
 }
-

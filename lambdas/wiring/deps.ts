@@ -85,7 +85,10 @@ function tokenKeysFrom(cfg: Config): () => Promise<TokenKeySet> {
     return () => keys;
   }
   if (!cfg.tokenKeysSecretArn) {
-    return () => Promise.reject(new Error(`neither ${ENV.tokenKeys} nor ${ENV.tokenKeysSecretArn} is set: this function cannot mint or open chat tokens`));
+    return () =>
+      Promise.reject(
+        new Error(`neither ${ENV.tokenKeys} nor ${ENV.tokenKeysSecretArn} is set: this function cannot mint or open chat tokens`),
+      );
   }
   return createSecretsManagerTokenKeys({ region: cfg.region, secretArn: cfg.tokenKeysSecretArn });
 }

@@ -66,7 +66,11 @@ export class ChatFunction extends NodejsFunction {
     });
     // Exactly what the runtime does with its log group: streams, and events in them.
     this.addToRolePolicy(
-      new PolicyStatement({ effect: Effect.ALLOW, actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
     );
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',

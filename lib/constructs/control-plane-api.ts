@@ -100,7 +100,9 @@ export class ControlPlaneApi extends Construct {
     super(scope, id);
     const throttles = operationThrottles(props.operationThrottles);
     if (props.corsAllowOrigin !== undefined && !ORIGIN_PATTERN.test(props.corsAllowOrigin)) {
-      throw new Error(`corsAllowOrigin must be * or an origin such as https://console.example.com (scheme, host, optional port), got '${props.corsAllowOrigin}'`);
+      throw new Error(
+        `corsAllowOrigin must be * or an origin such as https://console.example.com (scheme, host, optional port), got '${props.corsAllowOrigin}'`,
+      );
     }
     const accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.ONE_MONTH });
     this.api = new RestApi(this, 'Api', {
@@ -118,7 +120,10 @@ export class ControlPlaneApi extends Construct {
         methodOptions: Object.fromEntries(
           OPERATIONS.map((operation): [string, MethodDeploymentOptions] => {
             const { rateLimit, burstLimit } = throttles[operation.name] as Throttle;
-            return [`${operation.path}/${operation.method}`, { loggingLevel: MethodLoggingLevel.ERROR, throttlingRateLimit: rateLimit, throttlingBurstLimit: burstLimit }];
+            return [
+              `${operation.path}/${operation.method}`,
+              { loggingLevel: MethodLoggingLevel.ERROR, throttlingRateLimit: rateLimit, throttlingBurstLimit: burstLimit },
+            ];
           }),
         ),
       },
@@ -153,7 +158,7 @@ export class ControlPlaneApi extends Construct {
     });
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG3',
-      reason: 'A WAF web ACL is the deployer\'s choice (it costs per ACL); IAM authorization guards every method.',
+      reason: "A WAF web ACL is the deployer's choice (it costs per ACL); IAM authorization guards every method.",
     });
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',

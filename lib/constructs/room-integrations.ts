@@ -51,7 +51,9 @@ export class RoomIntegrations {
     }
     const tag = props.reviewFunctionTag;
     if (tag && (!TAG_KEY.test(tag.key) || !TAG_VALUE.test(tag.value))) {
-      throw new Error(`reviewFunctionTag: ${JSON.stringify(`${tag.key}=${tag.value}`)} is not KEY=VALUE with a Lambda tag key (not aws:) and value`);
+      throw new Error(
+        `reviewFunctionTag: ${JSON.stringify(`${tag.key}=${tag.value}`)} is not KEY=VALUE with a Lambda tag key (not aws:) and value`,
+      );
     }
     this.props = props;
   }
@@ -63,10 +65,18 @@ export class RoomIntegrations {
     const names = this.props.reviewFunctions ?? [];
     if (names.length > 0) {
       // A room's uri may be a qualified ARN (`function:name:alias`), which IAM matches only with `:*`.
-      fn.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: names.flatMap((n) => [functionArn(n), functionArn(`${n}:*`)]) }));
+      fn.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['lambda:InvokeFunction'],
+          resources: names.flatMap((n) => [functionArn(n), functionArn(`${n}:*`)]),
+        }),
+      );
       for (const name of names) {
-        acknowledge(fn, `Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:${name}:*`,
-          `the versions and aliases of the review function ${name}, which the deployer listed in reviewFunctions`);
+        acknowledge(
+          fn,
+          `Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:${name}:*`,
+          `the versions and aliases of the review function ${name}, which the deployer listed in reviewFunctions`,
+        );
       }
     }
     const tag = this.props.reviewFunctionTag;
@@ -78,8 +88,11 @@ export class RoomIntegrations {
           conditions: { StringEquals: { [`aws:ResourceTag/${tag.key}`]: tag.value } },
         }),
       );
-      acknowledge(fn, 'Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:*',
-        `only functions of this account and region tagged ${tag.key}=${tag.value} (aws:ResourceTag condition), as the deployer chose with reviewFunctionTag`);
+      acknowledge(
+        fn,
+        'Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:*',
+        `only functions of this account and region tagged ${tag.key}=${tag.value} (aws:ResourceTag condition), as the deployer chose with reviewFunctionTag`,
+      );
     }
   }
 
@@ -93,11 +106,17 @@ export class RoomIntegrations {
     const { chatLogBuckets: buckets = [], chatLogGroups: groups = [], chatLogStreams: streams = [] } = this.props;
     if (buckets.length > 0) {
       fn.addToRolePolicy(
-        new PolicyStatement({ actions: ['s3:PutObject'], resources: buckets.map((b) => `arn:${partition}:s3:::${b}/AWSLogs/${account}/IVSChatLogs/*`) }),
+        new PolicyStatement({
+          actions: ['s3:PutObject'],
+          resources: buckets.map((b) => `arn:${partition}:s3:::${b}/AWSLogs/${account}/IVSChatLogs/*`),
+        }),
       );
       for (const bucket of buckets) {
-        acknowledge(fn, `Resource::arn:<AWS::Partition>:s3:::${bucket}/AWSLogs/<AWS::AccountId>/IVSChatLogs/*`,
-          `objects of the listed bucket ${bucket}, only under the AWSLogs/<account>/IVSChatLogs/ prefix; keys carry the room and hour, known only at runtime`);
+        acknowledge(
+          fn,
+          `Resource::arn:<AWS::Partition>:s3:::${bucket}/AWSLogs/<AWS::AccountId>/IVSChatLogs/*`,
+          `objects of the listed bucket ${bucket}, only under the AWSLogs/<account>/IVSChatLogs/ prefix; keys carry the room and hour, known only at runtime`,
+        );
       }
     }
     if (groups.length > 0) {
@@ -108,8 +127,11 @@ export class RoomIntegrations {
         }),
       );
       for (const group of groups) {
-        acknowledge(fn, `Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:${group}:log-stream:aws/IVSChatLogs/*`,
-          `streams of the listed log group ${group}, only those named aws/IVSChatLogs/...; one per room, known only at runtime`);
+        acknowledge(
+          fn,
+          `Resource::arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:${group}:log-stream:aws/IVSChatLogs/*`,
+          `streams of the listed log group ${group}, only those named aws/IVSChatLogs/...; one per room, known only at runtime`,
+        );
       }
     }
     if (streams.length > 0) {

@@ -29,7 +29,8 @@ export class TokenKeys extends Construct {
     });
     Validations.of(this.secret).acknowledge({
       id: 'AwsSolutions-SMG4',
-      reason: 'Keys are rotated by adding a key and switching `current` (see README); a rotation Lambda would have to keep old keys, which the generic one does not.',
+      reason:
+        'Keys are rotated by adding a key and switching `current` (see README); a rotation Lambda would have to keep old keys, which the generic one does not.',
     });
   }
 

@@ -18,7 +18,8 @@ import type { ChatLogWriter } from '../../lambdas/core/ports';
  */
 export function createFileChatLogWriter(root: string, scope: Scope): ChatLogWriter {
   const pathOf = (destination: DestinationConfiguration, { roomId, record }: ChatLogEntry): string => {
-    if ('s3' in destination) return join(root, 's3', segment(destination.s3.bucketName), chatLogS3Key(scope, roomId, record.at, 'local', '.log'));
+    if ('s3' in destination)
+      return join(root, 's3', segment(destination.s3.bucketName), chatLogS3Key(scope, roomId, record.at, 'local', '.log'));
     if ('cloudWatchLogs' in destination) {
       return join(root, 'cloudwatch', segment(destination.cloudWatchLogs.logGroupName), `${chatLogStream(roomId)}.log`);
     }

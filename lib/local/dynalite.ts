@@ -117,7 +117,7 @@ export async function ensureTable(endpoint: string, region: string, tableName: s
   };
   try {
     if ((await status()) === undefined) await client.send(new CreateTableCommand(createTableInput(tableName)));
-    for (const deadline = Date.now() + TABLE_ACTIVE_TIMEOUT_MS; (await status()) !== 'ACTIVE'; ) {
+    for (const deadline = Date.now() + TABLE_ACTIVE_TIMEOUT_MS; (await status()) !== 'ACTIVE';) {
       if (Date.now() > deadline) throw new Error(`table ${tableName} did not become ACTIVE within ${TABLE_ACTIVE_TIMEOUT_MS} ms`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }

@@ -37,7 +37,8 @@ export async function loadLocalLambdas(lambdas: ReadonlyMap<string, string>, tim
     }
     // A CommonJS module imported as ESM has its exports under `default`.
     const handler = loaded.handler ?? loaded.default?.handler;
-    if (typeof handler !== 'function') throw new LocalConfigError(`${LOCAL_ENV.lambdasFile}: ${path} (for ${arn}) exports no handler function`);
+    if (typeof handler !== 'function')
+      throw new LocalConfigError(`${LOCAL_ENV.lambdasFile}: ${path} (for ${arn}) exports no handler function`);
     handlers.set(arn, handler as LambdaHandler);
   }
   return {

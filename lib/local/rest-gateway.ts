@@ -98,9 +98,16 @@ export async function startRestGateway(options: RestGatewayOptions): Promise<Run
     // Everything that can be refused from the request line and headers is, before the body is
     // read: a foreign Host, a declared length over the limit, an unknown route, a missing or bad
     // signature (all but its payload hash), a caller without the operation's permission.
-    const tooLarge: AwsError = { name: 'RequestEntityTooLargeException', status: 413, message: `Request body larger than ${maxBodyBytes} bytes` };
+    const tooLarge: AwsError = {
+      name: 'RequestEntityTooLargeException',
+      status: 413,
+      message: `Request body larger than ${maxBodyBytes} bytes`,
+    };
     if (!hostAllowed(options.hosts, req.headers.host)) {
-      return fail({ name: 'ForbiddenException', status: 403, message: 'Host not allowed: set IVSCHAT_ALLOWED_HOSTS to serve this name' }, true);
+      return fail(
+        { name: 'ForbiddenException', status: 403, message: 'Host not allowed: set IVSCHAT_ALLOWED_HOSTS to serve this name' },
+        true,
+      );
     }
     if (options.serveUnsigned?.(req, res)) return;
     if (declaresMoreThan(req, maxBodyBytes)) return fail(tooLarge, true);
@@ -113,7 +120,12 @@ export async function startRestGateway(options: RestGatewayOptions): Promise<Run
     operation = match.route.operation.name;
 
     const signed = { method: req.method ?? '', rawPath, rawQuery, headers: req.headers };
-    const checked = precheckSigV4(signed, { region: options.region, services: SIGNING_SERVICES, lookup: (id) => principals.get(id), now: new Date() });
+    const checked = precheckSigV4(signed, {
+      region: options.region,
+      services: SIGNING_SERVICES,
+      lookup: (id) => principals.get(id),
+      now: new Date(),
+    });
     if (!('complete' in checked)) return fail({ name: checked.code, status: 403, message: checked.message }, true);
     const principal = principals.get(checked.accessKeyId) as Principal;
     const action = iamAction(match.route.operation);

@@ -44,4 +44,3 @@ export function withSessionsInMemory(store: ConnectionStore): ConnectionStore {
     },
   };
 }
-

@@ -90,7 +90,12 @@ export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSe
     maxApiConnections,
     // By default the WebSocket port may use what the process's file limit leaves: when the
     // descriptors run out, both ports would refuse real clients.
-    maxWsConnections: whole(env, LOCAL_ENV.maxWsConnections, Math.max(64, Math.min(50_000, openFileLimit() - maxApiConnections - RESERVED_DESCRIPTORS)), 1),
+    maxWsConnections: whole(
+      env,
+      LOCAL_ENV.maxWsConnections,
+      Math.max(64, Math.min(50_000, openFileLimit() - maxApiConnections - RESERVED_DESCRIPTORS)),
+      1,
+    ),
     heartbeatSeconds: whole(env, LOCAL_ENV.heartbeatSeconds, 30, 1),
     sweepIntervalMs: sweepInterval(env),
   };
@@ -100,7 +105,8 @@ function whole(env: NodeJS.ProcessEnv, name: string, fallback: number, min: numb
   const text = env[name];
   if (text === undefined || text === '') return fallback;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < min) throw new LocalConfigError(`${name} must be a whole number of at least ${min}, got '${text}'`);
+  if (!Number.isInteger(value) || value < min)
+    throw new LocalConfigError(`${name} must be a whole number of at least ${min}, got '${text}'`);
   return value;
 }
 
@@ -121,7 +127,11 @@ function openFileLimit(): number {
  */
 export function readHandlerConfig(env: NodeJS.ProcessEnv = process.env): Config {
   try {
-    return readConfig({ ...env, [LOCAL_ENV.accountId]: env[LOCAL_ENV.accountId] || undefined, [LOCAL_ENV.region]: env[LOCAL_ENV.region] || undefined });
+    return readConfig({
+      ...env,
+      [LOCAL_ENV.accountId]: env[LOCAL_ENV.accountId] || undefined,
+      [LOCAL_ENV.region]: env[LOCAL_ENV.region] || undefined,
+    });
   } catch (err) {
     throw new LocalConfigError((err as Error).message);
   }
@@ -131,7 +141,8 @@ function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const text = env[name];
   if (text === undefined || text === '') return fallback;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new LocalConfigError(`${name} must be a port number (0-65535), got '${text}'`);
+  if (!Number.isInteger(value) || value < 0 || value > 65535)
+    throw new LocalConfigError(`${name} must be a port number (0-65535), got '${text}'`);
   return value;
 }
 

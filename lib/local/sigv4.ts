@@ -45,15 +45,10 @@ export interface VerifyOptions {
 
 /** Error codes as AWS services return them in the `x-amzn-ErrorType` header / `__type` field. */
 export type SigV4ErrorCode =
-  | 'MissingAuthenticationTokenException'
-  | 'IncompleteSignatureException'
-  | 'UnrecognizedClientException'
-  | 'InvalidSignatureException';
+  'MissingAuthenticationTokenException' | 'IncompleteSignatureException' | 'UnrecognizedClientException' | 'InvalidSignatureException';
 
 /** Outcome of {@link verifySigV4}. Messages never contain secrets or the expected signature. */
-export type VerifyResult =
-  | { ok: true; accessKeyId: string }
-  | { ok: false; code: SigV4ErrorCode; message: string };
+export type VerifyResult = { ok: true; accessKeyId: string } | { ok: false; code: SigV4ErrorCode; message: string };
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
 const TERMINATOR = 'aws4_request';
@@ -211,10 +206,7 @@ export function precheckSigV4(req: Omit<SignedRequest, 'body'>, opts: VerifyOpti
 }
 
 /** Parses `AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...`. */
-function parseAuthorizationHeader(
-  header: string,
-  headers: SignedRequest['headers'],
-): AuthParams | Failure {
+function parseAuthorizationHeader(header: string, headers: SignedRequest['headers']): AuthParams | Failure {
   const trimmed = header.trim();
   const space = trimmed.search(/\s/);
   const algorithm = space < 0 ? trimmed : trimmed.slice(0, space);
@@ -336,9 +328,7 @@ function checkTime(auth: AuthParams, nowMs: number, maxSkewMs: number): Failure 
     return undefined;
   }
   if (auth.requestTime < nowMs - maxSkewMs) {
-    return invalid(
-      `Signature expired: ${auth.amzDate} is now earlier than ${basicIso(nowMs - maxSkewMs)} (${basicIso(nowMs)} - ${skew}.)`,
-    );
+    return invalid(`Signature expired: ${auth.amzDate} is now earlier than ${basicIso(nowMs - maxSkewMs)} (${basicIso(nowMs)} - ${skew}.)`);
   }
   return undefined;
 }
@@ -450,8 +440,13 @@ function uriEncode(bytes: Buffer): string {
   let out = '';
   for (const b of bytes) {
     const unreserved =
-      (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || (b >= 0x30 && b <= 0x39) ||
-      b === 0x2d || b === 0x5f || b === 0x2e || b === 0x7e;
+      (b >= 0x41 && b <= 0x5a) ||
+      (b >= 0x61 && b <= 0x7a) ||
+      (b >= 0x30 && b <= 0x39) ||
+      b === 0x2d ||
+      b === 0x5f ||
+      b === 0x2e ||
+      b === 0x7e;
     out += unreserved ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return out;
@@ -459,7 +454,10 @@ function uriEncode(bytes: Buffer): string {
 
 /** Same whitespace folding as @smithy/signature-v4, which is what the signature was computed over. */
 function canonicalHeaderValue(value: string): string {
-  return value.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').replace(/^ | $/g, '');
+  return value
+    .replace(/[\r\n]/g, ' ')
+    .replace(/[ \t]+/g, ' ')
+    .replace(/^ | $/g, '');
 }
 
 function getHeader(headers: SignedRequest['headers'], name: string): string | undefined {
@@ -490,7 +488,10 @@ function parseHttpDate(s: string): { amzDate: string; ms: number } | undefined {
 }
 
 function basicIso(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+  return new Date(ms)
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
 }
 
 function formatSkew(ms: number): string {

@@ -43,10 +43,11 @@ interface Asset {
  */
 export function createUnsignedRoutes(config: ConsoleConfig): ServeUnsigned {
   let bundle: Promise<Buffer> | undefined;
-  const script = () => (bundle ??= buildConsoleBundle().catch((err: unknown) => {
-    bundle = undefined;
-    throw err;
-  }));
+  const script = () =>
+    (bundle ??= buildConsoleBundle().catch((err: unknown) => {
+      bundle = undefined;
+      throw err;
+    }));
   const file = (name: string) => () => readFile(join(CONSOLE_DIR, name));
   const assets = new Map<string, Asset>([
     ['/console/', { type: 'text/html; charset=utf-8', body: file('index.html') }],

@@ -164,7 +164,12 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
     },
   };
 
-  const baseEvent = (id: string, routeKey: string, eventType: 'CONNECT' | 'MESSAGE' | 'DISCONNECT', info: { connectedAt: number; sourceIp: string; userAgent: string }): WsEvent => ({
+  const baseEvent = (
+    id: string,
+    routeKey: string,
+    eventType: 'CONNECT' | 'MESSAGE' | 'DISCONNECT',
+    info: { connectedAt: number; sourceIp: string; userAgent: string },
+  ): WsEvent => ({
     requestContext: {
       routeKey,
       eventType,
@@ -213,7 +218,10 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
           conn.budget.bytes -= frame.size;
           if (conn.socket.isPaused && conn.queuedBytes < MAX_QUEUED_BYTES / 2) conn.socket.resume();
           try {
-            await options.routes.default({ ...baseEvent(id, '$default', 'MESSAGE', info), body: frame.body, isBase64Encoded: frame.isBinary }, undefined as never);
+            await options.routes.default(
+              { ...baseEvent(id, '$default', 'MESSAGE', info), body: frame.body, isBase64Encoded: frame.isBinary },
+              undefined as never,
+            );
           } catch {
             // $default answers its own errors with an ERROR frame; a throw here is the handler's bug.
           }
@@ -262,7 +270,9 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
     }
     let result: APIGatewayProxyResult;
     try {
-      result = await track(options.routes.connect({ ...baseEvent(id, '$connect', 'CONNECT', info), headers, multiValueHeaders }, undefined as never));
+      result = await track(
+        options.routes.connect({ ...baseEvent(id, '$connect', 'CONNECT', info), headers, multiValueHeaders }, undefined as never),
+      );
     } catch {
       result = { statusCode: 500, body: '' };
     }
@@ -300,11 +310,14 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
       ws.on('pong', (data) => {
         if (awaited && data.equals(awaited)) awaited = undefined;
       });
-      const heartbeat = setInterval(() => {
-        if (awaited) return drop(conn, 'no answer to the last ping');
-        awaited = randomBytes(8);
-        ws.ping(awaited);
-      }, (options.heartbeatSeconds ?? 30) * 1000);
+      const heartbeat = setInterval(
+        () => {
+          if (awaited) return drop(conn, 'no answer to the last ping');
+          awaited = randomBytes(8);
+          ws.ping(awaited);
+        },
+        (options.heartbeatSeconds ?? 30) * 1000,
+      );
       ws.on('message', (data, isBinary) => {
         if (conn.dropped) return;
         const raw = data as Buffer;
@@ -328,8 +341,16 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
         conn.dropped = true;
         conn.queue.length = 0;
         live.delete(id);
-        const event = { ...baseEvent(id, '$disconnect', 'DISCONNECT', info), disconnectStatusCode: code, disconnectReason: reason.toString() };
-        void track(Promise.resolve(conn.running).then(() => options.routes.disconnect(event as WsEvent, undefined as never)).catch(() => undefined));
+        const event = {
+          ...baseEvent(id, '$disconnect', 'DISCONNECT', info),
+          disconnectStatusCode: code,
+          disconnectReason: reason.toString(),
+        };
+        void track(
+          Promise.resolve(conn.running)
+            .then(() => options.routes.disconnect(event as WsEvent, undefined as never))
+            .catch(() => undefined),
+        );
       });
       if (waiting?.overflowed) return drop(conn, `more than ${MAX_UNSENT_BYTES} bytes unsent`);
       for (const frame of waiting?.frames ?? []) ws.send(frame);
@@ -388,6 +409,9 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
 }
 
 function refuseHandshake(socket: Socket, status: number): void {
-  const text = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' }[status] ?? 'Error';
+  const text =
+    { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable' }[
+      status
+    ] ?? 'Error';
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }

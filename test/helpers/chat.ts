@@ -1,6 +1,20 @@
 import { ChatRoom, SendMessageRequest } from 'amazon-ivs-chat-messaging';
-import type { ChatError, ChatEvent, ChatLogger, ChatMessage, DeleteMessageEvent, DisconnectReason, DisconnectUserEvent } from 'amazon-ivs-chat-messaging';
-import { CreateChatTokenCommand, CreateChatTokenCommandOutput, CreateRoomCommand, CreateRoomCommandInput, IvschatClient } from '@aws-sdk/client-ivschat';
+import type {
+  ChatError,
+  ChatEvent,
+  ChatLogger,
+  ChatMessage,
+  DeleteMessageEvent,
+  DisconnectReason,
+  DisconnectUserEvent,
+} from 'amazon-ivs-chat-messaging';
+import {
+  CreateChatTokenCommand,
+  CreateChatTokenCommandOutput,
+  CreateRoomCommand,
+  CreateRoomCommandInput,
+  IvschatClient,
+} from '@aws-sdk/client-ivschat';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import WebSocket from 'ws';

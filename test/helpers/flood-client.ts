@@ -42,7 +42,11 @@ const RECONNECT_PAUSE_MS = 100;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function floodRoom(options: FloodOptions): Promise<FloodResult> {
-  const client = new IvschatClient({ endpoint: options.apiUrl, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const client = new IvschatClient({
+    endpoint: options.apiUrl,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
   const result: FloodResult = { kind: options.kind, sent: 0, answers: 0, closes1009: 0, otherClose: 0 };
   const frame = FRAMES[options.kind]();
   const until = Date.now() + options.seconds * 1000;
@@ -86,7 +90,9 @@ export async function floodRoom(options: FloodOptions): Promise<FloodResult> {
 /** Runs a flooding viewer (this file) in a process of its own; resolves with what it printed. */
 export function spawnFlood(options: FloodOptions): Promise<FloodResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', __filename, JSON.stringify(options)], { cwd: resolvePath(__dirname, '../..') });
+    const child = spawn(process.execPath, ['--import', 'tsx', __filename, JSON.stringify(options)], {
+      cwd: resolvePath(__dirname, '../..'),
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));

@@ -26,7 +26,10 @@ function synth(context: Record<string, unknown> = {}, change?: (stack: IvsChatSt
   change?.(stack);
   // As bin/app.ts does: the checks run during synthesis, which throws on an unacknowledged finding.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  const template = Template.fromStack(stack).toJSON() as { Resources: Record<string, Resource>; Outputs: Record<string, { Value: unknown }> };
+  const template = Template.fromStack(stack).toJSON() as {
+    Resources: Record<string, Resource>;
+    Outputs: Record<string, { Value: unknown }>;
+  };
   return { app, stack, template, resources: template.Resources };
 }
 
@@ -38,7 +41,7 @@ const statements = (resources: Record<string, Resource>) =>
 const defaults = synth();
 
 describe('by default', () => {
-  test('nothing may invoke a function or write to S3 or Firehose; logs only go to each function\'s own log group', () => {
+  test("nothing may invoke a function or write to S3 or Firehose; logs only go to each function's own log group", () => {
     const all = statements(defaults.resources);
     expect(all.filter((s) => actionsOf(s).some((a) => /^(lambda|s3|firehose):/.test(a)))).toEqual([]);
     for (const s of all.filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')))) {
@@ -56,11 +59,15 @@ describe('by default', () => {
       expect(defaults.resources[role]?.Properties.ManagedPolicyArns).toBeUndefined();
       const logGroup = (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
       expect(defaults.resources[logGroup]?.Type).toBe('AWS::Logs::LogGroup');
-      const policies = byType(defaults.resources, 'AWS::IAM::Policy').filter(([, p]) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: role }]));
+      const policies = byType(defaults.resources, 'AWS::IAM::Policy').filter(
+        ([, p]) => JSON.stringify(p.Properties.Roles) === JSON.stringify([{ Ref: role }]),
+      );
       const logGrants = policies
         .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
         .filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')));
-      expect(logGrants).toEqual([{ Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logGroup, 'Arn'] } }]);
+      expect(logGrants).toEqual([
+        { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logGroup, 'Arn'] } },
+      ]);
       // The function waits for its grant, or its first cold start could not log.
       expect(fn.DependsOn).toEqual(expect.arrayContaining(policies.map(([policyId]) => policyId)));
     }
@@ -69,11 +76,13 @@ describe('by default', () => {
   test('the cdk-nag AwsSolutions checks pass (synth above), and fail on an unacknowledged wildcard', () => {
     expect(defaults.template.Resources).toBeDefined();
     const wildcard = new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: ['*'] });
-    expect(() => synth({}, (stack) => stack.functions['messaging/default']?.addToRolePolicy(wildcard))).toThrow(/AwsSolutions-IAM5\[Resource::\*\]/);
+    expect(() => synth({}, (stack) => stack.functions['messaging/default']?.addToRolePolicy(wildcard))).toThrow(
+      /AwsSolutions-IAM5\[Resource::\*\]/,
+    );
   });
 });
 
-test('the WebSocket stage waits for API Gateway\'s account CloudWatch role', () => {
+test("the WebSocket stage waits for API Gateway's account CloudWatch role", () => {
   const [[account]] = byType(defaults.resources, 'AWS::ApiGateway::Account') as [[string, Resource]];
   const [[, wsStage]] = byType(defaults.resources, 'AWS::ApiGatewayV2::Stage') as [[string, Resource]];
   expect(wsStage.DependsOn).toContain(account);
@@ -85,7 +94,17 @@ test('the WebSocket access log is one JSON object of WebSocket variables, with n
   const [[, wsStage]] = byType(defaults.resources, 'AWS::ApiGatewayV2::Stage') as [[string, Resource]];
   const format = (wsStage.Properties.AccessLogSettings as { Format: string }).Format;
   const fields = JSON.parse(format) as Record<string, string>;
-  for (const variable of ['requestId', 'connectionId', 'eventType', 'routeKey', 'status', 'messageId', 'connectedAt', 'identity.sourceIp', 'integration.error']) {
+  for (const variable of [
+    'requestId',
+    'connectionId',
+    'eventType',
+    'routeKey',
+    'status',
+    'messageId',
+    'connectedAt',
+    'identity.sourceIp',
+    'integration.error',
+  ]) {
     expect(Object.values(fields)).toContain(`$context.${variable}`);
   }
   // REST-only variables are empty on a WebSocket stage; request headers would carry the chat token.
@@ -101,14 +120,22 @@ test('every function runs with source maps enabled', () => {
 describe('control-plane quotas', () => {
   const methodSettings = () => {
     const [[, stage]] = byType(defaults.resources, 'AWS::ApiGateway::Stage') as [[string, Resource]];
-    return stage.Properties.MethodSettings as { ResourcePath: string; HttpMethod: string; ThrottlingRateLimit: number; ThrottlingBurstLimit: number; LoggingLevel?: string }[];
+    return stage.Properties.MethodSettings as {
+      ResourcePath: string;
+      HttpMethod: string;
+      ThrottlingRateLimit: number;
+      ThrottlingBurstLimit: number;
+      LoggingLevel?: string;
+    }[];
   };
   const settingOf = (settings: ReturnType<typeof methodSettings>, name: string) => {
     const operation = OPERATIONS.find((o) => o.name === name)!;
-    return settings.find((m) => m.ResourcePath === operation.path.replaceAll('/', '~1').replace(/^~1/, '/~1') && m.HttpMethod === operation.method);
+    return settings.find(
+      (m) => m.ResourcePath === operation.path.replaceAll('/', '~1').replace(/^~1/, '/~1') && m.HttpMethod === operation.method,
+    );
   };
 
-  test('every operation is throttled at IVS\'s documented rate, burst one second of it, still logging errors', () => {
+  test("every operation is throttled at IVS's documented rate, burst one second of it, still logging errors", () => {
     const settings = methodSettings();
     for (const operation of OPERATIONS) {
       expect(settingOf(settings, operation.name)).toMatchObject({
@@ -118,7 +145,16 @@ describe('control-plane quotas', () => {
       });
     }
     // The figures of the IVS Chat quotas page, independently of the table above.
-    const documented = { CreateRoom: 5, ListRooms: 5, CreateChatToken: 200, SendEvent: 100, DeleteMessage: 100, DisconnectUser: 100, GetLoggingConfiguration: 3, UntagResource: 10 };
+    const documented = {
+      CreateRoom: 5,
+      ListRooms: 5,
+      CreateChatToken: 200,
+      SendEvent: 100,
+      DeleteMessage: 100,
+      DisconnectUser: 100,
+      GetLoggingConfiguration: 3,
+      UntagResource: 10,
+    };
     for (const [name, rate] of Object.entries(documented)) expect(settingOf(settings, name)?.ThrottlingRateLimit).toBe(rate);
     expect(settings.filter((m) => m.ResourcePath !== '/*')).toHaveLength(OPERATIONS.length);
   });
@@ -137,7 +173,10 @@ describe('control-plane quotas', () => {
 });
 
 /** A local HTTP server standing in for API Gateway, recording each request's path. */
-async function withServer(answer: (req: IncomingMessage, res: ServerResponse) => void, run: (base: string, paths: string[]) => Promise<void>) {
+async function withServer(
+  answer: (req: IncomingMessage, res: ServerResponse) => void,
+  run: (base: string, paths: string[]) => Promise<void>,
+) {
   const paths: string[] = [];
   const server = createServer((req, res) => {
     paths.push(req.url ?? '');
@@ -152,12 +191,18 @@ async function withServer(answer: (req: IncomingMessage, res: ServerResponse) =>
 }
 
 const client = (endpoint: string) =>
-  new IvschatClient({ endpoint, region: 'eu-west-1', maxAttempts: 1, credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' } });
+  new IvschatClient({
+    endpoint,
+    region: 'eu-west-1',
+    maxAttempts: 1,
+    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+  });
 
 /** The stage path the ControlPlaneUrl output ends with (`/prod`), resolved as CloudFormation would. */
 function controlPlaneUrlPath(): string {
   const join = defaults.template.Outputs.ControlPlaneUrl?.Value as { 'Fn::Join': [string, unknown[]] };
-  const stageName = (id: string) => (defaults.resources[id]?.Type === 'AWS::ApiGateway::Stage' ? String(defaults.resources[id]?.Properties.StageName) : 'x');
+  const stageName = (id: string) =>
+    defaults.resources[id]?.Type === 'AWS::ApiGateway::Stage' ? String(defaults.resources[id]?.Properties.StageName) : 'x';
   const url = join['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : stageName((part as { Ref: string }).Ref))).join('');
   return url.slice(url.indexOf('/', 'https://'.length));
 }
@@ -177,7 +222,11 @@ test('with the ControlPlaneUrl output as endpoint, the SDK calls /prod/CreateRoo
 
 test('the SDK raises ThrottlingException, with the message, from the THROTTLED gateway response', async () => {
   const [[, response]] = byType(defaults.resources, 'AWS::ApiGateway::GatewayResponse') as [[string, Resource]];
-  const props = response.Properties as { StatusCode: string; ResponseParameters: Record<string, string>; ResponseTemplates: Record<string, string> };
+  const props = response.Properties as {
+    StatusCode: string;
+    ResponseParameters: Record<string, string>;
+    ResponseTemplates: Record<string, string>;
+  };
   // As API Gateway renders it: header values are quoted literals, messageString is the quoted message.
   const headers = Object.fromEntries(
     Object.entries(props.ResponseParameters).map(([k, v]) => [k.replace('gatewayresponse.header.', ''), v.replace(/^'|'$/g, '')]),
@@ -186,7 +235,9 @@ test('the SDK raises ThrottlingException, with the message, from the THROTTLED g
   await withServer(
     (_req, res) => res.writeHead(Number(props.StatusCode), { 'content-type': 'application/json', ...headers }).end(body),
     async (base) => {
-      const error = await client(`${base}/prod`).send(new CreateRoomCommand({})).catch((e: unknown) => e);
+      const error = await client(`${base}/prod`)
+        .send(new CreateRoomCommand({}))
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ThrottlingException);
       expect((error as ThrottlingException).message).toBe('Too Many Requests');
       expect((error as ThrottlingException).$metadata.httpStatusCode).toBe(429);
@@ -216,7 +267,7 @@ describe('what a deployment allows, from context', () => {
     expect(wide[0]?.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/ivschat:review': 'allowed' } });
   });
 
-  test('chat-log destinations by name only, under AWS\'s IVSChatLogs names', () => {
+  test("chat-log destinations by name only, under AWS's IVSChatLogs names", () => {
     expect(json(ofAction('s3:PutObject'))).toContain(':s3:::my-chat-logs/AWSLogs/');
     expect(json(ofAction('firehose:PutRecordBatch'))).toContain(':deliverystream/chat-stream"');
     const chatLogWrites = ofAction('logs:PutLogEvents').filter((s) => JSON.stringify(s.Resource).includes('log-group:'));
@@ -226,10 +277,17 @@ describe('what a deployment allows, from context', () => {
     }
   });
 
-  test('operation rates override IVS\'s, the others stay', () => {
+  test("operation rates override IVS's, the others stay", () => {
     const [[, stage]] = byType(allowed.resources, 'AWS::ApiGateway::Stage') as [[string, Resource]];
-    const settings = stage.Properties.MethodSettings as { ResourcePath: string; ThrottlingRateLimit: number; ThrottlingBurstLimit: number }[];
-    expect(settings.find((m) => m.ResourcePath === '/~1CreateChatToken')).toMatchObject({ ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 });
+    const settings = stage.Properties.MethodSettings as {
+      ResourcePath: string;
+      ThrottlingRateLimit: number;
+      ThrottlingBurstLimit: number;
+    }[];
+    expect(settings.find((m) => m.ResourcePath === '/~1CreateChatToken')).toMatchObject({
+      ThrottlingRateLimit: 500,
+      ThrottlingBurstLimit: 1000,
+    });
     expect(settings.find((m) => m.ResourcePath === '/~1CreateRoom')).toMatchObject({ ThrottlingRateLimit: 10, ThrottlingBurstLimit: 10 });
     expect(settings.find((m) => m.ResourcePath === '/~1GetRoom')).toMatchObject({ ThrottlingRateLimit: 5, ThrottlingBurstLimit: 5 });
   });

@@ -44,7 +44,9 @@ test('with corsAllowOrigin: unauthenticated preflights for the origin, CORS on g
         Match.objectLike({
           ResponseParameters: Match.objectLike({
             'method.response.header.Access-Control-Allow-Origin': `'${ORIGIN}'`,
-            'method.response.header.Access-Control-Allow-Headers': Match.stringLikeRegexp('authorization,content-type,x-amz-date,x-amz-security-token'),
+            'method.response.header.Access-Control-Allow-Headers': Match.stringLikeRegexp(
+              'authorization,content-type,x-amz-date,x-amz-security-token',
+            ),
           }),
         }),
       ],
@@ -60,11 +62,16 @@ test('with corsAllowOrigin: unauthenticated preflights for the origin, CORS on g
       }),
     });
   }
-  template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ [CORS_ALLOW_ORIGIN_ENV]: ORIGIN }) } });
+  template.hasResourceProperties('AWS::Lambda::Function', {
+    Environment: { Variables: Match.objectLike({ [CORS_ALLOW_ORIGIN_ENV]: ORIGIN }) },
+  });
 });
 
 test('corsAllowOrigin must be * or an origin', () => {
   for (const bad of ['', "https://x.example.com'", 'https://x.example.com/', 'console.example.com']) {
-    expect(() => new ControlPlaneApi(new Stack(new App(), 'Bad'), 'ControlPlane', { functionFor: () => undefined as never, corsAllowOrigin: bad })).toThrow(/corsAllowOrigin/);
+    expect(
+      () =>
+        new ControlPlaneApi(new Stack(new App(), 'Bad'), 'ControlPlane', { functionFor: () => undefined as never, corsAllowOrigin: bad }),
+    ).toThrow(/corsAllowOrigin/);
   }
 });

@@ -34,7 +34,11 @@ test('every control-plane operation is a REST method with AWS_IAM authorization,
       AuthorizationType: 'AWS_IAM',
       Integration: Match.objectLike({
         Type: 'AWS_PROXY',
-        Uri: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([Match.objectLike({ 'Fn::GetAtt': [logicalIdOf(`control-plane/${operation.module}`), 'Arn'] })])]) }),
+        Uri: Match.objectLike({
+          'Fn::Join': Match.arrayWith([
+            Match.arrayWith([Match.objectLike({ 'Fn::GetAtt': [logicalIdOf(`control-plane/${operation.module}`), 'Arn'] })]),
+          ]),
+        }),
       }),
     });
   }
@@ -170,7 +174,9 @@ test('`cdk synth` of the app (with the cdk-nag AwsSolutions checks) runs offline
     env: { ...env, CDK_DISABLE_VERSION_CHECK: '1' },
     stdio: 'pipe',
   });
-  const synthesized = JSON.parse(readFileSync(join(out, 'IvsChat.template.json'), 'utf8')) as { Resources: Record<string, { Type: string }> };
+  const synthesized = JSON.parse(readFileSync(join(out, 'IvsChat.template.json'), 'utf8')) as {
+    Resources: Record<string, { Type: string }>;
+  };
   expect(Object.values(synthesized.Resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(Object.keys(NEEDS).length);
   // A whole CLI synth bundles every handler again: ~35 s alone, far more on 2 busy cores.
 }, 180_000);

@@ -9,7 +9,13 @@ const scope = { region: 'us-east-1', accountId: '000000000000' };
 /** An entry of `roomId` whose event was sent `ms` milliseconds into 2024. */
 const entry = (roomId: string, ms: number, name = `e${ms}`): ChatLogEntry => ({
   roomId,
-  record: chatLogRecord(eventFrame({ id: `id${String(ms).padStart(10, '0')}`, eventName: name, sendTime: new Date(Date.UTC(2024, 0, 1, 0, 0, 0, ms)).toISOString() })) as ChatLogEntry['record'],
+  record: chatLogRecord(
+    eventFrame({
+      id: `id${String(ms).padStart(10, '0')}`,
+      eventName: name,
+      sendTime: new Date(Date.UTC(2024, 0, 1, 0, 0, 0, ms)).toISOString(),
+    }),
+  ) as ChatLogEntry['record'],
 });
 
 let stub: AwsStub;
@@ -33,7 +39,7 @@ const since = (before: number) => stub.requests.slice(before);
 const target = (request: StubRequest) => String(request.headers['x-amz-target'] ?? '');
 const body = (request: StubRequest) => JSON.parse(request.body.toString()) as Record<string, unknown>;
 
-test('S3: one gzipped JSON-lines object per room, under AWS\'s chat-log key', async () => {
+test("S3: one gzipped JSON-lines object per room, under AWS's chat-log key", async () => {
   reply = () => ({ headers: { ETag: '"x"' } });
   const before = stub.requests.length;
   const entries = [entry('roomAAAAAAAA', 1), entry('roomBBBBBBBB', 2), entry('roomAAAAAAAA', 3)];
@@ -47,13 +53,17 @@ test('S3: one gzipped JSON-lines object per room, under AWS\'s chat-log key', as
   expect(gunzipSync(puts[0]?.body ?? Buffer.alloc(0)).toString()).toBe(`${entries[0]?.record.line}\n${entries[2]?.record.line}\n`);
 });
 
-test('CloudWatch Logs: the room\'s stream, created when missing, events in time order', async () => {
+test("CloudWatch Logs: the room's stream, created when missing, events in time order", async () => {
   const before = stub.requests.length;
   let first = true;
   reply = (request) => {
     if (target(request).endsWith('PutLogEvents') && first) {
       first = false;
-      return { status: 400, headers: { 'x-amzn-ErrorType': 'ResourceNotFoundException' }, body: JSON.stringify({ __type: 'ResourceNotFoundException', message: 'The specified log stream does not exist.' }) };
+      return {
+        status: 400,
+        headers: { 'x-amzn-ErrorType': 'ResourceNotFoundException' },
+        body: JSON.stringify({ __type: 'ResourceNotFoundException', message: 'The specified log stream does not exist.' }),
+      };
     }
     return { body: '{}' };
   };
@@ -73,8 +83,14 @@ test('CloudWatch Logs: the room\'s stream, created when missing, events in time 
 });
 
 test('CloudWatch Logs: a log group that does not exist is a failure', async () => {
-  reply = () => ({ status: 400, headers: { 'x-amzn-ErrorType': 'ResourceNotFoundException' }, body: JSON.stringify({ message: 'The specified log group does not exist.' }) });
-  await expect(writer().write({ cloudWatchLogs: { logGroupName: 'missing' } }, [entry('roomAAAAAAAA', 1)])).rejects.toThrow(/log group does not exist/);
+  reply = () => ({
+    status: 400,
+    headers: { 'x-amzn-ErrorType': 'ResourceNotFoundException' },
+    body: JSON.stringify({ message: 'The specified log group does not exist.' }),
+  });
+  await expect(writer().write({ cloudWatchLogs: { logGroupName: 'missing' } }, [entry('roomAAAAAAAA', 1)])).rejects.toThrow(
+    /log group does not exist/,
+  );
 });
 
 test('Firehose: one newline-terminated record per entry; records it refused are sent again, only those', async () => {
@@ -83,22 +99,31 @@ test('Firehose: one newline-terminated record per entry; records it refused are 
   reply = (request) => {
     call++;
     const records = body(request).Records as unknown[];
-    const responses = records.map((_, i) => (call === 1 && i === 1 ? { ErrorCode: 'ServiceUnavailableException', ErrorMessage: 'slow down' } : { RecordId: `r${i}` }));
-    return { body: JSON.stringify({ FailedPutCount: responses.filter((r) => 'ErrorCode' in r).length, Encrypted: false, RequestResponses: responses }) };
+    const responses = records.map((_, i) =>
+      call === 1 && i === 1 ? { ErrorCode: 'ServiceUnavailableException', ErrorMessage: 'slow down' } : { RecordId: `r${i}` },
+    );
+    return {
+      body: JSON.stringify({
+        FailedPutCount: responses.filter((r) => 'ErrorCode' in r).length,
+        Encrypted: false,
+        RequestResponses: responses,
+      }),
+    };
   };
   const entries = [entry('roomAAAAAAAA', 1), entry('roomBBBBBBBB', 2), entry('roomAAAAAAAA', 3)];
   await writer().write({ firehose: { deliveryStreamName: 'chat-stream' } }, entries);
   const calls = since(before);
   expect(calls.map(target)).toEqual(['Firehose_20150804.PutRecordBatch', 'Firehose_20150804.PutRecordBatch']);
-  const data = (request: StubRequest) =>
-    (body(request).Records as { Data: string }[]).map((r) => Buffer.from(r.Data, 'base64').toString());
+  const data = (request: StubRequest) => (body(request).Records as { Data: string }[]).map((r) => Buffer.from(r.Data, 'base64').toString());
   expect(body(calls[0] as StubRequest).DeliveryStreamName).toBe('chat-stream');
   expect(data(calls[0] as StubRequest)).toEqual(entries.map((e) => `${e.record.line}\n`));
   expect(data(calls[1] as StubRequest)).toEqual([`${entries[1]?.record.line}\n`]);
 });
 
 test('Firehose: records refused three times over are a failure', async () => {
-  reply = () => ({ body: JSON.stringify({ FailedPutCount: 1, Encrypted: false, RequestResponses: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'no' }] }) });
+  reply = () => ({
+    body: JSON.stringify({ FailedPutCount: 1, Encrypted: false, RequestResponses: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'no' }] }),
+  });
   await expect(writer().write({ firehose: { deliveryStreamName: 'chat-stream' } }, [entry('roomAAAAAAAA', 1)])).rejects.toThrow(
     'Firehose refused 1 records: InternalFailure',
   );

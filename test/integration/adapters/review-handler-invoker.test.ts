@@ -18,7 +18,8 @@ beforeAll(async () => {
 });
 afterAll(() => stub.close());
 
-const invoker = () => createLambdaInvoker({ region: 'us-east-1', clientConfig: { endpoint: stub.endpoint, credentials: STUB_CREDENTIALS } });
+const invoker = () =>
+  createLambdaInvoker({ region: 'us-east-1', clientConfig: { endpoint: stub.endpoint, credentials: STUB_CREDENTIALS } });
 const signal = () => new AbortController().signal;
 
 test('a synchronous Invoke of the function with the event as JSON; the answer is parsed', async () => {
@@ -39,7 +40,11 @@ test('a function error is a failure, without the error payload in the message', 
 });
 
 test('an error from Lambda itself (no such function) is a failure, tried once', async () => {
-  next = () => ({ status: 404, headers: { 'x-amzn-ErrorType': 'ResourceNotFoundException' }, body: JSON.stringify({ message: 'Function not found' }) });
+  next = () => ({
+    status: 404,
+    headers: { 'x-amzn-ErrorType': 'ResourceNotFoundException' },
+    body: JSON.stringify({ message: 'Function not found' }),
+  });
   const before = stub.requests.length;
   await expect(invoker().invoke(FUNCTION, event, signal())).rejects.toThrow(/Function not found/);
   next = () => ({ status: 500, body: '{}' });

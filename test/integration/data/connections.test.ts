@@ -22,7 +22,12 @@ const connection = (connectionId: string, connectedAt: number) => ({
 });
 
 test('a conditional remove spares a record younger than the cutoff and removes an older one', async () => {
-  const cfg = readConfig({ AWS_REGION: 'us-east-1', IVSCHAT_TABLE_NAME: 'connections-test', DYNAMODB_ENDPOINT: db.endpoint, AWS_ACCESS_KEY_ID: 'x' });
+  const cfg = readConfig({
+    AWS_REGION: 'us-east-1',
+    IVSCHAT_TABLE_NAME: 'connections-test',
+    DYNAMODB_ENDPOINT: db.endpoint,
+    AWS_ACCESS_KEY_ID: 'x',
+  });
   process.env.AWS_ACCESS_KEY_ID ??= 'x';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'x';
   const store = createConnectionStore({ doc: createDocumentClient(cfg), tableName: cfg.tableName });

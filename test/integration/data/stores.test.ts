@@ -12,7 +12,8 @@ const TableName = 'stores-test';
 const table = useDynalite(TableName);
 
 const used = async (name: string) => (await table.doc.send(new GetCommand({ TableName, Key: quotaKey(name) }))).Item?.used;
-const putNew = (pk: string) => () => table.doc.send(new PutCommand({ TableName, Item: { PK: pk, SK: 'ITEM' }, ConditionExpression: 'attribute_not_exists(PK)' }));
+const putNew = (pk: string) => () =>
+  table.doc.send(new PutCommand({ TableName, Item: { PK: pk, SK: 'ITEM' }, ConditionExpression: 'attribute_not_exists(PK)' }));
 const resource = (id: string) => ({ id, type: 'ROOM' as const, plural: 'things', singular: 'Thing' });
 
 test('createWithQuota counts each create, refuses past the limit, and gives the unit back when the id is taken', async () => {
@@ -34,17 +35,35 @@ test('createWithQuota counts each create, refuses past the limit, and gives the 
 });
 
 test('queryAll reads every page of a partition', async () => {
-  await Promise.all(Array.from({ length: 7 }, (_, i) => table.doc.send(new PutCommand({ TableName, Item: { PK: 'PAGED', SK: `item${i}` } }))));
-  const items = await queryAll(table.doc, { TableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': 'PAGED' }, Limit: 2 });
+  await Promise.all(
+    Array.from({ length: 7 }, (_, i) => table.doc.send(new PutCommand({ TableName, Item: { PK: 'PAGED', SK: `item${i}` } }))),
+  );
+  const items = await queryAll(table.doc, {
+    TableName,
+    KeyConditionExpression: 'PK = :pk',
+    ExpressionAttributeValues: { ':pk': 'PAGED' },
+    Limit: 2,
+  });
   expect(items.map((item) => item.SK)).toEqual(['item0', 'item1', 'item2', 'item3', 'item4', 'item5', 'item6']);
 });
 
 test('onConditionFailure answers for a failed condition only; translatingErrors turns throttling into ThrottlingException', async () => {
-  expect(await onConditionFailure(putNew('ONCE')().then(() => 'written'), () => 'taken')).toBe('written');
-  expect(await onConditionFailure(putNew('ONCE')().then(() => 'written'), () => 'taken')).toBe('taken');
+  expect(
+    await onConditionFailure(
+      putNew('ONCE')().then(() => 'written'),
+      () => 'taken',
+    ),
+  ).toBe('written');
+  expect(
+    await onConditionFailure(
+      putNew('ONCE')().then(() => 'written'),
+      () => 'taken',
+    ),
+  ).toBe('taken');
   const store = translatingErrors(
     {
-      throttled: async (_id: string) => Promise.reject(Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException' })),
+      throttled: async (_id: string) =>
+        Promise.reject(Object.assign(new Error('slow down'), { name: 'ProvisionedThroughputExceededException' })),
       broken: async (_id: string) => Promise.reject(new Error('other')),
     },
     ([id]) => ({ id: String(id), type: 'ROOM' }),

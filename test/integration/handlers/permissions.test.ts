@@ -94,7 +94,13 @@ async function rest(r: Recorder, module: string, body: unknown, event: Parameter
 }
 
 /** One call of a REST handler that must answer `status`; returns its recorder. */
-async function call(r: Recorder, module: string, body: unknown, status: number, event: Parameters<typeof restEvent>[0] = {}): Promise<Recorder> {
+async function call(
+  r: Recorder,
+  module: string,
+  body: unknown,
+  status: number,
+  event: Parameters<typeof restEvent>[0] = {},
+): Promise<Recorder> {
   expect((await rest(r, module, body, event)).status).toBe(status);
   return r;
 }
@@ -163,7 +169,9 @@ const SCENARIOS: Record<string, (r: (gone?: string[]) => Recorder) => Promise<Re
   },
   'control-plane/tag-resource': async (r) => {
     const room = await newRoom();
-    const tagged = await call(r(), 'tag-resource', { tags: { a: '1' } }, 200, { pathParameters: { resourceArn: encodeURIComponent(room.arn) } });
+    const tagged = await call(r(), 'tag-resource', { tags: { a: '1' } }, 200, {
+      pathParameters: { resourceArn: encodeURIComponent(room.arn) },
+    });
     return [tagged];
   },
   'control-plane/untag-resource': async (r) => {

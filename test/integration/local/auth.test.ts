@@ -61,7 +61,9 @@ describe('default principal (test/test)', () => {
     });
 
     test('an unknown access key is UnrecognizedClientException', async () => {
-      const res = await signedPost(stack.apiUrl, 'ListRooms', '{}', { credentials: { accessKeyId: 'AKIDNOBODY', secretAccessKey: 'test' } });
+      const res = await signedPost(stack.apiUrl, 'ListRooms', '{}', {
+        credentials: { accessKeyId: 'AKIDNOBODY', secretAccessKey: 'test' },
+      });
       expectAwsError(res, 403, 'UnrecognizedClientException', 'The security token included in the request is invalid.');
     });
 
@@ -87,7 +89,12 @@ describe('default principal (test/test)', () => {
 
     test('a request signed 6 minutes ago is InvalidSignatureException "Signature expired"', async () => {
       const res = await signedPost(stack.apiUrl, 'ListRooms', '{}', { signingDate: new Date(Date.now() - 6 * 60 * 1000) });
-      expectAwsError(res, 403, 'InvalidSignatureException', /^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 5 min\.\)$/);
+      expectAwsError(
+        res,
+        403,
+        'InvalidSignatureException',
+        /^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 5 min\.\)$/,
+      );
     });
 
     test('a request signed 4 minutes ago is still accepted (the window is 5 minutes)', async () => {
@@ -170,7 +177,11 @@ describe('default principal (test/test)', () => {
         unknownRoute403: await rawRequest(stack.apiUrl, { path: '/Nope', body: '{}' }),
         unknownKey403: await signedPost(stack.apiUrl, 'ListRooms', '{}', { credentials: { accessKeyId: 'nobody', secretAccessKey: 'x' } }),
         badSignature403: await signedPost(stack.apiUrl, 'ListRooms', '{}', { credentials: { accessKeyId: 'test', secretAccessKey: 'x' } }),
-        incomplete403: await rawRequest(stack.apiUrl, { path: '/ListRooms', headers: { authorization: 'AWS4-HMAC-SHA256 garbage' }, body: '{}' }),
+        incomplete403: await rawRequest(stack.apiUrl, {
+          path: '/ListRooms',
+          headers: { authorization: 'AWS4-HMAC-SHA256 garbage' },
+          body: '{}',
+        }),
         deleted204: await signedPost(stack.apiUrl, 'DeleteRoom', JSON.stringify({ identifier: room.arn })),
       };
       const statuses = Object.fromEntries(Object.entries(responses).map(([k, r]) => [k, r.status]));
@@ -210,7 +221,13 @@ describe('default principal (test/test)', () => {
       const res = await signedPost(
         stack.apiUrl,
         'CreateRoom',
-        JSON.stringify({ name: 5, maximumMessageLength: '500', maximumMessageRatePerSecond: 1.5, tags: ['a'], loggingConfigurationIdentifiers: 'x' }),
+        JSON.stringify({
+          name: 5,
+          maximumMessageLength: '500',
+          maximumMessageRatePerSecond: 1.5,
+          tags: ['a'],
+          loggingConfigurationIdentifiers: 'x',
+        }),
       );
       expect(res.status).toBe(400);
       expect(res.headers['x-amzn-errortype']).toBe('ValidationException');
@@ -229,7 +246,11 @@ describe('default principal (test/test)', () => {
       const get = await signedPost(stack.apiUrl, 'GetRoom', '{"identifier":{"arn":"x"}}');
       expect({ status: get.status, body: json(get) }).toEqual({
         status: 400,
-        body: { message: 'Validation failed: identifier: Member must be a string', reason: 'FIELD_VALIDATION_FAILED', fieldList: [{ name: 'identifier', message: 'Member must be a string' }] },
+        body: {
+          message: 'Validation failed: identifier: Member must be a string',
+          reason: 'FIELD_VALIDATION_FAILED',
+          fieldList: [{ name: 'identifier', message: 'Member must be a string' }],
+        },
       });
       const room = await client.send(new CreateRoomCommand({}));
       const tag = await signedRequest(stack.apiUrl, {
@@ -282,13 +303,21 @@ describe('default principal (test/test)', () => {
     const curl = (sigv4: string, user: string, body = '{}') =>
       run('curl', [
         '-sS',
-        '--max-time', '10',
-        '-w', '\n%{http_code}',
-        '--aws-sigv4', sigv4,
-        '--user', user,
-        '-X', 'POST', `${stack.apiUrl}/ListRooms`,
-        '-d', body,
-        '-H', 'content-type: application/json',
+        '--max-time',
+        '10',
+        '-w',
+        '\n%{http_code}',
+        '--aws-sigv4',
+        sigv4,
+        '--user',
+        user,
+        '-X',
+        'POST',
+        `${stack.apiUrl}/ListRooms`,
+        '-d',
+        body,
+        '-H',
+        'content-type: application/json',
       ]);
 
     test('signed as ivschat, lists rooms', async () => {
@@ -382,7 +411,12 @@ describe('principals file with a restricted principal', () => {
 
   test('authorization follows the action, not the route: a denied caller with a bad body is still denied', async () => {
     const res = await signedPost(stack.apiUrl, 'CreateRoom', '{not json', { credentials: READER });
-    expectAwsError(res, 403, 'AccessDeniedException', 'User: arn:aws:iam::000000000000:user/AKIDREADER is not authorized to perform: ivschat:CreateRoom');
+    expectAwsError(
+      res,
+      403,
+      'AccessDeniedException',
+      'User: arn:aws:iam::000000000000:user/AKIDREADER is not authorized to perform: ivschat:CreateRoom',
+    );
   });
 
   test('the default test/test principal is not accepted when a principals file is given', async () => {

@@ -63,7 +63,7 @@ test('the logs directory is <data dir>/logs, announced at start', () => {
   expect(stack.output()).toContain(`chat logs of logging configurations written under ${join(dataDir, 'logs')}`);
 });
 
-test('messages and every kind of event are written to each destination as AWS\'s records, in order, in AWS\'s layout', async () => {
+test("messages and every kind of event are written to each destination as AWS's records, in order, in AWS's layout", async () => {
   const { room, sender, viewer } = await loggedRoom([arns.s3, arns.logs, arns.firehose]);
   sender.send({ Action: 'SEND_MESSAGE', RequestId: 'r-1', Content: 'hello', Attributes: { k: 'v' } });
   const message = await viewer.next((f) => f.Type === 'MESSAGE');
@@ -74,7 +74,13 @@ test('messages and every kind of event are written to each destination as AWS\'s
   sender.send({ Action: 'SEND_MESSAGE', RequestId: 'r-3', Content: 'x'.repeat(501) });
   await viewer.next((f) => f.EventName === 'aws:DISCONNECT_USER');
   const frames = loggedFrames(viewer);
-  expect(frames.map((f) => f.EventName ?? f.Type)).toEqual(['MESSAGE', 'app:poll', 'aws:DELETE_MESSAGE', 'aws:DELETE_MESSAGE', 'aws:DISCONNECT_USER']);
+  expect(frames.map((f) => f.EventName ?? f.Type)).toEqual([
+    'MESSAGE',
+    'app:poll',
+    'aws:DELETE_MESSAGE',
+    'aws:DELETE_MESSAGE',
+    'aws:DISCONNECT_USER',
+  ]);
   const expected = frames.map((payload) => ({
     event_timestamp: new Date(String(payload.SendTime)).toISOString(),
     type: payload.Type,
@@ -111,7 +117,7 @@ test('messages and every kind of event are written to each destination as AWS\'s
   expect(fromFirehose()).toEqual(expected);
 });
 
-test('1,000 messages at the room\'s rate: every one in every destination, in order, none missing', async () => {
+test("1,000 messages at the room's rate: every one in every destination, in order, none missing", async () => {
   const { room, sender, viewer } = await loggedRoom([arns.s3, arns.logs, arns.firehose], 100);
   const total = 1_000;
   let sent = 0;
@@ -123,7 +129,11 @@ test('1,000 messages at the room\'s rate: every one in every destination, in ord
     const burst = [...waiting, ...Array.from({ length: Math.min(100, total - sent) - waiting.length }, () => requestNo++)];
     const from = sender.frames.length;
     for (const n of burst) sender.send({ Action: 'SEND_MESSAGE', RequestId: `m-${n}`, Content: `message ${n}` });
-    await waitFor('the burst to be answered', () => sender.frames.slice(from).filter((f) => f.Type !== 'EVENT').length >= burst.length, 5_000);
+    await waitFor(
+      'the burst to be answered',
+      () => sender.frames.slice(from).filter((f) => f.Type !== 'EVENT').length >= burst.length,
+      5_000,
+    );
     const answers = sender.frames.slice(from);
     const refused = new Set(answers.filter((f) => f.Type === 'ERROR' && f.ErrorCode === 429).map((f) => f.RequestId));
     expect(answers.filter((f) => f.Type === 'ERROR' && f.ErrorCode !== 429)).toEqual([]);
@@ -182,7 +192,11 @@ test('a destination that fails is retried, then logged and given up; delivery an
   mkdirSync(join(stack.logsDir, 'firehose'), { recursive: true });
   writeFileSync(join(stack.logsDir, 'firehose', 'broken-stream'), 'not a directory');
   const broken = String(
-    (await client.send(new CreateLoggingConfigurationCommand({ destinationConfiguration: { firehose: { deliveryStreamName: 'broken-stream' } } }))).arn,
+    (
+      await client.send(
+        new CreateLoggingConfigurationCommand({ destinationConfiguration: { firehose: { deliveryStreamName: 'broken-stream' } } }),
+      )
+    ).arn,
   );
   const { room, sender, viewer } = await loggedRoom([broken, arns.logs]);
   const started = Date.now();

@@ -136,7 +136,9 @@ test('an unreachable control plane is one line', async () => {
   const endpoint = `http://127.0.0.1:${closedPort}`;
   const run = cli(['chat', '--room', 'r', '--user', 'erin', '--endpoint', endpoint, '--ws', stack.wsUrl]);
   expect(await run.exited).toBe(1);
-  expect(run.stderrLines()[1]).toBe(`ivschat: cannot reach the control plane at ${endpoint} (ECONNREFUSED): is \`npm start\` running there?`);
+  expect(run.stderrLines()[1]).toBe(
+    `ivschat: cannot reach the control plane at ${endpoint} (ECONNREFUSED): is \`npm start\` running there?`,
+  );
   expect(run.stderrLines()).toHaveLength(2);
 });
 

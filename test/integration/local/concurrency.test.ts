@@ -90,7 +90,9 @@ describe('one stack, default quota', () => {
     expect(final.updateTime?.getTime()).toBeGreaterThanOrEqual(room.updateTime?.getTime() ?? 0);
 
     // The name index follows the last rename only: no stale entry under any other name.
-    const found = await Promise.all(names.map(async (name) => (await client.send(new ListRoomsCommand({ name }))).rooms?.map((r) => r.id) ?? []));
+    const found = await Promise.all(
+      names.map(async (name) => (await client.send(new ListRoomsCommand({ name }))).rooms?.map((r) => r.id) ?? []),
+    );
     expect(found).toEqual(names.map((name) => (name === final.name ? [room.id] : [])));
   });
 
@@ -103,7 +105,9 @@ describe('one stack, default quota', () => {
         );
         const deletion = client.send(new DeleteRoomCommand({ identifier: room.arn }));
         const settled = await Promise.allSettled([deletion, ...updates]);
-        return settled.map((s) => (s.status === 'fulfilled' ? s.value.$metadata.httpStatusCode : s.reason instanceof ResourceNotFoundException ? 404 : s.reason));
+        return settled.map((s) =>
+          s.status === 'fulfilled' ? s.value.$metadata.httpStatusCode : s.reason instanceof ResourceNotFoundException ? 404 : s.reason,
+        );
       }),
     );
     // Each update lands before the delete or finds the room gone; nothing else.

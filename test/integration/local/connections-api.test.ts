@@ -52,7 +52,14 @@ test('PostToConnection delivers the bytes as one text frame to that connection o
 test('a frame posted by a backend reaches the official client as an event', async () => {
   const chat = await chatClient({ wsUrl: stack.wsUrl, client, roomArn: room.arn, token: { userId: 'backend-fan' } });
   const [id] = await connectionIdsOf(stack.dynamodbEndpoint, room.id, 'backend-fan');
-  const frame = { Type: 'EVENT', Id: 'BackendEvt01', RequestId: '', EventName: 'app:backend', Attributes: { k: 'v' }, SendTime: new Date().toISOString() };
+  const frame = {
+    Type: 'EVENT',
+    Id: 'BackendEvt01',
+    RequestId: '',
+    EventName: 'app:backend',
+    Attributes: { k: 'v' },
+    SendTime: new Date().toISOString(),
+  };
   await connections.send(new PostToConnectionCommand({ ConnectionId: id, Data: Buffer.from(JSON.stringify(frame)) }));
   const event = await waitFor('the event', () => chat.events.find((e) => e.id === 'BackendEvt01'));
   expect(event).toMatchObject({ eventName: 'app:backend', attributes: { k: 'v' } });

@@ -66,7 +66,9 @@ test("the README's curl commands work as written", async () => {
     const { stdout } = await run('sh', ['-c', `${local} -s -w '\\n%{http_code}'`], { timeout: 10_000 });
     const [body, status] = stdout.split('\n');
     expect(status).toBe('200');
-    expect(JSON.parse(body!)).toEqual(expect.objectContaining(command.includes('/CreateRoom') ? { name: 'lobby' } : { rooms: expect.any(Array) }));
+    expect(JSON.parse(body!)).toEqual(
+      expect.objectContaining(command.includes('/CreateRoom') ? { name: 'lobby' } : { rooms: expect.any(Array) }),
+    );
   }
   const { rooms } = await ivschat(stack.apiUrl).send(new ListRoomsCommand({ name: 'lobby' }));
   expect(rooms!.length).toBeGreaterThan(0);

@@ -10,7 +10,8 @@ import { useDynalite } from '../../helpers/dynalite';
 const TableName = 'ivschat';
 const table = useDynalite(TableName);
 
-const exists = async (key: { PK: string; SK: string }) => (await table.doc.send(new GetCommand({ TableName, Key: key }))).Item !== undefined;
+const exists = async (key: { PK: string; SK: string }) =>
+  (await table.doc.send(new GetCommand({ TableName, Key: key }))).Item !== undefined;
 
 test('rate counters and used tokens are deleted once their expiry has passed, not before', async () => {
   const sweeper = createExpirySweeper({ doc: table.doc, tableName: TableName });
@@ -39,7 +40,14 @@ test('an item whose expiry moved later is kept and deleted at its new expiry', a
   const now = Date.now();
   await tokens.claim('t2', now);
   const later = Math.floor(now / 1000) + 600;
-  await table.doc.send(new UpdateCommand({ TableName, Key: usedTokenKey('t2'), UpdateExpression: 'SET expiresAt = :later', ExpressionAttributeValues: { ':later': later } }));
+  await table.doc.send(
+    new UpdateCommand({
+      TableName,
+      Key: usedTokenKey('t2'),
+      UpdateExpression: 'SET expiresAt = :later',
+      ExpressionAttributeValues: { ':later': later },
+    }),
+  );
   expect(await sweeper.sweep(now + 120_000)).toBe(0);
   expect(await exists(usedTokenKey('t2'))).toBe(true);
   expect(sweeper.size).toBe(1);

@@ -2,7 +2,18 @@ import { request as httpRequest } from 'node:http';
 import { Socket, connect } from 'node:net';
 import { CreateChatTokenCommand, DisconnectUserCommand, IvschatClient, ValidationException } from '@aws-sdk/client-ivschat';
 import WebSocket from 'ws';
-import { closeAllClients, connectionIdsOf, createRoom, mintToken, rawClient, RawClient, refusedStatus, sleep, TokenRequest, waitFor } from '../../helpers/chat';
+import {
+  closeAllClients,
+  connectionIdsOf,
+  createRoom,
+  mintToken,
+  rawClient,
+  RawClient,
+  refusedStatus,
+  sleep,
+  TokenRequest,
+  waitFor,
+} from '../../helpers/chat';
 import { LocalProcess, ivschat, startLocal } from '../../helpers/local-stack';
 import { bystander } from '../../helpers/bystander';
 import { spawnFlood } from '../../helpers/flood-client';
@@ -21,7 +32,11 @@ const rssMiB = (stack: LocalProcess): number => rssBytes(stack.process.pid!) / (
 const RSS_BOUND_MIB = 300;
 
 /** A raw HTTP request whose body is streamed (chunked) or declared but never wholly sent; resolves with the status. */
-function partialPost(baseUrl: string, path: string, options: { declaredLength?: number; chunk: Buffer; chunks: number; headers?: Record<string, string> }) {
+function partialPost(
+  baseUrl: string,
+  path: string,
+  options: { declaredLength?: number; chunk: Buffer; chunks: number; headers?: Record<string, string> },
+) {
   const url = new URL(baseUrl);
   return new Promise<number>((resolve, reject) => {
     const req = httpRequest(
@@ -31,7 +46,10 @@ function partialPost(baseUrl: string, path: string, options: { declaredLength?: 
         method: 'POST',
         path,
         agent: false,
-        headers: { ...(options.declaredLength === undefined ? {} : { 'content-length': String(options.declaredLength) }), ...options.headers },
+        headers: {
+          ...(options.declaredLength === undefined ? {} : { 'content-length': String(options.declaredLength) }),
+          ...options.headers,
+        },
       },
       (res) => {
         res.resume();
@@ -90,7 +108,11 @@ describe('a local stack under hostile clients', () => {
     let peakRss = rssBefore;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssMiB(stack))), 250);
     const floodStart = Date.now();
-    const floods = Promise.all((['tiny', 'big', 'nested', 'megabyte'] as const).map((kind) => spawnFlood({ apiUrl: stack.apiUrl, wsUrl: stack.wsUrl, roomArn: room.arn, kind, seconds: 20 })));
+    const floods = Promise.all(
+      (['tiny', 'big', 'nested', 'megabyte'] as const).map((kind) =>
+        spawnFlood({ apiUrl: stack.apiUrl, wsUrl: stack.wsUrl, roomArn: room.arn, kind, seconds: 20 }),
+      ),
+    );
     await sleep(4_000);
     const during = await watch.measure(12_000);
     const results = await floods;
@@ -124,7 +146,13 @@ describe('a local stack under hostile clients', () => {
     let posted = 0;
     let status = 200;
     for (; posted < 400 && status === 200; posted++) {
-      status = (await signedRequest(stack.connectionsEndpoint, { method: 'POST', path: `/local/@connections/${id}`, body: data }, { service: 'execute-api' })).status;
+      status = (
+        await signedRequest(
+          stack.connectionsEndpoint,
+          { method: 'POST', path: `/local/@connections/${id}`, body: data },
+          { service: 'execute-api' },
+        )
+      ).status;
     }
     expect(status).toBe(410);
     await waitFor('the record to go', async () => (await connectionIdsOf(stack.dynamodbEndpoint, room.id, 'stalled')).length === 0, 5_000);
@@ -139,7 +167,9 @@ describe('a local stack under hostile clients', () => {
     const mib = Buffer.alloc(1024 * 1024, 'a');
     // Declared far over the limit: 413 at once, on both ports.
     expect(await partialPost(stack.apiUrl, '/CreateRoom', { declaredLength: 600 * 1024 * 1024, chunk: mib, chunks: 4 })).toBe(413);
-    expect(await partialPost(stack.connectionsEndpoint, '/local/@connections/abc', { declaredLength: 600 * 1024 * 1024, chunk: mib, chunks: 4 })).toBe(413);
+    expect(
+      await partialPost(stack.connectionsEndpoint, '/local/@connections/abc', { declaredLength: 600 * 1024 * 1024, chunk: mib, chunks: 4 }),
+    ).toBe(413);
     // Chunked (no length) and unsigned: refused as unsigned, the body unread.
     expect(await partialPost(stack.apiUrl, '/CreateRoom', { chunk: mib, chunks: 64 })).toBe(403);
     expect(await partialPost(stack.connectionsEndpoint, '/local/@connections/abc', { chunk: mib, chunks: 64 })).toBe(403);
@@ -171,10 +201,20 @@ describe('a local stack under hostile clients', () => {
   test('a foreign Host is refused on both ports, before any work; localhost and any Origin are fine', async () => {
     const { port: apiPort } = new URL(stack.apiUrl);
     const foreign = await new Promise<number>((resolve, reject) => {
-      const req = httpRequest({ host: '127.0.0.1', port: apiPort, method: 'POST', path: '/ListRooms', headers: { host: `rebound.example:${apiPort}` }, agent: false }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: apiPort,
+          method: 'POST',
+          path: '/ListRooms',
+          headers: { host: `rebound.example:${apiPort}` },
+          agent: false,
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       req.end('{}');
     });
@@ -204,8 +244,12 @@ describe('a local stack under hostile clients', () => {
 
   test('user ids with a lone surrogate are refused everywhere; U+FFFD stays a user of its own', async () => {
     const room = await createRoom(client);
-    await expect(client.send(new CreateChatTokenCommand({ roomIdentifier: room.arn, userId: 'a\udbff' }))).rejects.toBeInstanceOf(ValidationException);
-    await expect(client.send(new DisconnectUserCommand({ roomIdentifier: room.arn, userId: 'a\ud800' }))).rejects.toBeInstanceOf(ValidationException);
+    await expect(client.send(new CreateChatTokenCommand({ roomIdentifier: room.arn, userId: 'a\udbff' }))).rejects.toBeInstanceOf(
+      ValidationException,
+    );
+    await expect(client.send(new DisconnectUserCommand({ roomIdentifier: room.arn, userId: 'a\ud800' }))).rejects.toBeInstanceOf(
+      ValidationException,
+    );
     const replacement = await raw(room.arn, { userId: 'a\ufffd' });
     const mod = await raw(room.arn, { userId: 'mod', capabilities: ['DISCONNECT_USER'] });
     mod.send({ Action: 'DISCONNECT_USER', RequestId: 'lone', UserId: 'a\udbff' });
@@ -235,16 +279,29 @@ describe('heartbeats and connection caps', () => {
       ['silent', 'blind', 'honest'].map(async (userId) => rawClient(stack.wsUrl, (await mintToken(client, room.arn, { userId })).token!)),
     );
     const ids = Object.fromEntries(
-      await Promise.all(['silent', 'blind'].map(async (userId) => [userId, (await connectionIdsOf(stack.dynamodbEndpoint, room.id, userId))[0]!] as const)),
+      await Promise.all(
+        ['silent', 'blind'].map(async (userId) => [userId, (await connectionIdsOf(stack.dynamodbEndpoint, room.id, userId))[0]!] as const),
+      ),
     );
     for (const peer of [silent!, blind!]) (peer.socket as unknown as { _socket: Socket })._socket.pause();
     const pongs = setInterval(() => blind!.socket.pong(Buffer.from('whatever')), 100);
     const startedAt = Date.now();
     // A paused client never reads the server's close: the server's side is what tells.
-    await waitFor('both records to go', async () => (await connectionIdsOf(stack.dynamodbEndpoint, room.id, 'silent')).length + (await connectionIdsOf(stack.dynamodbEndpoint, room.id, 'blind')).length === 0, 6_000).finally(() => clearInterval(pongs));
+    await waitFor(
+      'both records to go',
+      async () =>
+        (await connectionIdsOf(stack.dynamodbEndpoint, room.id, 'silent')).length +
+          (await connectionIdsOf(stack.dynamodbEndpoint, room.id, 'blind')).length ===
+        0,
+      6_000,
+    ).finally(() => clearInterval(pongs));
     expect(Date.now() - startedAt).toBeLessThan(4_000);
     for (const id of Object.values(ids)) {
-      const res = await signedRequest(stack.connectionsEndpoint, { method: 'GET', path: `/local/@connections/${id}` }, { service: 'execute-api' });
+      const res = await signedRequest(
+        stack.connectionsEndpoint,
+        { method: 'GET', path: `/local/@connections/${id}` },
+        { service: 'execute-api' },
+      );
       expect(res.status).toBe(410);
     }
     await sleep(1_500);
@@ -253,11 +310,17 @@ describe('heartbeats and connection caps', () => {
   }, 15_000);
 
   test('past the cap a port refuses new connections at once and says so once; it serves again when they go', async () => {
-    const holders = await Promise.all(Array.from({ length: 6 }, () => new Promise<Socket>((resolve) => {
-      const { hostname, port } = new URL(stack.apiUrl);
-      const socket = connect(Number(port), hostname, () => resolve(socket));
-      socket.on('error', () => undefined);
-    })));
+    const holders = await Promise.all(
+      Array.from(
+        { length: 6 },
+        () =>
+          new Promise<Socket>((resolve) => {
+            const { hostname, port } = new URL(stack.apiUrl);
+            const socket = connect(Number(port), hostname, () => resolve(socket));
+            socket.on('error', () => undefined);
+          }),
+      ),
+    );
     await sleep(100);
     const refusedAfter = await idleConnection(stack.apiUrl);
     expect(refusedAfter).toBeLessThan(1_000);
@@ -274,7 +337,9 @@ test('SIGTERM during a flood: queued frames are dropped with their connections, 
   const client = ivschat(stack.apiUrl);
   try {
     const room = await createRoom(client);
-    const floods = Array.from({ length: 4 }, () => spawnFlood({ apiUrl: stack.apiUrl, wsUrl: stack.wsUrl, roomArn: room.arn, kind: 'tiny', seconds: 30 }).catch(() => undefined));
+    const floods = Array.from({ length: 4 }, () =>
+      spawnFlood({ apiUrl: stack.apiUrl, wsUrl: stack.wsUrl, roomArn: room.arn, kind: 'tiny', seconds: 30 }).catch(() => undefined),
+    );
     await sleep(3_000);
     const inFlight = client.send(new CreateChatTokenCommand({ roomIdentifier: room.arn, userId: 'late' }));
     await sleep(30);

@@ -132,7 +132,10 @@ describe('graceful stop', () => {
       await until(() => stack.output().includes('SIGTERM, finishing in-flight requests'));
       // The listener closes while the 20 are still open; a newcomer is refused, not left hanging.
       await until(async () => {
-        const outcome = await rawRequest(stack.apiUrl, { path: '/ListRooms', body: '{}' }).then(() => 'served', (e: NodeJS.ErrnoException) => e.code);
+        const outcome = await rawRequest(stack.apiUrl, { path: '/ListRooms', body: '{}' }).then(
+          () => 'served',
+          (e: NodeJS.ErrnoException) => e.code,
+        );
         if (outcome !== 'ECONNREFUSED') await new Promise((r) => setTimeout(r, 100));
         return outcome === 'ECONNREFUSED';
       });
@@ -167,7 +170,9 @@ describe('graceful stop', () => {
       await Promise.race(calls);
       stack.process.kill('SIGTERM');
       const settled = await Promise.allSettled(calls);
-      const failures = settled.flatMap((s) => (s.status === 'rejected' ? [`${(s.reason as NodeJS.ErrnoException).code ?? ''} ${String(s.reason)}`] : []));
+      const failures = settled.flatMap((s) =>
+        s.status === 'rejected' ? [`${(s.reason as NodeJS.ErrnoException).code ?? ''} ${String(s.reason)}`] : [],
+      );
       // A call either completed or was never accepted (connection refused); none was cut off.
       expect(failures.filter((failure) => !failure.includes('ECONNREFUSED'))).toEqual([]);
       const rooms = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
@@ -208,7 +213,10 @@ describe('bad configuration exits non-zero with one line on stderr', () => {
   });
 
   test('a principals file that is not JSON, without quoting the secret next to the error', async () => {
-    const path = scratchFile('unquoted.json', '{"principals":[{"accessKeyId":"AKIDX","secretAccessKey":Sup3rSecretValue,"allow":["ivschat:*"]}]}');
+    const path = scratchFile(
+      'unquoted.json',
+      '{"principals":[{"accessKeyId":"AKIDX","secretAccessKey":Sup3rSecretValue,"allow":["ivschat:*"]}]}',
+    );
     const run = await runToExit({ IVSCHAT_PRINCIPALS_FILE: path });
     expect(run).toEqual({ code: 1, stdout: '', stderr: `ivschat-local: cannot read IVSCHAT_PRINCIPALS_FILE ${path}: not valid JSON\n` });
     expect(run.stderr).not.toContain('Sup3rSecretValue');
@@ -270,7 +278,9 @@ test('npm start serves within 15 s and stops on SIGTERM', async () => {
   let output = '';
   npm.stdout.on('data', (d: Buffer) => (output += d.toString()));
   npm.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => npm.once('exit', (code, signal) => r({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    npm.once('exit', (code, signal) => r({ code, signal })),
+  );
   try {
     await until(() => /control plane .*listening on http:\/\/\S+/.test(output), 15_000);
     const apiUrl = /control plane .*listening on (http:\/\/\S+)/.exec(output)?.[1] as string;
@@ -313,7 +323,10 @@ test('request logs: one JSON line per request with operation, status, latencyMs 
       return out;
     };
     const failed = async (operation: string, status: number, call: Promise<unknown>) => {
-      const err = (await call.then(() => undefined, (e: unknown) => e)) as { $metadata?: { requestId?: string } } | undefined;
+      const err = (await call.then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as { $metadata?: { requestId?: string } } | undefined;
       expect(err?.$metadata?.requestId).toMatch(REQUEST_ID);
       expected.push({ operation, status, requestId: err?.$metadata?.requestId as string });
     };
@@ -326,13 +339,21 @@ test('request logs: one JSON line per request with operation, status, latencyMs 
     await ok('ListTagsForResource', 200, client.send(new ListTagsForResourceCommand({ resourceArn: room.arn })));
     await ok('DeleteRoom', 204, client.send(new DeleteRoomCommand({ identifier: room.arn })));
     // Raw requests whose Authorization values are known, one good and one with a bad body.
-    const good = await signHeaders(stack.apiUrl, { method: 'POST', path: '/ListRooms', headers: { 'content-type': 'application/json' }, body: '{}' }, { credentials: creds });
+    const good = await signHeaders(
+      stack.apiUrl,
+      { method: 'POST', path: '/ListRooms', headers: { 'content-type': 'application/json' }, body: '{}' },
+      { credentials: creds },
+    );
     const listed = await rawRequest(stack.apiUrl, { path: '/ListRooms', headers: good, body: '{}' });
     expected.push({ operation: 'ListRooms', status: 200, requestId: listed.headers['x-amzn-requestid'] as string });
     const broken = await signedPost(stack.apiUrl, 'UpdateRoom', '{"identifier":', { credentials: creds });
     expected.push({ operation: 'UpdateRoom', status: 400, requestId: broken.headers['x-amzn-requestid'] as string });
     // Refused before any handler runs: must not leak anything either.
-    const forged = await signHeaders(stack.apiUrl, { method: 'POST', path: '/ListRooms', headers: { 'content-type': 'application/json' }, body: '{}' }, { credentials: { ...creds, secretAccessKey: 'wrong' } });
+    const forged = await signHeaders(
+      stack.apiUrl,
+      { method: 'POST', path: '/ListRooms', headers: { 'content-type': 'application/json' }, body: '{}' },
+      { credentials: { ...creds, secretAccessKey: 'wrong' } },
+    );
     const refused = await rawRequest(stack.apiUrl, { path: '/ListRooms', headers: forged, body: '{}' });
     expect(refused.status).toBe(403);
 
@@ -362,7 +383,15 @@ test('request logs: one JSON line per request with operation, status, latencyMs 
       expect(line.latencyMs as number).toBeGreaterThanOrEqual(0);
     }
 
-    for (const leak of [secret, 'Signature=', 'AWS4-HMAC-SHA256', 'Credential=', good.authorization, forged.authorization, good['x-amz-content-sha256']]) {
+    for (const leak of [
+      secret,
+      'Signature=',
+      'AWS4-HMAC-SHA256',
+      'Credential=',
+      good.authorization,
+      forged.authorization,
+      good['x-amz-content-sha256'],
+    ]) {
       expect(output).not.toContain(leak);
     }
   } finally {
@@ -385,7 +414,14 @@ async function halfSentCreateRoom(apiUrl: string, name: string): Promise<HalfSen
   let req!: ClientRequest;
   const response = new Promise<{ status: number; connection: string | undefined; body: string }>((resolvePromise) => {
     req = httpRequest(
-      { host: url.hostname, port: url.port, method: 'POST', path: '/CreateRoom', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: false },
+      {
+        host: url.hostname,
+        port: url.port,
+        method: 'POST',
+        path: '/CreateRoom',
+        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        agent: false,
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -397,7 +433,9 @@ async function halfSentCreateRoom(apiUrl: string, name: string): Promise<HalfSen
     req.on('error', (err) => resolvePromise({ status: 0, connection: undefined, body: err.message }));
   });
   req.write(body.slice(0, 5));
-  await new Promise<void>((r) => (req.socket?.connecting === false ? r() : req.once('socket', (s) => (s.connecting ? s.once('connect', () => r()) : r()))));
+  await new Promise<void>((r) =>
+    req.socket?.connecting === false ? r() : req.once('socket', (s) => (s.connecting ? s.once('connect', () => r()) : r())),
+  );
   return { response, finish: () => req.end(body.slice(5)), abort: () => req.destroy() };
 }
 

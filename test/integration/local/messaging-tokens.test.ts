@@ -68,7 +68,9 @@ describe('CreateChatToken', () => {
     expect(err).toBeInstanceOf(ValidationException);
     expect((err as ValidationException).$metadata.httpStatusCode).toBe(400);
     // The field itself, or an element of it (capabilities[0]).
-    expect((err as ValidationException).fieldList?.map((f) => f.name)).toEqual([expect.stringMatching(new RegExp(`^${field}(\\[\\d+\\])?$`))]);
+    expect((err as ValidationException).fieldList?.map((f) => f.name)).toEqual([
+      expect.stringMatching(new RegExp(`^${field}(\\[\\d+\\])?$`)),
+    ]);
   });
 
   test('accepts the boundaries: 1 and 180 minutes, a 128-character userId, attributes of exactly 1 KB', async () => {
@@ -79,7 +81,9 @@ describe('CreateChatToken', () => {
   });
 
   test('refuses a bare room id (not an ARN)', async () => {
-    await expect(client.send(new CreateChatTokenCommand({ roomIdentifier: room.id, userId: 'u' }))).rejects.toBeInstanceOf(ValidationException);
+    await expect(client.send(new CreateChatTokenCommand({ roomIdentifier: room.id, userId: 'u' }))).rejects.toBeInstanceOf(
+      ValidationException,
+    );
   });
 });
 
@@ -130,7 +134,15 @@ describe('connecting with a token', () => {
   test('a token sealed with another key under the same key id, or an unknown key id, is refused with 401', async () => {
     const { token } = await mintToken(client, room.arn, { userId: 'real' });
     const { kid } = decodeProtectedHeader(token!);
-    const claims = { j: 'forged0000000000', r: room.arn, u: 'mallory', c: ['SEND_MESSAGE'], a: {}, t: Date.now() + 60_000, s: Date.now() + 3_600_000 };
+    const claims = {
+      j: 'forged0000000000',
+      r: room.arn,
+      u: 'mallory',
+      c: ['SEND_MESSAGE'],
+      a: {},
+      t: Date.now() + 60_000,
+      s: Date.now() + 3_600_000,
+    };
     const seal = (keyId: string | undefined) =>
       new CompactEncrypt(new TextEncoder().encode(JSON.stringify(claims)))
         .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', ...(keyId ? { kid: keyId } : {}) })
@@ -239,7 +251,12 @@ describe('token expiry (IVSCHAT_TOKEN_LIFETIME_MS=500)', () => {
 /** A signed call made by hand, to see the JSON the SDK would otherwise parse away. */
 async function fetchRaw(path: string, body: unknown): Promise<Response> {
   const url = new URL(path, stack.apiUrl);
-  const signer = new SignatureV4({ service: 'ivschat', region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, sha256: Sha256 });
+  const signer = new SignatureV4({
+    service: 'ivschat',
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    sha256: Sha256,
+  });
   const text = JSON.stringify(body);
   const signed = await signer.sign({
     method: 'POST',

@@ -73,7 +73,12 @@ describe('messages between official ChatRoom clients', () => {
   test('each action without its capability is refused with 403 to the requester only, nothing is broadcast', async () => {
     const send = new SendMessageRequest('not allowed');
     const sendError = await refusal(viewer.room.sendMessage(send));
-    expect(sendError).toEqual({ id: expect.stringMatching(/\S/), errorCode: 403, errorMessage: expect.stringMatching(/SEND_MESSAGE/), requestId: send.requestId });
+    expect(sendError).toEqual({
+      id: expect.stringMatching(/\S/),
+      errorCode: 403,
+      errorMessage: expect.stringMatching(/SEND_MESSAGE/),
+      requestId: send.requestId,
+    });
 
     const del = new DeleteMessageRequest('AbCdEfGhIjKl', 'spam');
     const delError = await refusal(alice.room.deleteMessage(del));
@@ -90,7 +95,11 @@ describe('messages between official ChatRoom clients', () => {
     // Nothing reached the room: bob's next message is all that arrives after this point.
     const countsBefore = [bob.messages.length, bob.deletes.length, bob.userDisconnects.length];
     const m = await marker(alice, [bob, viewer]);
-    expect([bob.messages.length, bob.deletes.length, bob.userDisconnects.length]).toEqual([countsBefore[0]! + 1, countsBefore[1], countsBefore[2]]);
+    expect([bob.messages.length, bob.deletes.length, bob.userDisconnects.length]).toEqual([
+      countsBefore[0]! + 1,
+      countsBefore[1],
+      countsBefore[2],
+    ]);
     expect(bob.messages.at(-1)?.id).toBe(m.id);
     expect(bob.room.state).toBe('connected');
     expect(viewer.room.state).toBe('connected');
@@ -173,21 +182,31 @@ describe('SendEvent, DeleteMessage and DisconnectUser through the control plane'
   });
 
   test('SendEvent refuses aws: event names and unknown rooms', async () => {
-    await expect(client.send(new SendEventCommand({ roomIdentifier: room.arn, eventName: 'aws:x' }))).rejects.toBeInstanceOf(ValidationException);
-    await expect(client.send(new SendEventCommand({ roomIdentifier: room.arn, eventName: 'aws:DELETE_MESSAGE' }))).rejects.toBeInstanceOf(ValidationException);
+    await expect(client.send(new SendEventCommand({ roomIdentifier: room.arn, eventName: 'aws:x' }))).rejects.toBeInstanceOf(
+      ValidationException,
+    );
+    await expect(client.send(new SendEventCommand({ roomIdentifier: room.arn, eventName: 'aws:DELETE_MESSAGE' }))).rejects.toBeInstanceOf(
+      ValidationException,
+    );
     const err = await client.send(new SendEventCommand({ roomIdentifier: UNKNOWN_ROOM, eventName: 'app:x' })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ResourceNotFoundException);
     expect((err as ResourceNotFoundException).$metadata.httpStatusCode).toBe(404);
   });
 
   test.each([
-    ['SendEvent with attributes over 1 KB', () => new SendEventCommand({ roomIdentifier: room.arn, eventName: 'app:x', attributes: { a: 'x'.repeat(1024) } })],
+    [
+      'SendEvent with attributes over 1 KB',
+      () => new SendEventCommand({ roomIdentifier: room.arn, eventName: 'app:x', attributes: { a: 'x'.repeat(1024) } }),
+    ],
     ['SendEvent with an empty eventName', () => new SendEventCommand({ roomIdentifier: room.arn, eventName: '' })],
     ['SendEvent with a 101-character eventName', () => new SendEventCommand({ roomIdentifier: room.arn, eventName: 'e'.repeat(101) })],
     ['DeleteMessage with an id that is not 12 alphanumerics', () => new DeleteMessageCommand({ roomIdentifier: room.arn, id: 'short' })],
     ['DeleteMessage with an empty reason', () => new DeleteMessageCommand({ roomIdentifier: room.arn, id: 'AbCdEfGhIjKl', reason: '' })],
     ['DisconnectUser with an empty userId', () => new DisconnectUserCommand({ roomIdentifier: room.arn, userId: '' })],
-    ['DisconnectUser with a 257-character reason', () => new DisconnectUserCommand({ roomIdentifier: room.arn, userId: 'u', reason: 'r'.repeat(257) })],
+    [
+      'DisconnectUser with a 257-character reason',
+      () => new DisconnectUserCommand({ roomIdentifier: room.arn, userId: 'u', reason: 'r'.repeat(257) }),
+    ],
   ])('%s is a ValidationException and reaches no client', async (_label, command) => {
     const counts = () => [fan.events.length, fan.deletes.length, fan.userDisconnects.length];
     const before = counts();
@@ -307,7 +326,9 @@ describe('DeleteRoom', () => {
     await client.send(new DeleteRoomCommand({ identifier: doomed.arn }));
     await expect(c1.disconnected).resolves.toBe('serverDisconnect');
     await expect(c2.disconnected).resolves.toBe('serverDisconnect');
-    await waitFor('the room’s records to go', async () => (await connectionRecords(stack.dynamodbEndpoint)).every((r) => r.roomId !== doomed.id));
+    await waitFor('the room’s records to go', async () =>
+      (await connectionRecords(stack.dynamodbEndpoint)).every((r) => r.roomId !== doomed.id),
+    );
     await marker(survivor, [survivor]);
     expect(survivor.room.state).toBe('connected');
     expect([c1.tokenCalls, c2.tokenCalls]).toEqual([1, 1]);

@@ -17,7 +17,9 @@ afterAll(async () => {
 const items = async (endpoint: string, prefix: string) => {
   const db = tableClient(endpoint);
   try {
-    const page = await db.send(new ScanCommand({ TableName: 'ivschat', FilterExpression: 'begins_with(PK, :p)', ExpressionAttributeValues: { ':p': prefix } }));
+    const page = await db.send(
+      new ScanCommand({ TableName: 'ivschat', FilterExpression: 'begins_with(PK, :p)', ExpressionAttributeValues: { ':p': prefix } }),
+    );
     return page.Items ?? [];
   } finally {
     db.destroy();
@@ -46,9 +48,18 @@ test('after a SIGKILL, the next start removes the dead process’s connections a
   const db = tableClient(first.dynamodbEndpoint);
   const past = Math.floor(Date.now() / 1000) - 120;
   for (const quota of ['QUOTA#rooms', 'QUOTA#logging-configurations']) {
-    await db.send(new UpdateCommand({ TableName: 'ivschat', Key: { PK: quota, SK: 'QUOTA' }, UpdateExpression: 'ADD used :two', ExpressionAttributeValues: { ':two': 2 } }));
+    await db.send(
+      new UpdateCommand({
+        TableName: 'ivschat',
+        Key: { PK: quota, SK: 'QUOTA' },
+        UpdateExpression: 'ADD used :two',
+        ExpressionAttributeValues: { ':two': 2 },
+      }),
+    );
   }
-  await db.send(new PutCommand({ TableName: 'ivschat', Item: { PK: `RATE#${rooms[1]!.id}`, SK: String(past - 60), used: 1, expiresAt: past } }));
+  await db.send(
+    new PutCommand({ TableName: 'ivschat', Item: { PK: `RATE#${rooms[1]!.id}`, SK: String(past - 60), used: 1, expiresAt: past } }),
+  );
   await db.send(new PutCommand({ TableName: 'ivschat', Item: { PK: 'TOKEN#expired', SK: 'TOKEN', expiresAt: past } }));
   db.destroy();
   client.destroy();
@@ -65,7 +76,8 @@ test('after a SIGKILL, the next start removes the dead process’s connections a
   expect(await items(second.dynamodbEndpoint, 'TOKEN#')).toHaveLength(3);
 
   const check = tableClient(second.dynamodbEndpoint);
-  const used = async (quota: string) => (await check.send(new GetCommand({ TableName: 'ivschat', Key: { PK: quota, SK: 'QUOTA' } }))).Item?.used;
+  const used = async (quota: string) =>
+    (await check.send(new GetCommand({ TableName: 'ivschat', Key: { PK: quota, SK: 'QUOTA' } }))).Item?.used;
   expect(await used('QUOTA#rooms')).toBe(2);
   expect(await used('QUOTA#logging-configurations')).toBe(1);
   check.destroy();

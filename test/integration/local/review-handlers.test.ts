@@ -44,7 +44,12 @@ const { stack, client } = useLocalStack(() => ({ IVSCHAT_LAMBDAS_FILE: lambdasFi
 async function roomWith(handler?: { uri: string; fallbackResult?: 'ALLOW' | 'DENY' }) {
   const room = await createRoom(client, { ...(handler ? { messageReviewHandler: handler } : {}) });
   const join = (userId: string, capabilities: 'SEND_MESSAGE'[] = []) =>
-    chatClient({ wsUrl: stack.wsUrl, client, roomArn: room.arn, token: { userId, capabilities, attributes: { displayName: userId.toUpperCase() } } });
+    chatClient({
+      wsUrl: stack.wsUrl,
+      client,
+      roomArn: room.arn,
+      token: { userId, capabilities, attributes: { displayName: userId.toUpperCase() } },
+    });
   const [sender, viewer] = await Promise.all([join('sender', ['SEND_MESSAGE']), join('viewer')]);
   return { room, sender, viewer };
 }
@@ -82,7 +87,7 @@ describe('the example profanity handler', () => {
     expect(sent.attributes).toEqual({ lang: 'en' });
   });
 
-  test('denies a message with a deny word: ERROR 406 with the handler\'s reason, nothing delivered', async () => {
+  test("denies a message with a deny word: ERROR 406 with the handler's reason, nothing delivered", async () => {
     const request = new SendMessageRequest('this has forbiddenword in it');
     const error = await refusal(sender.room.sendMessage(request));
     expect(error).toEqual({
@@ -112,7 +117,9 @@ test('the handler gets the AWS event: Content, MessageId, RoomArn, Attributes an
     Sender: { UserId: 'sender', Attributes: { displayName: 'SENDER' }, Ip: expect.stringMatching(/127\.0\.0\.1$/) },
   });
   expect(sent.attributes).toEqual({ reviewed: 'yes' });
-  await waitFor('the viewer to get the reviewed message', () => viewer.messages.some((m) => m.id === sent.id && m.attributes?.reviewed === 'yes'));
+  await waitFor('the viewer to get the reviewed message', () =>
+    viewer.messages.some((m) => m.id === sent.id && m.attributes?.reviewed === 'yes'),
+  );
 });
 
 describe.each([
@@ -147,7 +154,10 @@ test('a failing handler is logged without the message, and the sleeping one was 
   expect(took).toBeGreaterThanOrEqual(200);
   expect(took).toBeLessThan(300);
   await waitFor('the fallback log line', () => stack.output().includes('no answer within 200 ms'));
-  const lines = stack.output().split('\n').filter((line) => line.includes('message review handler failed'));
+  const lines = stack
+    .output()
+    .split('\n')
+    .filter((line) => line.includes('message review handler failed'));
   expect(lines.length).toBeGreaterThan(0);
   for (const line of lines) expect(line).not.toContain('secret words');
   expect(JSON.parse(lines.find((l) => l.includes(fn('sleeps'))) as string)).toMatchObject({

@@ -14,7 +14,6 @@ import { ACCOUNT, LOGGING_ARN_PREFIX, REGION, REQUEST_ID, ROOM_ARN_PREFIX } from
 import { expectNotFound, expectValidation } from '../../helpers/aws-assertions';
 import { useLocalStack } from '../../helpers/local-stack';
 
-
 const { client } = useLocalStack();
 
 const createRoom = async (input: CreateRoomCommandInput = {}) => {
@@ -205,16 +204,26 @@ describe('validation', () => {
 
   test('TagResource without tags is refused', async () => {
     const room = await createRoom();
-    await expectValidation(client.send(new TagResourceCommand({ resourceArn: room.arn } as { resourceArn: string; tags: Record<string, string> })), [
-      'tags',
-    ]);
+    await expectValidation(
+      client.send(new TagResourceCommand({ resourceArn: room.arn } as { resourceArn: string; tags: Record<string, string> })),
+      ['tags'],
+    );
   });
 
   test('UntagResource with a key of 129 characters or more than 50 keys is refused', async () => {
     const room = await createRoom({ tags: { a: '1' } });
     await expectValidation(untag(room.arn, ['k'.repeat(129)]), ['tagKeys[0]']);
-    await expectValidation(untag(room.arn, Array.from({ length: 51 }, (_, i) => `k${i}`)), ['tagKeys']);
-    await untag(room.arn, Array.from({ length: 50 }, (_, i) => `k${i}`));
+    await expectValidation(
+      untag(
+        room.arn,
+        Array.from({ length: 51 }, (_, i) => `k${i}`),
+      ),
+      ['tagKeys'],
+    );
+    await untag(
+      room.arn,
+      Array.from({ length: 50 }, (_, i) => `k${i}`),
+    );
     expect(await tagsOf(room.arn)).toEqual({ a: '1' });
   });
 
@@ -262,10 +271,7 @@ describe('resources that do not exist', () => {
 
   test('a room named by an ARN of another region or account is not found', async () => {
     const room = await createRoom({ tags: { a: '1' } });
-    for (const arn of [
-      `arn:aws:ivschat:eu-west-1:${ACCOUNT}:room/${room.id}`,
-      `arn:aws:ivschat:${REGION}:123456789012:room/${room.id}`,
-    ]) {
+    for (const arn of [`arn:aws:ivschat:eu-west-1:${ACCOUNT}:room/${room.id}`, `arn:aws:ivschat:${REGION}:123456789012:room/${room.id}`]) {
       await expectNotFound(tag(arn, { b: '2' }), room.id);
       await expectNotFound(untag(arn, ['a']), room.id);
       await expectNotFound(listTags(arn), room.id);
@@ -291,7 +297,10 @@ describe('concurrency', () => {
     const room = await createRoom({ tags: { original: 'yes' } });
     const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => tag(room.arn, { [`k${i}`]: `v${i}` })));
     expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
-    expect(await tagsOf(room.arn)).toEqual({ original: 'yes', ...Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, `v${i}`])) });
+    expect(await tagsOf(room.arn)).toEqual({
+      original: 'yes',
+      ...Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, `v${i}`])),
+    });
   });
 
   test('concurrent TagResource and UntagResource on different keys both take effect', async () => {

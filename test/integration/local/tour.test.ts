@@ -14,7 +14,12 @@ const { stack } = useLocalStack(() => ({
 
 test('the SDK-only example script runs every room and tag operation and gets the AWS exception classes', async () => {
   const { stdout } = await run(process.execPath, [resolve(__dirname, '../../../examples/control-plane-tour.mjs'), stack.apiUrl], {
-    env: { ...process.env, RESTRICTED_KEY: 'reader', RESTRICTED_SECRET: 'reader-secret', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: {
+      ...process.env,
+      RESTRICTED_KEY: 'reader',
+      RESTRICTED_SECRET: 'reader-secret',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
   });
   expect(stdout).toMatch(/^CreateRoom\s+arn:aws:ivschat:us-east-1:000000000000:room\/[A-Za-z0-9]{12}$/m);
   expect(stdout).toMatch(/^UpdateRoom\s+maximumMessageLength=200$/m);

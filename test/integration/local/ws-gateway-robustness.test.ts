@@ -51,7 +51,9 @@ test('a handshake the WebSocket layer would refuse gets 400 before $connect, and
 
 test('a caller that drops a @connections request mid-body does not take the server down', async () => {
   const url = new URL(stack.connectionsEndpoint);
-  await rawExchange(`POST ${url.pathname}/@connections/abc HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc`, { closeAfterWrite: true });
+  await rawExchange(`POST ${url.pathname}/@connections/abc HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc`, {
+    closeAfterWrite: true,
+  });
   await rawExchange(`POST ${url.pathname}/@connections/%E0 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n`);
   await sleep(100);
   const client = ivschat(stack.apiUrl);

@@ -12,7 +12,9 @@ test('attribute text: key=value lines, key: value without =, blanks skipped, rou
 });
 
 test('errors read as the service sent them: socket ERROR frames, SDK exceptions, network failures', () => {
-  expect(describeError({ errorCode: 403, errorMessage: 'The chat token does not grant SEND_MESSAGE' })).toBe('403 The chat token does not grant SEND_MESSAGE');
+  expect(describeError({ errorCode: 403, errorMessage: 'The chat token does not grant SEND_MESSAGE' })).toBe(
+    '403 The chat token does not grant SEND_MESSAGE',
+  );
   const sdk = Object.assign(new Error('Room not found'), { name: 'ResourceNotFoundException', $metadata: { httpStatusCode: 404 } });
   expect(describeError(sdk)).toBe('404 ResourceNotFoundException: Room not found');
   expect(describeError(new TypeError('Failed to fetch'))).toMatch(/^Network error: Failed to fetch \(is the service running/);

@@ -24,13 +24,32 @@ function failingDeps(error: () => unknown): Pick<Deps, 'scope' | 'idClock' | 'ro
   const fail = async () => {
     throw error();
   };
-  const rooms: RoomStore = { create: fail, get: fail, getRevisioned: fail, update: fail, updateAtRevision: fail, bumpRevision: fail, delete: fail, listPage: fail };
+  const rooms: RoomStore = {
+    create: fail,
+    get: fail,
+    getRevisioned: fail,
+    update: fail,
+    updateAtRevision: fail,
+    bumpRevision: fail,
+    delete: fail,
+    listPage: fail,
+  };
   const none = async () => undefined;
   return {
     scope: { region: 'us-east-1', accountId: '000000000000' },
     idClock: { newId: () => 'abcdEFGH1234', now: () => new Date('2024-01-01T00:00:00Z') },
     rooms,
-    loggingConfigurations: { assertExist: none, create: fail, get: fail, getMany: fail, update: fail, startDelete: fail, cancelDelete: fail, delete: fail, listPage: fail },
+    loggingConfigurations: {
+      assertExist: none,
+      create: fail,
+      get: fail,
+      getMany: fail,
+      update: fail,
+      startDelete: fail,
+      cancelDelete: fail,
+      delete: fail,
+      listPage: fail,
+    },
     loggingReferences: { add: none, remove: none, ofConfiguration: fail },
   };
 }

@@ -30,8 +30,14 @@ const room = (id: string, configurations: LoggingConfiguration[]): Room => ({
   tags: {},
 });
 const frame = (n: number) =>
-  messageFrame({ id: `message${String(n).padStart(5, '0')}`, content: `m${n}`, sendTime: new Date(Date.UTC(2024, 0, 1, 0, 0, 0, n)).toISOString(), sender: { userId: 'u', attributes: {} } });
-const contents = (entries: ChatLogEntry[]) => entries.map((e) => (JSON.parse(e.record.line) as { payload: { Content: string } }).payload.Content);
+  messageFrame({
+    id: `message${String(n).padStart(5, '0')}`,
+    content: `m${n}`,
+    sendTime: new Date(Date.UTC(2024, 0, 1, 0, 0, 0, n)).toISOString(),
+    sender: { userId: 'u', attributes: {} },
+  });
+const contents = (entries: ChatLogEntry[]) =>
+  entries.map((e) => (JSON.parse(e.record.line) as { payload: { Content: string } }).payload.Content);
 
 /** A chat log over a fake writer that records every call and fails as told. */
 function setup(options: Partial<ChatLogOptions> & { failures?: (destination: DestinationConfiguration, call: number) => boolean } = {}) {

@@ -69,7 +69,9 @@ test('a fan-out removes only the records of gone connections, and only ones olde
 test('a failing connection read still answers the client with an ERROR carrying its RequestId', async () => {
   const { deps, posted } = fakeDeps({ getFails: true });
   await handleFrame(deps, 'live', JSON.stringify({ Action: 'SEND_MESSAGE', RequestId: 'r-1', Content: 'hi' }));
-  expect(posted).toEqual([['live', { Type: 'ERROR', Id: 'newIdNewId12', RequestId: 'r-1', ErrorCode: 500, ErrorMessage: 'An internal error occurred' }]]);
+  expect(posted).toEqual([
+    ['live', { Type: 'ERROR', Id: 'newIdNewId12', RequestId: 'r-1', ErrorCode: 500, ErrorMessage: 'An internal error occurred' }],
+  ]);
 });
 
 test('a failing ERROR post does not throw out of $default', async () => {

@@ -69,9 +69,11 @@ test('the handler gets the AWS event and may rewrite content and attributes', as
   ]);
 });
 
-test('DENY is ERROR 406 with the handler\'s reason, whatever the fallback', async () => {
+test("DENY is ERROR 406 with the handler's reason, whatever the fallback", async () => {
   const { reviewHandlers } = invoker(async () => ({ ReviewResult: 'DENY', Attributes: { Reason: 'profanity' } }));
-  await expect(reviewMessage({ reviewHandlers }, roomWith('ALLOW'), connection, message)).rejects.toEqual(new MessagingError(406, 'profanity'));
+  await expect(reviewMessage({ reviewHandlers }, roomWith('ALLOW'), connection, message)).rejects.toEqual(
+    new MessagingError(406, 'profanity'),
+  );
 });
 
 describe.each([

@@ -205,7 +205,9 @@ test('a delete paused before removing the configuration: an UpdateRoom meanwhile
   const paused = w.gate('configurations.delete');
   const removal = settle(deleteLoggingConfiguration(w.deps, c.arn));
   await paused.reached;
-  await expect(updateRoom(w.deps, { identifier: room.arn, loggingConfigurationIdentifiers: [c.arn] })).rejects.toBeInstanceOf(ResourceNotFoundException);
+  await expect(updateRoom(w.deps, { identifier: room.arn, loggingConfigurationIdentifiers: [c.arn] })).rejects.toBeInstanceOf(
+    ResourceNotFoundException,
+  );
   paused.release();
   expect((await removal).ok).toBe(true);
   expect(w.consistent()).toBe(true);
@@ -261,7 +263,7 @@ test('a stale reference (a failed UpdateRoom) does not block the delete; it is r
   expect(w.references.has(`${c.id}|${room.id}`)).toBe(false);
 });
 
-test('DeleteRoom removes the room\'s references; CreateRoom that fails leaves none', async () => {
+test("DeleteRoom removes the room's references; CreateRoom that fails leaves none", async () => {
   const w = world();
   const [a, b] = [w.configuration(), w.configuration()];
   const room = await createRoom(w.deps, { loggingConfigurationIdentifiers: [a.arn, b.arn] });

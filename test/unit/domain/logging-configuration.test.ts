@@ -37,6 +37,8 @@ test('loggingConfigurationIdOf accepts only ARNs of this region and account', ()
     'arn:aws:ivschat:us-west-2:999999999999:logging-configuration/LoGcOnFiG123',
   ]) {
     expect(() => loggingConfigurationIdOf(arn, scope)).toThrow(ResourceNotFoundException);
-    expect(() => loggingConfigurationIdOf(arn, scope)).toThrow(expect.objectContaining({ resourceType: 'LOGGING_CONFIGURATION', resourceId: 'LoGcOnFiG123' }));
+    expect(() => loggingConfigurationIdOf(arn, scope)).toThrow(
+      expect.objectContaining({ resourceType: 'LOGGING_CONFIGURATION', resourceId: 'LoGcOnFiG123' }),
+    );
   }
 });

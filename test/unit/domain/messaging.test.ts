@@ -54,8 +54,18 @@ test('frames have the wire shape the official client parses', () => {
     JSON.parse(
       messageFrame({ id: 'M2YcHkgffEvU', requestId: 'r', content: 'hi', sendTime: 't', sender: { userId: 'u', attributes: { a: 'b' } } }),
     ),
-  ).toEqual({ Type: 'MESSAGE', Id: 'M2YcHkgffEvU', RequestId: 'r', Attributes: null, Content: 'hi', SendTime: 't', Sender: { UserId: 'u', Attributes: { a: 'b' } } });
-  expect(JSON.parse(eventFrame({ id: 'E', eventName: 'aws:DELETE_MESSAGE', attributes: deleteMessageAttributes('M', 'spam'), sendTime: 't' }))).toEqual({
+  ).toEqual({
+    Type: 'MESSAGE',
+    Id: 'M2YcHkgffEvU',
+    RequestId: 'r',
+    Attributes: null,
+    Content: 'hi',
+    SendTime: 't',
+    Sender: { UserId: 'u', Attributes: { a: 'b' } },
+  });
+  expect(
+    JSON.parse(eventFrame({ id: 'E', eventName: 'aws:DELETE_MESSAGE', attributes: deleteMessageAttributes('M', 'spam'), sendTime: 't' })),
+  ).toEqual({
     Type: 'EVENT',
     Id: 'E',
     RequestId: '',
@@ -63,5 +73,10 @@ test('frames have the wire shape the official client parses', () => {
     Attributes: { MessageId: 'M', MessageID: 'M', Reason: 'spam' },
     SendTime: 't',
   });
-  expect(JSON.parse(errorFrame({ id: 'X', code: 401, message: 'expired' }))).toEqual({ Type: 'ERROR', Id: 'X', ErrorCode: 401, ErrorMessage: 'expired' });
+  expect(JSON.parse(errorFrame({ id: 'X', code: 401, message: 'expired' }))).toEqual({
+    Type: 'ERROR',
+    Id: 'X',
+    ErrorCode: 401,
+    ErrorMessage: 'expired',
+  });
 });

@@ -10,7 +10,10 @@ test('the event is the payload AWS documents: Content, MessageId, RoomArn, Attri
     Attributes: { k: 'v' },
     Sender: { UserId: 'ann', Attributes: { displayName: 'Ann' }, Ip: '10.0.0.1' },
   });
-  expect(reviewRequest({ id: 'x', content: 'c' }, 'arn:room', { userId: 'u', attributes: {} })).toMatchObject({ Attributes: {}, Sender: { Ip: '' } });
+  expect(reviewRequest({ id: 'x', content: 'c' }, 'arn:room', { userId: 'u', attributes: {} })).toMatchObject({
+    Attributes: {},
+    Sender: { Ip: '' },
+  });
 });
 
 describe('readReviewAnswer', () => {
@@ -23,7 +26,11 @@ describe('readReviewAnswer', () => {
   });
 
   test('ALLOW without Content or Attributes keeps the original ones', () => {
-    expect(readReviewAnswer({ ReviewResult: 'ALLOW' }, original, 500)).toEqual({ result: 'ALLOW', content: 'hello there', attributes: { k: 'v' } });
+    expect(readReviewAnswer({ ReviewResult: 'ALLOW' }, original, 500)).toEqual({
+      result: 'ALLOW',
+      content: 'hello there',
+      attributes: { k: 'v' },
+    });
     expect(readReviewAnswer({ ReviewResult: 'ALLOW', Content: null, Attributes: null }, original, 500)).toEqual({
       result: 'ALLOW',
       content: 'hello there',

@@ -67,7 +67,7 @@ test('roomIdOf accepts only ARNs of this region and account', () => {
   expect(() => roomIdOf('arn:aws:ivschat:us-west-2:999999999999:room/abcdEFGH1234', scope)).toThrow(ResourceNotFoundException);
 });
 
-test('a review handler must be a function of the room\'s own account and region', () => {
+test("a review handler must be a function of the room's own account and region", () => {
   const lambda = (region: string, account: string, rest = 'function:review') => ({ uri: `arn:aws:lambda:${region}:${account}:${rest}` });
   expect(() => assertReviewHandlerInScope(lambda('us-west-2', '123456789012'), scope)).not.toThrow();
   expect(() => assertReviewHandlerInScope(lambda('us-west-2', '123456789012', 'function:review:live'), scope)).not.toThrow();

@@ -112,8 +112,13 @@ describe('union', () => {
 
 describe('well-formed strings', () => {
   test('a lone surrogate is refused, a pair and U+FFFD are not', () => {
-    expect(fieldErrors({ count: 1, items: ['a\udbff'] })).toEqual([{ name: 'items[0]', message: 'Member must be a well-formed Unicode string' }]);
+    expect(fieldErrors({ count: 1, items: ['a\udbff'] })).toEqual([
+      { name: 'items[0]', message: 'Member must be a well-formed Unicode string' },
+    ]);
     expect(fieldErrors({ count: 1, items: ['\ud800b'] })).toHaveLength(1);
-    expect(parseInput(schema, { count: 1, items: ['a\ufffd', 'a\ud83d\ude00'] })).toEqual({ count: 1, items: ['a\ufffd', 'a\ud83d\ude00'] });
+    expect(parseInput(schema, { count: 1, items: ['a\ufffd', 'a\ud83d\ude00'] })).toEqual({
+      count: 1,
+      items: ['a\ufffd', 'a\ud83d\ude00'],
+    });
   });
 });

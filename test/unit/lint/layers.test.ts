@@ -16,7 +16,11 @@ process.stdout.write(JSON.stringify(results));
 `;
 
 function boundaryErrors(cases: [path: string, source: string][]): string[][] {
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', LINT_SOURCES], { cwd: ROOT, input: JSON.stringify(cases), encoding: 'utf8' });
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', LINT_SOURCES], {
+    cwd: ROOT,
+    input: JSON.stringify(cases),
+    encoding: 'utf8',
+  });
   return JSON.parse(out) as string[][];
 }
 
@@ -27,14 +31,23 @@ const UPWARD: [string, string][] = [
   ['lambdas/domain/x.ts', "import { TABLE } from '../data/table';\nexport const x = TABLE;\n"],
   ['lambdas/shared/x.ts', "import { newId } from '../domain/ids';\nexport const x = newId;\n"],
   ['lambdas/control-plane/x.ts', "import { roomKey } from '../data/keys';\nexport const x = roomKey;\n"],
-  ['lambdas/core/x.ts', "import { createLambdaInvoker } from '../adapters/review-handler-invoker';\nexport const x = createLambdaInvoker;\n"],
+  [
+    'lambdas/core/x.ts',
+    "import { createLambdaInvoker } from '../adapters/review-handler-invoker';\nexport const x = createLambdaInvoker;\n",
+  ],
   ['lambdas/domain/x.ts', "import { OPERATIONS } from '../../lib/permissions';\nexport const x = OPERATIONS;\n"],
 ];
 
 const DOWNWARD: [string, string][] = [
-  ['lambdas/core/x.ts', "import { roomKey } from '../data/keys';\nimport type { ConnectionGateway } from './ports';\nexport const x: ConnectionGateway | typeof roomKey = roomKey;\n"],
+  [
+    'lambdas/core/x.ts',
+    "import { roomKey } from '../data/keys';\nimport type { ConnectionGateway } from './ports';\nexport const x: ConnectionGateway | typeof roomKey = roomKey;\n",
+  ],
   ['lambdas/adapters/x.ts', "import type { ConnectionGateway } from '../core/ports';\nexport type X = ConnectionGateway;\n"],
-  ['lambdas/control-plane/x.ts', "import { getRoom } from '../core/rooms';\nimport { lambdaEntry } from '../wiring/deps';\nexport const x = [getRoom, lambdaEntry];\n"],
+  [
+    'lambdas/control-plane/x.ts',
+    "import { getRoom } from '../core/rooms';\nimport { lambdaEntry } from '../wiring/deps';\nexport const x = [getRoom, lambdaEntry];\n",
+  ],
   ['lib/local/x.ts', "import { buildDeps } from '../../lambdas/wiring/deps';\nexport const x = buildDeps;\n"],
 ];
 

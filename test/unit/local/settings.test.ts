@@ -35,7 +35,10 @@ test('the WebSocket cap defaults to what the open-file limit leaves, at most 50,
 });
 
 test('reads every variable', () => {
-  const principals = file('ok.json', JSON.stringify({ principals: [{ accessKeyId: 'a', secretAccessKey: 's', allow: ['ivschat:Get*'], name: 'alice' }] }));
+  const principals = file(
+    'ok.json',
+    JSON.stringify({ principals: [{ accessKeyId: 'a', secretAccessKey: 's', allow: ['ivschat:Get*'], name: 'alice' }] }),
+  );
   expect(
     readLocalSettings({
       IVSCHAT_HOST: '0.0.0.0',
@@ -97,17 +100,28 @@ test.each([
   [{ IVSCHAT_PRINCIPALS_FILE: file('empty.json', '{"principals":[]}') }, /at least one principal/],
   [{ IVSCHAT_PRINCIPALS_FILE: file('noallow.json', '{"principals":[{"accessKeyId":"a","secretAccessKey":"s"}]}') }, /needs "allow"/],
   [
-    { IVSCHAT_PRINCIPALS_FILE: file('dup.json', '{"principals":[{"accessKeyId":"a","secretAccessKey":"s","allow":[]},{"accessKeyId":"a","secretAccessKey":"t","allow":[]}]}') },
+    {
+      IVSCHAT_PRINCIPALS_FILE: file(
+        'dup.json',
+        '{"principals":[{"accessKeyId":"a","secretAccessKey":"s","allow":[]},{"accessKeyId":"a","secretAccessKey":"t","allow":[]}]}',
+      ),
+    },
     /appears twice/,
   ],
   [{ IVSCHAT_LAMBDAS_FILE: join(dir, 'missing.json') }, /cannot read IVSCHAT_LAMBDAS_FILE .*ENOENT/],
-  [{ IVSCHAT_LAMBDAS_FILE: file('lambdas-list.json', '["./a.mjs"]') }, /IVSCHAT_LAMBDAS_FILE .*expected \{"arn:aws:lambda:us-east-1:000000000000:function:NAME"/],
+  [
+    { IVSCHAT_LAMBDAS_FILE: file('lambdas-list.json', '["./a.mjs"]') },
+    /IVSCHAT_LAMBDAS_FILE .*expected \{"arn:aws:lambda:us-east-1:000000000000:function:NAME"/,
+  ],
   [{ IVSCHAT_LAMBDAS_FILE: file('lambdas-arn.json', '{"profanity":"./p.mjs"}') }, /profanity is not a Lambda function ARN/],
   [
     { IVSCHAT_LAMBDAS_FILE: file('lambdas-account.json', '{"arn:aws:lambda:us-east-1:123456789012:function:p":"./p.mjs"}') },
     /is not in account 000000000000 and region us-east-1/,
   ],
-  [{ IVSCHAT_LAMBDAS_FILE: file('lambdas-path.json', '{"arn:aws:lambda:us-east-1:000000000000:function:p":3}') }, /must map to a module path/],
+  [
+    { IVSCHAT_LAMBDAS_FILE: file('lambdas-path.json', '{"arn:aws:lambda:us-east-1:000000000000:function:p":3}') },
+    /must map to a module path/,
+  ],
   [{ IVSCHAT_SWEEP_INTERVAL_MS: '0' }, /IVSCHAT_SWEEP_INTERVAL_MS must be a whole number of at least 10/],
   [{ IVSCHAT_SWEEP_INTERVAL_MS: '1.5' }, /IVSCHAT_SWEEP_INTERVAL_MS must be a whole number/],
   [{ IVSCHAT_SWEEP_INTERVAL_MS: '3000000000' }, /IVSCHAT_SWEEP_INTERVAL_MS must be at most 60000/],

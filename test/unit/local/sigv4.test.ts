@@ -27,8 +27,7 @@ const options = (overrides: Partial<VerifyOptions> = {}): VerifyOptions => ({
 });
 
 // Same escaping as the SDK's query serialiser (encodeURIComponent plus !'()*).
-const escape = (s: string): string =>
-  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const escape = (s: string): string => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 function toQueryString(query: SdkRequest['query']): string {
   const parts: string[] = [];
@@ -213,7 +212,10 @@ describe('verifySigV4: rejections', () => {
     const path = { ...req, rawPath: ENCODED_ARN_PATH.replace('abcdEFGH1234', 'abcdEFGH9999') };
     expect(verifySigV4(path, options())).toEqual({ ok: false, code: 'InvalidSignatureException', message: MISMATCH });
     // Decoded-once path must not verify either: the canonical URI is the double-encoded one.
-    expect(verifySigV4({ ...req, rawPath: '/tags/' + ROOM_ARN }, options())).toMatchObject({ ok: false, code: 'InvalidSignatureException' });
+    expect(verifySigV4({ ...req, rawPath: '/tags/' + ROOM_ARN }, options())).toMatchObject({
+      ok: false,
+      code: 'InvalidSignatureException',
+    });
     expect(verifySigV4({ ...req, rawQuery: 'maxResults=1' }, options())).toMatchObject({ ok: false, message: MISMATCH });
   });
 
@@ -305,8 +307,7 @@ describe('verifySigV4: rejections', () => {
       expect(check('AWS4-HMAC-SHA256 Credential=test/20261124/us-east-1/ivschat/aws4_request')).toEqual({
         ok: false,
         code: 'IncompleteSignatureException',
-        message:
-          "Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter.",
+        message: "Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter.",
       });
     });
 
@@ -353,11 +354,19 @@ describe('verifySigV4: rejections', () => {
     // the SigV4 spec, signature via the SDK's own signString (its signing-key derivation).
     const httpDate = 'Tue, 24 Nov 2026 10:00:00 GMT';
     const canonicalRequest = [
-      'GET', '/rooms', '', `date:${httpDate}`, 'host:127.0.0.1:4566', '', 'date;host',
+      'GET',
+      '/rooms',
+      '',
+      `date:${httpDate}`,
+      'host:127.0.0.1:4566',
+      '',
+      'date;host',
       createHash('sha256').update('').digest('hex'),
     ].join('\n');
     const stringToSign = [
-      'AWS4-HMAC-SHA256', '20261124T100000Z', '20261124/us-east-1/ivschat/aws4_request',
+      'AWS4-HMAC-SHA256',
+      '20261124T100000Z',
+      '20261124/us-east-1/ivschat/aws4_request',
       createHash('sha256').update(canonicalRequest).digest('hex'),
     ].join('\n');
     const signature = await signer().sign(stringToSign, { signingDate: SIGNING_DATE });
@@ -407,7 +416,13 @@ describe('verifySigV4: presigned URLs', () => {
 
   it('reports missing presign parameters', async () => {
     const req = await presign({ method: 'GET', path: '/rooms' });
-    const partial = { ...req, rawQuery: req.rawQuery.split('&').filter((p) => !p.startsWith('X-Amz-Credential=')).join('&') };
+    const partial = {
+      ...req,
+      rawQuery: req.rawQuery
+        .split('&')
+        .filter((p) => !p.startsWith('X-Amz-Credential='))
+        .join('&'),
+    };
     expect(verifySigV4(partial, options())).toEqual({
       ok: false,
       code: 'IncompleteSignatureException',
