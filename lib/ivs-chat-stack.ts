@@ -8,6 +8,7 @@ import { ControlPlaneApi, Throttle } from './constructs/control-plane-api';
 import { MessagingApi } from './constructs/messaging-api';
 import { RoomIntegrations, RoomIntegrationsProps } from './constructs/room-integrations';
 import { TokenKeys } from './constructs/token-keys';
+import { ENV } from '../lambdas/shared/env';
 import { needsOf } from './permissions';
 
 export interface IvsChatStackProps extends StackProps {
@@ -19,6 +20,8 @@ export interface IvsChatStackProps extends StackProps {
   operationThrottles?: Partial<Record<string, Throttle>>;
   /** Lets a browser page on this origin (e.g. the console) call the control plane: see ControlPlaneApiProps. */
   corsAllowOrigin?: string;
+  /** Hours ListMessages lists a room's messages (default 24; 0 keeps no history). DynamoDB TTL removes them later. */
+  historyHours?: number;
 }
 
 /**
@@ -36,9 +39,15 @@ export class IvsChatStack extends Stack {
     const keys = new TokenKeys(this, 'TokenKeys', { removalPolicy: props.removalPolicy });
     const integrations = new RoomIntegrations(this, props.roomIntegrations);
     const needing: { fn: ChatFunction; module: string }[] = [];
+    const historyHours = props.historyHours ?? 24;
+    if (!Number.isInteger(historyHours) || historyHours < 0)
+      throw new Error(`historyHours must be a whole number of hours, got ${historyHours}`);
     const chatFunction = (construct: string, module: string) => {
       const needs = needsOf(module);
-      const fn = new ChatFunction(this, construct, { module }).bindTable(this.table.table, needs);
+      const fn = new ChatFunction(this, construct, { module, environment: { [ENV.historyHours]: String(historyHours) } }).bindTable(
+        this.table.table,
+        needs,
+      );
       if (needs.tokenKeys) keys.bind(fn);
       if (needs.reviewHandlers) integrations.grantReviewHandlers(fn);
       if (needs.chatLogs) integrations.grantChatLogs(fn);
@@ -112,8 +121,11 @@ export function stackPropsFromContext(node: Node): IvsChatStackProps {
   const tag = context('reviewFunctionTag');
   const tagPair = typeof tag === 'string' && tag !== '' ? pair(tag, 'reviewFunctionTag') : undefined;
   const rates = list('operationRates');
+  const historyHours = context('historyHours');
   return {
     removalPolicy: ['true', true].includes(context('dev') as string | boolean) ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    // `-c historyHours=72`: how long ListMessages lists messages (default 24; 0 turns history off).
+    historyHours: historyHours === undefined || historyHours === '' ? undefined : Number(historyHours),
     roomIntegrations: {
       reviewFunctions: list('reviewFunctions'),
       reviewFunctionTag: tagPair && { key: tagPair[0], value: tagPair[1] },

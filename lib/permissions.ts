@@ -37,14 +37,16 @@ export const NEEDS: Record<string, FunctionNeeds> = {
   'control-plane/create-room': { table: [GET, PUT, UPDATE, DELETE], indexes: [] },
   'control-plane/get-room': { table: [GET], indexes: [] },
   'control-plane/update-room': { table: [GET, PUT, UPDATE, DELETE], indexes: [] },
-  'control-plane/delete-room': { table: [DELETE, UPDATE], indexes: ['connectionsByRoom'], connections: true },
+  // The room, its quota count, its connections closed; its bans (in their own partition) removed.
+  'control-plane/delete-room': { table: [DELETE, UPDATE, QUERY], indexes: ['connectionsByRoom'], connections: true },
   'control-plane/list-rooms': { table: [], indexes: ['roomsByUpdateTime', 'roomsByName'] },
   'control-plane/tag-resource': { table: [GET, UPDATE], indexes: [] },
   'control-plane/untag-resource': { table: [GET, UPDATE], indexes: [] },
   'control-plane/list-tags-for-resource': { table: [GET], indexes: [] },
   'control-plane/create-chat-token': { table: [GET], indexes: [], tokenKeys: true },
-  // Broadcasters: the fan-out, then the room's chat log.
-  'control-plane/send-event': { table: [GET, DELETE], indexes: ['connectionsByRoom'], connections: true, chatLogs: true },
+  // Broadcasters: the fan-out, then the room's chat log; SendEvent keeps its event in the history
+  // (PutItem), DeleteMessage removes the message from it (DeleteItem).
+  'control-plane/send-event': { table: [GET, PUT, DELETE], indexes: ['connectionsByRoom'], connections: true, chatLogs: true },
   'control-plane/delete-message': { table: [GET, DELETE], indexes: ['connectionsByRoom'], connections: true, chatLogs: true },
   'control-plane/disconnect-user': { table: [GET, DELETE], indexes: ['connectionsByRoom'], connections: true, chatLogs: true },
   'control-plane/create-logging-configuration': { table: [PUT, UPDATE], indexes: [] },
@@ -53,12 +55,21 @@ export const NEEDS: Record<string, FunctionNeeds> = {
   // The room references in the configuration's partition, each room read and its revision moved on.
   'control-plane/delete-logging-configuration': { table: [GET, UPDATE, DELETE, QUERY], indexes: [] },
   'control-plane/list-logging-configurations': { table: [], indexes: ['loggingConfigurationsByCreateTime'] },
-  // $connect: the room, the used-token claim, the connection record (removed again if the room vanished).
+  // Extensions (docs/extensions.md). Each reads the room first (ResourceNotFound).
+  'control-plane/list-messages': { table: [GET], indexes: ['roomTimeline'] },
+  'control-plane/get-room-presence': { table: [GET], indexes: ['connectionsByRoom'] },
+  // The ban, then DisconnectUser's broadcast and closes.
+  'control-plane/ban-user': { table: [GET, PUT, DELETE], indexes: ['connectionsByRoom'], connections: true, chatLogs: true },
+  'control-plane/unban-user': { table: [GET, DELETE], indexes: [] },
+  'control-plane/list-bans': { table: [GET], indexes: ['roomTimeline'] },
+  // $connect: the room, the user's ban, the used-token claim, the connection record (removed again
+  // if the room vanished or the user was banned meanwhile).
   'messaging/connect': { table: [GET, PUT, DELETE], indexes: [], tokenKeys: true },
   'messaging/disconnect': { table: [DELETE], indexes: [] },
-  // $default: the sender's record, the room, the rate counter, the review handler, the fan-out, the chat log.
+  // $default: the sender's record, the room, the rate counter, the review handler, the fan-out, the
+  // chat log, the history (PutItem; DELETE_MESSAGE removes from it).
   'messaging/default': {
-    table: [GET, UPDATE, DELETE],
+    table: [GET, PUT, UPDATE, DELETE],
     indexes: ['connectionsByRoom'],
     connections: true,
     reviewHandlers: true,

@@ -6,7 +6,7 @@ import { parseInput } from '../domain/validate';
 import { lambdaEntry } from '../wiring/deps';
 import { ok, restHandler } from './http';
 
-export const makeHandler = (deps: Pick<Deps, 'scope' | 'idClock' | 'rooms' | 'connections' | 'gateway' | 'chatLog'>) =>
+export const makeHandler = (deps: Pick<Deps, 'scope' | 'idClock' | 'rooms' | 'connections' | 'gateway' | 'chatLog' | 'history'>) =>
   restHandler('DeleteMessage', async ({ body }) => {
     const input = parseInput(deleteMessageInput, body);
     return ok({ id: await deleteMessage(deps, roomIdOf(input.roomIdentifier, deps.scope), { messageId: input.id, reason: input.reason }) });

@@ -6,7 +6,7 @@ import { parseInput } from '../domain/validate';
 import { lambdaEntry } from '../wiring/deps';
 import { noContent, restHandler } from './http';
 
-export const makeHandler = (deps: Pick<Deps, 'scope' | 'rooms' | 'loggingReferences' | 'connections' | 'gateway'>) =>
+export const makeHandler = (deps: Pick<Deps, 'scope' | 'rooms' | 'loggingReferences' | 'connections' | 'gateway' | 'bans'>) =>
   restHandler('DeleteRoom', async ({ body }) => {
     const room = await deleteRoom(deps, parseInput(roomIdentifierInput, body).identifier);
     await closeRoom(deps, room.id);

@@ -31,6 +31,12 @@ export const OPERATIONS: readonly Operation[] = [
   { name: 'TagResource', method: 'POST', path: '/tags/{resourceArn}', module: 'tag-resource' },
   { name: 'UntagResource', method: 'DELETE', path: '/tags/{resourceArn}', module: 'untag-resource' },
   { name: 'ListTagsForResource', method: 'GET', path: '/tags/{resourceArn}', module: 'list-tags-for-resource' },
+  // Extensions, not in IVS Chat (docs/extensions.md): the same protocol, signing and authorization.
+  { name: 'ListMessages', method: 'POST', path: '/ListMessages', module: 'list-messages' },
+  { name: 'GetRoomPresence', method: 'POST', path: '/GetRoomPresence', module: 'get-room-presence' },
+  { name: 'BanUser', method: 'POST', path: '/BanUser', module: 'ban-user' },
+  { name: 'UnbanUser', method: 'POST', path: '/UnbanUser', module: 'unban-user' },
+  { name: 'ListBans', method: 'POST', path: '/ListBans', module: 'list-bans' },
 ];
 
 /** The IAM action name for an operation, e.g. `ivschat:CreateRoom`. */

@@ -5,7 +5,7 @@ import { parseInput } from '../domain/validate';
 import { lambdaEntry } from '../wiring/deps';
 import { ok, restHandler } from './http';
 
-export const makeHandler = (deps: Pick<Deps, 'scope' | 'idClock' | 'rooms' | 'connections' | 'gateway' | 'chatLog'>) =>
+export const makeHandler = (deps: Pick<Deps, 'scope' | 'idClock' | 'rooms' | 'connections' | 'gateway' | 'chatLog' | 'history'>) =>
   restHandler('SendEvent', async ({ body }) => {
     const input = parseInput(sendEventInput, body);
     return ok({ id: await sendEvent(deps, input.roomIdentifier, input) });

@@ -1,6 +1,9 @@
+import type { BanStore } from '../data/bans';
 import type { ConnectionStore } from '../data/connections';
+import type { HistoryStore } from '../data/history';
 import type { LoggingConfigurationStore } from '../data/logging-configurations';
 import type { LoggingReferenceStore } from '../data/logging-references';
+import type { PresenceStore } from '../data/presence';
 import type { RateCounter } from '../data/rate-counters';
 import type { RoomStore } from '../data/rooms';
 import type { TagStore } from '../data/tags';
@@ -9,6 +12,7 @@ import type { Scope } from '../domain/arn';
 import type { TokenKeySet, TokenTiming } from '../domain/chat-token';
 import type { IdClock } from '../domain/ids';
 import type { ChatLog } from './chat-log';
+import type { History } from './history';
 import type { ConnectionGateway, ReviewHandlerInvoker } from './ports';
 
 /**
@@ -34,4 +38,12 @@ export interface Deps {
   reviewHandlers: ReviewHandlerInvoker;
   /** Where the frames of rooms with logging configurations are logged, after their fan-out. */
   chatLog: ChatLog;
+  /** Extensions (docs/extensions.md): bans, presence and message history. */
+  bans: BanStore;
+  /** Length of one minute of a ban's duration (a real minute except in tests). */
+  banMinuteMs: number;
+  presence: PresenceStore;
+  historyStore: HistoryStore;
+  /** Where delivered frames are kept for ListMessages, after their fan-out. */
+  history: History;
 }

@@ -10,7 +10,7 @@ import { reviewMessage } from './review';
 import { endSession } from './sessions';
 
 /** What a client frame may reach: its connection, its room, and what its actions do. */
-export type FrameDeps = Pick<Deps, 'idClock' | 'rooms' | 'connections' | 'rates' | 'gateway' | 'reviewHandlers' | 'chatLog'>;
+export type FrameDeps = Pick<Deps, 'idClock' | 'rooms' | 'connections' | 'rates' | 'gateway' | 'reviewHandlers' | 'chatLog' | 'history'>;
 
 /**
  * One client frame from $default. Refusals go back as an ERROR frame to this connection only;
@@ -62,18 +62,17 @@ async function perform(deps: FrameDeps, connection: Connection, action: ClientAc
         content: action.Content,
         attributes: action.Attributes,
       });
-      await broadcast(
-        deps,
-        room,
-        messageFrame({
-          id,
-          requestId: action.RequestId,
-          content,
-          attributes,
-          sendTime: toRfc3339(now),
-          sender: { userId: connection.userId, attributes: connection.attributes },
-        }),
-      );
+      const frame = messageFrame({
+        id,
+        requestId: action.RequestId,
+        content,
+        attributes,
+        sendTime: toRfc3339(now),
+        sender: { userId: connection.userId, attributes: connection.attributes },
+      });
+      await broadcast(deps, room, frame);
+      // As delivered: after the review handler's rewrite (a denied message never got here).
+      await deps.history.keep(room.id, frame);
       return;
     }
     case 'DELETE_MESSAGE':

@@ -11,38 +11,47 @@ import type { Deps } from './deps';
 import { broadcast, closeConnections } from './fan-out';
 
 /** What the moderation actions reach: the room, its connections, the fan-out and its chat log. */
-export type ModerationDeps = Pick<Deps, 'idClock' | 'rooms' | 'connections' | 'gateway' | 'chatLog'>;
+export type ModerationDeps = Pick<Deps, 'idClock' | 'rooms' | 'connections' | 'gateway' | 'chatLog' | 'history'>;
 
-/** An EVENT to every connection of the room, now; returns the event's id. */
+/** An EVENT to every connection of the room, now; returns the event's id and frame. */
 async function broadcastEvent(
   deps: ModerationDeps,
   roomId: string,
   event: { requestId?: string; eventName: string; attributes?: Record<string, string> },
-): Promise<string> {
+): Promise<{ id: string; frame: string }> {
   const room = await deps.rooms.get(roomId);
   const id = deps.idClock.newId();
-  await broadcast(deps, room, eventFrame({ id, ...event, sendTime: toRfc3339(deps.idClock.now()) }));
-  return id;
+  const frame = eventFrame({ id, ...event, sendTime: toRfc3339(deps.idClock.now()) });
+  await broadcast(deps, room, frame);
+  return { id, frame };
 }
 
-/** SendEvent: an EVENT to every connection of the room. Returns the event's id. */
-export const sendEvent = (
+/** SendEvent: an EVENT to every connection of the room, then kept in its history. Returns the event's id. */
+export async function sendEvent(
   deps: ModerationDeps & Pick<Deps, 'scope'>,
   roomArn: string,
   event: { eventName: string; attributes?: Record<string, string> },
-): Promise<string> => broadcastEvent(deps, roomIdOf(roomArn, deps.scope), { eventName: event.eventName, attributes: event.attributes });
+): Promise<string> {
+  const roomId = roomIdOf(roomArn, deps.scope);
+  const { id, frame } = await broadcastEvent(deps, roomId, { eventName: event.eventName, attributes: event.attributes });
+  await deps.history.keep(roomId, frame);
+  return id;
+}
 
-/** DeleteMessage (HTTP or socket): the aws:DELETE_MESSAGE event, whose id is returned. */
-export const deleteMessage = (
+/** DeleteMessage (HTTP or socket): the aws:DELETE_MESSAGE event, whose id is returned; the message leaves the history. */
+export async function deleteMessage(
   deps: ModerationDeps,
   roomId: string,
   request: { messageId: string; reason?: string; requestId?: string },
-): Promise<string> =>
-  broadcastEvent(deps, roomId, {
+): Promise<string> {
+  const { id } = await broadcastEvent(deps, roomId, {
     requestId: request.requestId,
     eventName: DELETE_MESSAGE_EVENT,
     attributes: deleteMessageAttributes(request.messageId, request.reason),
   });
+  await deps.history.forget(roomId, request.messageId);
+  return id;
+}
 
 /**
  * DisconnectUser (HTTP or socket): the room hears aws:DISCONNECT_USER first, then every connection
@@ -62,7 +71,12 @@ export async function disconnectUser(
   await closeConnections(deps, await deps.connections.idsOfUser(roomId, request.userId));
 }
 
-/** After DeleteRoom: every connection of the room is closed and forgotten. */
-export async function closeRoom(deps: Pick<Deps, 'connections' | 'gateway'>, roomId: string): Promise<void> {
+/**
+ * After DeleteRoom: every connection of the room is closed and forgotten (so is its presence), and
+ * its bans go. Its history is unreachable from now on (ListMessages answers ResourceNotFound, room
+ * ids are never reused) and expires with its retention.
+ */
+export async function closeRoom(deps: Pick<Deps, 'connections' | 'gateway' | 'bans'>, roomId: string): Promise<void> {
   await closeConnections(deps, await deps.connections.idsInRoom(roomId));
+  await deps.bans.removeAll(roomId);
 }

@@ -4,6 +4,7 @@ import { openToken } from '../domain/chat-token';
 import { errorFrame } from '../domain/messaging';
 import { roomIdOf } from '../domain/room';
 import { MessagingError, ResourceNotFoundException } from '../shared/errors';
+import { assertMayConnect } from './bans';
 import type { Deps } from './deps';
 import { FAN_OUT_PARALLELISM, eachLimited } from './fan-out';
 
@@ -15,10 +16,10 @@ const SWEEP_LOOKBACK_MS = 10 * 60_000;
 /**
  * Opens a connection for a token presented at $connect. Refusals are MessagingErrors whose code
  * becomes the handshake's HTTP status: 401 for a missing, forged, expired or already used token,
- * 404 when the token's room does not exist.
+ * 403 while the token's user is banned from the room, 404 when the token's room does not exist.
  */
 export async function connect(
-  deps: Pick<Deps, 'scope' | 'idClock' | 'rooms' | 'connections' | 'usedTokens' | 'tokenKeys'>,
+  deps: Pick<Deps, 'scope' | 'idClock' | 'rooms' | 'connections' | 'usedTokens' | 'tokenKeys' | 'bans'>,
   input: { token: string | undefined; connectionId: string; sourceIp?: string },
 ): Promise<Connection> {
   if (!input.token) throw new MessagingError(401, 'A chat token is required');
@@ -29,6 +30,7 @@ export async function connect(
   const roomId = roomIdOf(claims.roomArn, deps.scope);
   // ResourceNotFoundException when it is gone: 404, as the Messaging API codes it.
   await deps.rooms.get(roomId);
+  await assertMayConnect(deps, roomId, claims.userId);
   if (!(await deps.usedTokens.claim(claims.tokenId, claims.tokenExpiresAt))) {
     throw new MessagingError(401, 'The chat token has already been used');
   }
@@ -54,6 +56,12 @@ export async function connect(
     await deps.connections.remove(input.connectionId);
     throw new ResourceNotFoundException(`Room not found: ${claims.roomArn}`, roomId, 'ROOM');
   }
+  // Likewise a BanUser between the first ban check and the put: it wrote its ban before looking
+  // for the user's connections, so either it finds this record or this read finds its ban.
+  await assertMayConnect(deps, roomId, claims.userId).catch(async (err: unknown) => {
+    await deps.connections.remove(input.connectionId);
+    throw err;
+  });
   return connection;
 }
 

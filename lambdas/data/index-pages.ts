@@ -13,6 +13,8 @@ export interface IndexPageQuery {
   /** The index sort key of the previous page's last item, and that item's table key. */
   after?: { sortKey: string; key: ItemKey };
   filter?: { expression: string; names: Record<string, string>; values: Record<string, unknown> };
+  /** Only index sort keys within these bounds (both inclusive; either may be left out). */
+  sortKeyBetween?: { from?: string; to?: string };
 }
 
 /**
@@ -28,19 +30,20 @@ export async function readIndexPage(
   let startKey: Record<string, unknown> | undefined = query.after
     ? { ...query.after.key, [index.partitionKey]: query.partition, [index.sortKey]: query.after.sortKey }
     : undefined;
+  const range = sortKeyRange(query.sortKeyBetween);
   const items: Record<string, unknown>[] = [];
   do {
     const page = await doc.send(
       new QueryCommand({
         TableName: query.TableName,
         IndexName: index.indexName,
-        KeyConditionExpression: '#pk = :pk',
+        KeyConditionExpression: `#pk = :pk${range.condition}`,
         ScanIndexForward: false,
         Limit: filter ? FILTERED_READ_STEP : query.limit + 1 - items.length,
         ExclusiveStartKey: startKey,
         FilterExpression: filter?.expression,
-        ExpressionAttributeNames: { '#pk': index.partitionKey, ...filter?.names },
-        ExpressionAttributeValues: { ':pk': query.partition, ...filter?.values },
+        ExpressionAttributeNames: { '#pk': index.partitionKey, ...(range.condition ? { '#sk': index.sortKey } : {}), ...filter?.names },
+        ExpressionAttributeValues: { ':pk': query.partition, ...range.values, ...filter?.values },
       }),
     );
     items.push(...(page.Items ?? []));
@@ -49,6 +52,15 @@ export async function readIndexPage(
   const pageItems = items.slice(0, query.limit);
   const lastItem = pageItems[pageItems.length - 1];
   return { items: pageItems, ...(items.length > query.limit && lastItem ? { last: String(lastItem[index.sortKey]) } : {}) };
+}
+
+/** The key condition on the sort key for a range: DynamoDB allows one, so two bounds are a BETWEEN. */
+function sortKeyRange(between: IndexPageQuery['sortKeyBetween']): { condition: string; values: Record<string, string> } {
+  const { from, to } = between ?? {};
+  if (from !== undefined && to !== undefined) return { condition: ' AND #sk BETWEEN :from AND :to', values: { ':from': from, ':to': to } };
+  if (from !== undefined) return { condition: ' AND #sk >= :from', values: { ':from': from } };
+  if (to !== undefined) return { condition: ' AND #sk <= :to', values: { ':to': to } };
+  return { condition: '', values: {} };
 }
 
 /** Every item a query finds, page after page: the one loop over LastEvaluatedKey of the whole-result reads. */

@@ -71,6 +71,10 @@ export const userConnectionsPrefix = (userId: string): string => `${Buffer.from(
 
 export const roomConnectionSortKey = (userId: string, connectionId: string): string => `${userConnectionsPrefix(userId)}${connectionId}`;
 
+/** The user id inside a ConnectionsByRoom sort key. */
+export const userOfRoomConnectionSortKey = (sortKey: string): string =>
+  Buffer.from(sortKey.slice(0, sortKey.indexOf('#')), 'base64url').toString('utf8');
+
 /** Sessions end by the minute bucket they fall in, so the sweeper reads a few small partitions. */
 export const connectionExpiryPartition = (sessionExpiresAt: number): string => `CONNEXP#${Math.floor(sessionExpiresAt / 60_000)}`;
 
@@ -80,3 +84,30 @@ export const connectionExpirySortKey = (sessionExpiresAt: number, connectionId: 
 export const usedTokenKey = (tokenId: string): ItemKey => ({ PK: `TOKEN#${tokenId}`, SK: 'TOKEN' });
 
 export const roomRateKey = (roomId: string, epochSecond: number): ItemKey => ({ PK: `RATE#${roomId}`, SK: String(epochSecond) });
+
+/** A room's bans: one partition per room, one item per banned user (user ids base64url, as above). */
+export const bansOfRoomPartition = (roomId: string): string => `BANS#${roomId}`;
+
+export const banKey = (roomId: string, userId: string): ItemKey => ({
+  PK: bansOfRoomPartition(roomId),
+  SK: `USER#${Buffer.from(userId).toString('base64url')}`,
+});
+
+/** RoomTimeline sort key of a ban: its createTime, then the user (ListBans, newest first). */
+export const banListSortKey = (createTime: string, userId: string): string =>
+  timeThenId(createTime, Buffer.from(userId).toString('base64url'));
+
+/** What a ban's list sort key looks like (a user id of 128 code points is at most 683 base64url characters). */
+export const BAN_LIST_SORT_KEY_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[A-Za-z0-9_-]{1,700}$/;
+
+export const userIdOfBanSortKey = (sortKey: string): string => Buffer.from(idOfListSortKey(sortKey), 'base64url').toString('utf8');
+
+/** A room's message history: one partition per room, one item per message or event, keyed by its id (what DeleteMessage knows). */
+export const historyOfRoomPartition = (roomId: string): string => `HIST#${roomId}`;
+
+export const historyKey = (roomId: string, id: string): ItemKey => ({ PK: historyOfRoomPartition(roomId), SK: `MSG#${id}` });
+
+/** RoomTimeline sort key of a history entry: its SendTime, then its id (ListMessages, newest first, time ranges). */
+export const historyListSortKey = timeThenId;
+export const HISTORY_LIST_SORT_KEY_PATTERN = LIST_SORT_KEY_PATTERN;
+export const historyIdOfSortKey = idOfListSortKey;

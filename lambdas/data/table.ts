@@ -24,6 +24,12 @@ export const TABLE = {
       sortKey: 'GSI5SK',
       projection: 'ALL',
     },
+    /**
+     * A room's history and its bans, newest first, in two partitions per room (`HIST#`, `BANS#`).
+     * One index for both: CloudFormation adds one index per table update, so a deployed stack
+     * gains the extensions in a single update.
+     */
+    roomTimeline: { indexName: 'RoomTimeline', partitionKey: 'GSI6PK', sortKey: 'GSI6SK', projection: 'ALL' },
   },
   /** Epoch seconds after which an item is dead; DynamoDB TTL deletes it eventually, reads check it. */
   ttlAttribute: 'expiresAt',

@@ -14,12 +14,19 @@ export interface Config {
   readonly connectionsEndpoint: string | undefined;
   readonly tokenLifetimeMs: number;
   readonly sessionMinuteMs: number;
+  /** Hours of message history (0: none). */
+  readonly historyHours: number;
+  readonly historyHourMs: number;
+  readonly banMinuteMs: number;
 }
 
 /** AWS's documented default quota for rooms per account and region. */
 const DEFAULT_MAX_ROOMS = 50_000;
 /** AWS's default quota of logging configurations per account and region. */
 const DEFAULT_MAX_LOGGING_CONFIGURATIONS = 10;
+
+/** How long ListMessages lists a message unless configured otherwise. */
+const DEFAULT_HISTORY_HOURS = 24;
 
 /** Reads the configuration from `env`; throws with the variable's name when a value is unusable. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -41,6 +48,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     connectionsEndpoint: env[ENV.connectionsEndpoint] || undefined,
     tokenLifetimeMs: wholeNumber(env, ENV.tokenLifetimeMs, 60_000),
     sessionMinuteMs: wholeNumber(env, ENV.sessionMinuteMs, 60_000),
+    historyHours: wholeNumber(env, ENV.historyHours, DEFAULT_HISTORY_HOURS),
+    historyHourMs: wholeNumber(env, ENV.historyHourMs, 3_600_000),
+    banMinuteMs: wholeNumber(env, ENV.banMinuteMs, 60_000),
   });
 }
 

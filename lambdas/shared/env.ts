@@ -22,6 +22,12 @@ export const ENV = {
   tokenLifetimeMs: 'IVSCHAT_TOKEN_LIFETIME_MS',
   /** Length of one "minute" of sessionDurationInMinutes. Shorter only for tests of session expiry. */
   sessionMinuteMs: 'IVSCHAT_SESSION_MINUTE_MS',
+  /** Hours a room's messages stay listed by ListMessages (default 24); 0 keeps no history. */
+  historyHours: 'IVSCHAT_HISTORY_HOURS',
+  /** Length of one hour of history retention. Shorter only for tests of retention. */
+  historyHourMs: 'IVSCHAT_HISTORY_HOUR_MS',
+  /** Length of one minute of a ban's durationInMinutes. Shorter only for tests of bans ending. */
+  banMinuteMs: 'IVSCHAT_BAN_MINUTE_MS',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -5,11 +5,15 @@ import { createDocumentClient } from '../adapters/dynamodb';
 import { createLambdaInvoker } from '../adapters/review-handler-invoker';
 import { createSecretsManagerTokenKeys } from '../adapters/token-keys';
 import { createChatLog } from '../core/chat-log';
+import { createHistory } from '../core/history';
 import type { Deps } from '../core/deps';
 import type { ChatLogWriter, ConnectionGateway, ReviewHandlerInvoker } from '../core/ports';
+import { createBanStore } from '../data/bans';
 import { createConnectionStore } from '../data/connections';
+import { createHistoryStore } from '../data/history';
 import { createLoggingConfigurationStore } from '../data/logging-configurations';
 import { createLoggingReferenceStore } from '../data/logging-references';
+import { createPresenceStore } from '../data/presence';
 import { QUOTA_NAMES, createQuotaCounter } from '../data/quotas';
 import { createRateCounter } from '../data/rate-counters';
 import { createRoomStore } from '../data/rooms';
@@ -50,6 +54,7 @@ export function buildDeps(cfg: Config, adapters: Partial<Adapters> = {}): Deps {
     inScope: (arn) => isInScope(parseArn(arn), scope),
     quota: quota(QUOTA_NAMES.loggingConfigurations, cfg.maxLoggingConfigurations),
   });
+  const historyStore = createHistoryStore({ doc, tableName });
   return {
     scope,
     idClock: systemIdClock,
@@ -72,6 +77,11 @@ export function buildDeps(cfg: Config, adapters: Partial<Adapters> = {}): Deps {
       // A Lambda function may be frozen once its handler returns: records are written before it does.
       settle: adapters.chatLogSettle ?? 'written',
     }),
+    bans: createBanStore({ doc, tableName }),
+    banMinuteMs: cfg.banMinuteMs,
+    presence: createPresenceStore({ doc, tableName }),
+    historyStore,
+    history: createHistory({ store: historyStore, retentionMs: cfg.historyHours * cfg.historyHourMs }),
   };
 }
 

@@ -9,11 +9,13 @@ import { REVIEW_TIMEOUT_MS } from '../../lambdas/domain/review';
 import type { Config } from '../../lambdas/shared/config';
 import { logger } from '../../lambdas/shared/logger';
 import { buildDeps } from '../../lambdas/wiring/deps';
+import { createHistory } from '../../lambdas/core/history';
 import { createFileChatLogWriter } from './chat-log-files';
 import { withMemoryCache } from './connection-cache';
 import { ensureTable, startDynalite } from './dynalite';
 import { hostPolicy } from './http-edge';
 import { createExpirySweeper, trackRates, trackUsedTokens } from './expiry';
+import { trackBans, trackHistory } from './expiring-extensions';
 import { loadLocalLambdas } from './local-lambdas';
 import { reconcileTable } from './reconcile';
 import { ProxyHandler, Route, startRestGateway } from './rest-gateway';
@@ -93,6 +95,7 @@ export async function startLocalStack(
       chatLogSettle: 'queued',
     });
     const { chatLog } = wired;
+    const historyStore = trackHistory(wired.historyStore, expiry);
     const deps: Deps = {
       ...wired,
       // Every route runs in this process, so the connection records it writes can be kept in memory:
@@ -101,6 +104,9 @@ export async function startLocalStack(
       connections: withSessionsInMemory(withMemoryCache(wired.connections)),
       rates: trackRates(wired.rates, expiry),
       usedTokens: trackUsedTokens(wired.usedTokens, expiry),
+      bans: trackBans(wired.bans, expiry),
+      historyStore,
+      history: createHistory({ store: historyStore, retentionMs: wired.history.retentionMs }),
     };
     const hosts = hostPolicy(settings.host, settings.allowedHosts);
     const load = async <H>(path: string): Promise<H> => ((await import(path)) as HandlerModule<H>).makeHandler(deps);

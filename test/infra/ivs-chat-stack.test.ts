@@ -7,7 +7,7 @@ import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import { OPERATIONS } from '../../lambdas/control-plane/operations';
 import { TABLE, createTableInput } from '../../lambdas/data/table';
 import { ENV } from '../../lambdas/shared/env';
-import { IvsChatStack } from '../../lib/ivs-chat-stack';
+import { IvsChatStack, stackPropsFromContext } from '../../lib/ivs-chat-stack';
 import { NEEDS } from '../../lib/permissions';
 
 // One synthesis for the whole file: it bundles every handler with esbuild.
@@ -122,9 +122,15 @@ test.each(Object.entries(NEEDS))('%s gets only the actions it needs', (module, n
     expect(s.Action).not.toBe('*');
     expect(JSON.stringify(s.Resource)).not.toBe('"*"');
   }
-  const queried = statements.find((s) => s.Action === 'dynamodb:Query' || (Array.isArray(s.Action) && s.Action.includes('dynamodb:Query')));
-  for (const index of needs.indexes) expect(JSON.stringify(queried?.Resource)).toContain(`/index/${TABLE.indexes[index].indexName}`);
-  if (queried) expect(JSON.stringify(queried.Resource)).not.toContain('index/*');
+  // A function may query the table itself (one statement) and indexes (another): look at all of them.
+  const queried = JSON.stringify(
+    statements.filter((s) => s.Action === 'dynamodb:Query' || (Array.isArray(s.Action) && s.Action.includes('dynamodb:Query'))).map((s) => s.Resource),
+  );
+  for (const index of needs.indexes) expect(queried).toContain(`/index/${TABLE.indexes[index].indexName}`);
+  for (const [name, index] of Object.entries(TABLE.indexes)) {
+    if (!(needs.indexes as readonly string[]).includes(name)) expect(queried).not.toContain(`/index/${index.indexName}"`);
+  }
+  expect(queried).not.toContain('index/*');
 });
 
 test('no IAM statement anywhere allows every action', () => {
@@ -180,3 +186,53 @@ test('`cdk synth` of the app (with the cdk-nag AwsSolutions checks) runs offline
   expect(Object.values(synthesized.Resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(Object.keys(NEEDS).length);
   // A whole CLI synth bundles every handler again: ~35 s alone, far more on 2 busy cores.
 }, 180_000);
+
+describe('the extension operations (docs/extensions.md)', () => {
+  const EXTENSIONS = ['ListMessages', 'GetRoomPresence', 'BanUser', 'UnbanUser', 'ListBans'];
+
+  test('each is a POST method at /<name> with AWS_IAM authorization, to its own function', () => {
+    for (const name of EXTENSIONS) {
+      const operation = OPERATIONS.find((o) => o.name === name);
+      expect(operation).toMatchObject({ method: 'POST', path: `/${name}` });
+      const resourceId = Object.entries(resources).find(([, r]) => r.Type === 'AWS::ApiGateway::Resource' && r.Properties.PathPart === name)?.[0];
+      expect(resourceId).toBeDefined();
+      template.hasResourceProperties('AWS::ApiGateway::Method', {
+        HttpMethod: 'POST',
+        AuthorizationType: 'AWS_IAM',
+        ResourceId: { Ref: resourceId },
+        Integration: Match.objectLike({
+          Uri: Match.objectLike({
+            'Fn::Join': Match.arrayWith([Match.arrayWith([Match.objectLike({ 'Fn::GetAtt': [logicalIdOf(`control-plane/${operation?.module}`), 'Arn'] })])]),
+          }),
+        }),
+      });
+    }
+  });
+
+  test('only ListBans and ListMessages query the RoomTimeline index; the read-only extensions write nothing', () => {
+    const timeline = Object.entries(NEEDS)
+      .filter(([, needs]) => (needs.indexes as readonly string[]).includes('roomTimeline'))
+      .map(([module]) => module);
+    expect(timeline.sort()).toEqual(['control-plane/list-bans', 'control-plane/list-messages']);
+    for (const module of ['control-plane/list-messages', 'control-plane/get-room-presence', 'control-plane/list-bans']) {
+      expect(statementsOf(module).flatMap((s) => s.Action)).toEqual(expect.not.arrayContaining(['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem']));
+    }
+  });
+
+  test('every function knows the history retention: 24 hours by default, the stack prop (-c historyHours=) otherwise', () => {
+    for (const fn of Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function')) {
+      expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables[ENV.historyHours]).toBe('24');
+    }
+    // No bundling: only the environment is looked at.
+    const unbundled = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const off = Template.fromStack(new IvsChatStack(unbundled(), 'NoHistory', { historyHours: 0 }));
+    const variables = Object.values(off.findResources('AWS::Lambda::Function')).map(
+      (fn) => (fn.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables[ENV.historyHours],
+    );
+    expect(new Set(variables)).toEqual(new Set(['0']));
+    expect(() => new IvsChatStack(unbundled(), 'Bad', { historyHours: -1 })).toThrow(/historyHours/);
+    const fromContext = unbundled();
+    fromContext.node.setContext('historyHours', '72');
+    expect(stackPropsFromContext(fromContext.node).historyHours).toBe(72);
+  });
+});

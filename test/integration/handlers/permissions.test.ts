@@ -158,6 +158,7 @@ const SCENARIOS: Record<string, (r: (gone?: string[]) => Recorder) => Promise<Re
     const configuration = await newConfiguration();
     const room = await newRoom({ loggingConfigurationIdentifiers: [configuration.arn] });
     await connection(room, unique('c'));
+    await seed.bans.put(room.id, { userId: 'banned', createTime: new Date().toISOString() });
     const deleted = await call(r(), 'delete-room', { identifier: room.arn }, 204);
     return [deleted];
   },
@@ -236,6 +237,51 @@ const SCENARIOS: Record<string, (r: (gone?: string[]) => Recorder) => Promise<Re
   },
   'control-plane/list-logging-configurations': async (r) => {
     const listed = await call(r(), 'list-logging-configurations', {}, 200);
+    return [listed];
+  },
+  'control-plane/list-messages': async (r) => {
+    const { room } = await loggedRoomWithStaleConnection();
+    await seed.history.keep(
+      room.id,
+      JSON.stringify({
+        Type: 'MESSAGE',
+        Id: 'abcdEFGH1234',
+        Content: 'hi',
+        Attributes: null,
+        SendTime: new Date().toISOString(),
+        Sender: { UserId: 'u', Attributes: {} },
+      }),
+    );
+    const listed = await call(
+      r(),
+      'list-messages',
+      { roomIdentifier: room.arn, includeEvents: true, startTime: '2020-01-01T00:00:00Z' },
+      200,
+    );
+    return [listed];
+  },
+  'control-plane/get-room-presence': async (r) => {
+    const room = await newRoom();
+    await connection(room, unique('c'), { userId: 'present' });
+    const listed = await call(r(), 'get-room-presence', { roomIdentifier: room.arn }, 200);
+    return [listed];
+  },
+  'control-plane/ban-user': async (r) => {
+    const { room, gone } = await loggedRoomWithStaleConnection();
+    await connection(room, unique('banned'), { userId: 'banned' });
+    const banned = await call(r(gone), 'ban-user', { roomIdentifier: room.arn, userId: 'banned', durationInMinutes: 5 }, 200);
+    return [banned];
+  },
+  'control-plane/unban-user': async (r) => {
+    const room = await newRoom();
+    await seed.bans.put(room.id, { userId: 'banned', createTime: new Date().toISOString() });
+    const unbanned = await call(r(), 'unban-user', { roomIdentifier: room.arn, userId: 'banned' }, 200);
+    return [unbanned];
+  },
+  'control-plane/list-bans': async (r) => {
+    const room = await newRoom();
+    await seed.bans.put(room.id, { userId: 'banned', createTime: new Date().toISOString() });
+    const listed = await call(r(), 'list-bans', { roomIdentifier: room.arn }, 200);
     return [listed];
   },
   'messaging/connect': async (r) => {

@@ -55,6 +55,8 @@ function fakeDeps(overrides: { posts?: Record<string, boolean | Error>; disconne
       },
     },
     chatLog: { record: async () => undefined },
+    history: { keep: async () => undefined, forget: async () => undefined, retentionMs: 0 },
+    bans: { removeAll: async () => undefined },
   } as unknown as Deps;
   return { deps, posted, removed, closed };
 }
