@@ -13,7 +13,7 @@ export function rfc3339(): Schema<number> {
   return {
     parse(value, path, errors) {
       const match = typeof value === 'string' ? RFC3339.exec(value) : null;
-      const ms = match ? Date.parse(value as string) : NaN;
+      const ms = match && isCalendarDate(match) ? Date.parse(value as string) : NaN;
       if (!match || Number.isNaN(ms)) {
         errors.push({ name: path, message: 'Member must be an RFC 3339 timestamp, e.g. 2026-01-01T12:00:00Z' });
         return undefined;
@@ -22,6 +22,13 @@ export function rfc3339(): Schema<number> {
       return /[1-9]/.test(beyondMs) ? ms + 1 : ms;
     },
   };
+}
+
+/** A real day and time of day: Date.parse would read 2026-02-30 as March 2nd. */
+function isCalendarDate(match: RegExpExecArray): boolean {
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day && hour < 24 && minute < 60 && second < 60;
 }
 
 const boolean: Schema<boolean> = {
