@@ -5,7 +5,7 @@ import { DeleteMessageRequest, SendMessageRequest } from 'amazon-ivs-chat-messag
 import { DeleteMessageCommand, DeleteRoomCommand, SendEventCommand } from '@aws-sdk/client-ivschat';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { HistoryEvent, HistoryMessage } from '../../../lib/client/extensions';
-import { ACCOUNT, REGION } from '../../helpers/aws-assertions';
+import { ACCOUNT, REGION } from '../../fixtures/aws';
 import {
   ChatClient,
   RawClient,
