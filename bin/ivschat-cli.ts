@@ -4,12 +4,15 @@ import { CreateChatTokenCommand, CreateRoomCommand, IvschatClient, ListRoomsComm
 import { ChatRoom, DeleteMessageRequest, DisconnectUserRequest, SendMessageRequest } from 'amazon-ivs-chat-messaging';
 import type { ChatLogger, DisconnectReason } from 'amazon-ivs-chat-messaging';
 import WebSocket from 'ws';
+import { EXTENSION_COMMANDS_HELP, runExtensionCommand } from '../lib/client/chat-commands';
+import { IvschatExtensionsClient } from '../lib/client/extensions';
 
 const USAGE = `usage: ivschat chat --room NAME --user NAME [options]
 
 Joins (or creates) the room NAME and chats in it through the official messaging client.
 Type a line to send it; /delete ID [reason] deletes a message; /kick USER [reason] disconnects a
 user; /quit leaves.
+${EXTENSION_COMMANDS_HELP}; /unban USER lifts a ban (docs/extensions.md).
 
 options:
   --endpoint URL            control plane (default http://127.0.0.1:8787, or IVSCHAT_ENDPOINT)
@@ -211,7 +214,10 @@ async function main(argv: string[]): Promise<number> {
   room.connect();
 
   const input = createInterface({ input: process.stdin });
+  const extensions = new IvschatExtensionsClient({ endpoint: values.endpoint, region: values.region, credentials: ivschat.config.credentials });
   input.on('line', (line) => {
+    const extension = runExtensionCommand(extensions, roomArn as string, line);
+    if (extension) return void extension.then((lines) => lines.forEach((l) => console.log(l)));
     const [command, arg, ...rest] = line.trim().split(/\s+/);
     const reason = rest.join(' ') || undefined;
     const request =

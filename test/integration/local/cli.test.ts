@@ -202,3 +202,31 @@ test('--verbose shows the official client log, on stderr', async () => {
   expect(await run.exited).toBe(0);
   expect(run.stderrLines().some((line) => /^Room \S+ connection changed state: connecting -> open/.test(line))).toBe(true);
 });
+
+test('the extension commands: /history, /who, /ban (the user is disconnected and cannot come back), /unban', async () => {
+  const cat = chat('cat', '--moderator', '--room', 'extensions');
+  await cat.waitFor(/\* joined extensions as cat/);
+  const dan = chat('dan', '--room', 'extensions');
+  await dan.waitFor(/\* joined extensions as dan/);
+  dan.say('first from dan');
+  await cat.waitFor(/\[dan\] first from dan/);
+
+  cat.say('/history 5');
+  await cat.waitFor(/Z \[dan\] first from dan {2}\([A-Za-z0-9]{12}\)/);
+  cat.say('/who');
+  await cat.waitFor(/\* 2 user\(s\), 2 connection\(s\)\n {2}cat since .*Z\n {2}dan since .*Z/);
+
+  cat.say('/ban dan 5 flooding');
+  await cat.waitFor(/\* dan is banned for 5 minute\(s\): flooding/);
+  await cat.waitFor(/\* dan was disconnected: flooding/);
+  expect(await dan.exited).toBe(1);
+  const again = chat('dan', '--room', 'extensions');
+  await again.waitFor(/banned from room/);
+  cat.say('/unban dan');
+  await cat.waitFor(/\* dan may join again/);
+  const back = chat('dan', '--room', 'extensions');
+  await back.waitFor(/\* joined extensions as dan/);
+  back.say('/quit');
+  cat.say('/quit');
+  expect(await cat.exited).toBe(0);
+});
