@@ -7,6 +7,7 @@ import {
 } from '../domain/messaging';
 import { toRfc3339 } from '../domain/ids';
 import { roomIdOf } from '../domain/room';
+import { logger } from '../shared/logger';
 import type { Deps } from './deps';
 import { broadcast, closeConnections } from './fan-out';
 
@@ -78,5 +79,8 @@ export async function disconnectUser(
  */
 export async function closeRoom(deps: Pick<Deps, 'connections' | 'gateway' | 'bans'>, roomId: string): Promise<void> {
   await closeConnections(deps, await deps.connections.idsInRoom(roomId));
-  await deps.bans.removeAll(roomId);
+  // Best-effort like the closes: the room is gone, so bans left behind by a failure are never read again.
+  await deps.bans
+    .removeAll(roomId)
+    .catch((err: unknown) => logger.warn('could not remove the bans of a deleted room', { roomId, error: err as Error }));
 }
