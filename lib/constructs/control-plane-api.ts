@@ -79,6 +79,13 @@ export const OPERATION_RATES: Readonly<Record<string, number>> = {
   TagResource: 10,
   UntagResource: 10,
   ListTagsForResource: 10,
+  // The extensions (docs/extensions.md) have no IVS quota; ours: history reads as often as tokens
+  // are minted (a backend may read it for each joining viewer), presence polled, bans as DisconnectUser.
+  ListMessages: 200,
+  GetRoomPresence: 50,
+  BanUser: 100,
+  UnbanUser: 100,
+  ListBans: 10,
 };
 
 /**
