@@ -214,7 +214,7 @@ async function main(argv: string[]): Promise<number> {
   room.connect();
 
   const input = createInterface({ input: process.stdin });
-  const extensions = new IvschatExtensionsClient({ endpoint: values.endpoint, region: values.region, credentials: ivschat.config.credentials });
+  const extensions = new IvschatExtensionsClient({ endpoint: values.endpoint, region: values.region, credentials });
   input.on('line', (line) => {
     const extension = runExtensionCommand(extensions, roomArn as string, line);
     if (extension) return void extension.then((lines) => lines.forEach((l) => console.log(l)));

@@ -204,9 +204,9 @@ test('--verbose shows the official client log, on stderr', async () => {
 });
 
 test('the extension commands: /history, /who, /ban (the user is disconnected and cannot come back), /unban', async () => {
-  const cat = chat('cat', '--moderator', '--room', 'extensions');
+  const cat = chat('cat', ['--moderator', '--room', 'extensions']);
   await cat.waitFor(/\* joined extensions as cat/);
-  const dan = chat('dan', '--room', 'extensions');
+  const dan = chat('dan', ['--room', 'extensions']);
   await dan.waitFor(/\* joined extensions as dan/);
   dan.say('first from dan');
   await cat.waitFor(/\[dan\] first from dan/);
@@ -220,11 +220,11 @@ test('the extension commands: /history, /who, /ban (the user is disconnected and
   await cat.waitFor(/\* dan is banned for 5 minute\(s\): flooding/);
   await cat.waitFor(/\* dan was disconnected: flooding/);
   expect(await dan.exited).toBe(1);
-  const again = chat('dan', '--room', 'extensions');
+  const again = chat('dan', ['--room', 'extensions']);
   await again.waitFor(/banned from room/);
   cat.say('/unban dan');
   await cat.waitFor(/\* dan may join again/);
-  const back = chat('dan', '--room', 'extensions');
+  const back = chat('dan', ['--room', 'extensions']);
   await back.waitFor(/\* joined extensions as dan/);
   back.say('/quit');
   cat.say('/quit');
