@@ -124,7 +124,9 @@ test.each(Object.entries(NEEDS))('%s gets only the actions it needs', (module, n
   }
   // A function may query the table itself (one statement) and indexes (another): look at all of them.
   const queried = JSON.stringify(
-    statements.filter((s) => s.Action === 'dynamodb:Query' || (Array.isArray(s.Action) && s.Action.includes('dynamodb:Query'))).map((s) => s.Resource),
+    statements
+      .filter((s) => s.Action === 'dynamodb:Query' || (Array.isArray(s.Action) && s.Action.includes('dynamodb:Query')))
+      .map((s) => s.Resource),
   );
   for (const index of needs.indexes) expect(queried).toContain(`/index/${TABLE.indexes[index].indexName}`);
   for (const [name, index] of Object.entries(TABLE.indexes)) {
@@ -194,7 +196,9 @@ describe('the extension operations (docs/extensions.md)', () => {
     for (const name of EXTENSIONS) {
       const operation = OPERATIONS.find((o) => o.name === name);
       expect(operation).toMatchObject({ method: 'POST', path: `/${name}` });
-      const resourceId = Object.entries(resources).find(([, r]) => r.Type === 'AWS::ApiGateway::Resource' && r.Properties.PathPart === name)?.[0];
+      const resourceId = Object.entries(resources).find(
+        ([, r]) => r.Type === 'AWS::ApiGateway::Resource' && r.Properties.PathPart === name,
+      )?.[0];
       expect(resourceId).toBeDefined();
       template.hasResourceProperties('AWS::ApiGateway::Method', {
         HttpMethod: 'POST',
@@ -202,7 +206,9 @@ describe('the extension operations (docs/extensions.md)', () => {
         ResourceId: { Ref: resourceId },
         Integration: Match.objectLike({
           Uri: Match.objectLike({
-            'Fn::Join': Match.arrayWith([Match.arrayWith([Match.objectLike({ 'Fn::GetAtt': [logicalIdOf(`control-plane/${operation?.module}`), 'Arn'] })])]),
+            'Fn::Join': Match.arrayWith([
+              Match.arrayWith([Match.objectLike({ 'Fn::GetAtt': [logicalIdOf(`control-plane/${operation?.module}`), 'Arn'] })]),
+            ]),
           }),
         }),
       });
@@ -215,7 +221,9 @@ describe('the extension operations (docs/extensions.md)', () => {
       .map(([module]) => module);
     expect(timeline.sort()).toEqual(['control-plane/list-bans', 'control-plane/list-messages']);
     for (const module of ['control-plane/list-messages', 'control-plane/get-room-presence', 'control-plane/list-bans']) {
-      expect(statementsOf(module).flatMap((s) => s.Action)).toEqual(expect.not.arrayContaining(['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem']));
+      expect(statementsOf(module).flatMap((s) => s.Action)).toEqual(
+        expect.not.arrayContaining(['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:UpdateItem']),
+      );
     }
   });
 
