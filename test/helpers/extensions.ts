@@ -1,4 +1,6 @@
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { ExtensionServiceError, IvschatExtensionsClient } from '../../lib/client/extensions';
+import { tableClient } from './chat';
 import { REQUEST_ID } from '../fixtures/aws';
 import { principalsFile } from '../fixtures/principals';
 
@@ -63,4 +65,17 @@ export async function expectNoRoom(promise: Promise<unknown>, roomId: string): P
     resourceId: roomId,
     resourceType: 'ROOM',
   });
+}
+
+/** The items of one partition (`BANS#<roomId>`, `HIST#<roomId>`) straight from a stack's dynalite (a scan: tests only). */
+export async function partitionItems(dynamodbEndpoint: string, partition: string): Promise<Record<string, unknown>[]> {
+  const db = tableClient(dynamodbEndpoint);
+  try {
+    const { Items } = await db.send(
+      new ScanCommand({ TableName: 'ivschat', FilterExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': partition } }),
+    );
+    return Items ?? [];
+  } finally {
+    db.destroy();
+  }
 }

@@ -3,22 +3,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DeleteMessageRequest, SendMessageRequest } from 'amazon-ivs-chat-messaging';
 import { DeleteMessageCommand, DeleteRoomCommand, SendEventCommand } from '@aws-sdk/client-ivschat';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { HistoryEvent, HistoryMessage } from '../../../lib/client/extensions';
 import { ACCOUNT, REGION } from '../../fixtures/aws';
-import {
-  ChatClient,
-  RawClient,
-  chatClient,
-  createRoom,
-  mintToken,
-  rawClient,
-  refusal,
-  sleep,
-  tableClient,
-  waitFor,
-} from '../../helpers/chat';
-import { expectNoRoom, extensionsClient } from '../../helpers/extensions';
+import { ChatClient, RawClient, chatClient, createRoom, mintToken, rawClient, refusal, sleep, waitFor } from '../../helpers/chat';
+import { expectNoRoom, extensionsClient, partitionItems } from '../../helpers/extensions';
 import { InProcessStack, ivschat, startInProcess, useLocalStack } from '../../helpers/local-stack';
 
 const PROFANITY = `arn:aws:lambda:${REGION}:${ACCOUNT}:function:profanity`;
@@ -182,18 +170,7 @@ describe('retention', () => {
     await off?.stop();
   });
 
-  /** HIST# items of a room straight from the stack's dynalite. */
-  async function historyItems(dynamodbEndpoint: string, roomId: string) {
-    const db = tableClient(dynamodbEndpoint);
-    try {
-      const { Items } = await db.send(
-        new ScanCommand({ TableName: 'ivschat', FilterExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': `HIST#${roomId}` } }),
-      );
-      return Items ?? [];
-    } finally {
-      db.destroy();
-    }
-  }
+  const historyItems = (dynamodbEndpoint: string, roomId: string) => partitionItems(dynamodbEndpoint, `HIST#${roomId}`);
 
   test('messages older than IVSCHAT_HISTORY_HOURS are no longer listed, and the sweep deletes them', async () => {
     // One hour of retention, an hour being 1.5 s in this stack.
