@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { createTableInput } from '../../lambdas/data/table';
+import { TABLE, createTableInput } from '../../lambdas/data/table';
 import { LocalConfigError } from './settings';
 
 export interface RunningDynalite {
@@ -105,7 +105,7 @@ async function assertUnlocked(path: string, dataDir: string): Promise<void> {
  * waits until it is ACTIVE: dynalite answers CreateTable with CREATING, and until the switch (a
  * moment later, longer on LevelDB) a Scan or Query of the table is ResourceNotFoundException.
  */
-export async function ensureTable(endpoint: string, region: string, tableName: string): Promise<void> {
+export async function ensureTable(endpoint: string, region: string, tableName: string): Promise<{ missingIndexes: string[] }> {
   const client = new DynamoDBClient({ endpoint, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const status = async () => {
     try {
@@ -121,6 +121,10 @@ export async function ensureTable(endpoint: string, region: string, tableName: s
       if (Date.now() > deadline) throw new Error(`table ${tableName} did not become ACTIVE within ${TABLE_ACTIVE_TIMEOUT_MS} ms`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
+    // dynalite cannot add an index to an existing table: a data dir made before one was added lacks it.
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+    return { missingIndexes: Object.values(TABLE.indexes).flatMap((index) => (present.has(index.indexName) ? [] : [index.indexName])) };
   } finally {
     client.destroy();
   }

@@ -73,7 +73,15 @@ export async function startLocalStack(
       dynamodbEndpoint: db.endpoint,
       tokenKeys: loadOrCreateTokenKeys(settings.dataDir),
     };
-    await ensureTable(db.endpoint, settings.region, TABLE_NAME);
+    const { missingIndexes } = await ensureTable(db.endpoint, settings.region, TABLE_NAME);
+    if (missingIndexes.length > 0) {
+      logger.warn(
+        'the table in the data dir was made by an older version and lacks indexes: the operations that query them fail; start with a fresh data dir to have them',
+        {
+          missingIndexes,
+        },
+      );
+    }
 
     // dynalite ignores credentials, but the SDK refuses to sign without some.
     const doc = createDocumentClient(config, { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });

@@ -1,0 +1,38 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createTableInput } from '../../../lambdas/data/table';
+import { startDynalite } from '../../../lib/local/dynalite';
+import { createRoom } from '../../helpers/chat';
+import { ivschat, startLocal } from '../../helpers/local-stack';
+
+test('a data dir whose table predates an index: npm start says which one is missing, and the rest works', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ivschat-old-'));
+  // The table as a version without the RoomTimeline index made it.
+  const db = await startDynalite(dataDir);
+  const client = new DynamoDBClient({
+    endpoint: db.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
+  const input = createTableInput('ivschat');
+  await client.send(
+    new CreateTableCommand({
+      ...input,
+      GlobalSecondaryIndexes: input.GlobalSecondaryIndexes?.filter((i) => i.IndexName !== 'RoomTimeline'),
+    }),
+  );
+  client.destroy();
+  await db.close();
+
+  const stack = await startLocal({ IVSCHAT_DATA_DIR: dataDir });
+  try {
+    expect(stack.output()).toMatch(/lacks indexes.*"missingIndexes":\["RoomTimeline"\]/);
+    const sdk = ivschat(stack.apiUrl);
+    await expect(createRoom(sdk, { name: 'still-works' })).resolves.toMatchObject({ id: expect.any(String) });
+    sdk.destroy();
+  } finally {
+    await stack.stop();
+  }
+});
