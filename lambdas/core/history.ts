@@ -55,6 +55,12 @@ export async function listMessages(deps: Pick<Deps, 'scope' | 'idClock' | 'rooms
     endTime: endTime === undefined ? undefined : String(endTime),
     includeEvents: String(includeEvents),
   };
+  // Sort keys are `<SendTime>#<id>`: the bare time is below every key of its millisecond, so it is
+  // an inclusive lower bound and an exclusive upper one.
+  const between = {
+    from: startTime === undefined ? undefined : toRfc3339(new Date(startTime)),
+    to: endTime === undefined ? undefined : toRfc3339(new Date(endTime)),
+  };
   const now = deps.idClock.now().getTime();
   const page = await readPage(
     {
@@ -67,12 +73,6 @@ export async function listMessages(deps: Pick<Deps, 'scope' | 'idClock' | 'rooms
     },
     async (query) => {
       if (deps.history.retentionMs === 0) return { items: [] };
-      // Sort keys are `<SendTime>#<id>`: the bare time is below every key of its millisecond, so
-      // it is an inclusive lower bound and an exclusive upper one.
-      const between = {
-        from: startTime === undefined ? undefined : toRfc3339(new Date(startTime)),
-        to: endTime === undefined ? undefined : toRfc3339(new Date(endTime)),
-      };
       const { frames, last } = await deps.historyStore.listPage({ roomId, now, includeEvents, between, ...query });
       return { items: frames, last };
     },

@@ -11,7 +11,7 @@ import { logger } from '../shared/logger';
 import type { Deps } from './deps';
 import { broadcast, closeConnections } from './fan-out';
 
-/** What the moderation actions reach: the room, its connections, the fan-out and its chat log. */
+/** What the moderation actions reach: the room, its connections, the fan-out, its chat log and its history. */
 export type ModerationDeps = Pick<Deps, 'idClock' | 'rooms' | 'connections' | 'gateway' | 'chatLog' | 'history'>;
 
 /** An EVENT to every connection of the room, now; returns the event's id and frame. */
