@@ -1,10 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createTableInput } from '../../../lambdas/data/table';
 import { startDynalite } from '../../../lib/local/dynalite';
-import { createRoom } from '../../helpers/chat';
+import { createRoom, waitFor } from '../../helpers/chat';
 import { ivschat, startLocal } from '../../helpers/local-stack';
 
 test('a data dir whose table predates an index: npm start says which one is missing, and the rest works', async () => {
@@ -22,6 +22,12 @@ test('a data dir whose table predates an index: npm start says which one is miss
       ...input,
       GlobalSecondaryIndexes: input.GlobalSecondaryIndexes?.filter((i) => i.IndexName !== 'RoomTimeline'),
     }),
+  );
+  // dynalite finishes a CreateTable on a timer of the process that asked: it must be ACTIVE before this one goes.
+  await waitFor(
+    'the old table to be ACTIVE',
+    async () => (await client.send(new DescribeTableCommand({ TableName: 'ivschat' }))).Table?.TableStatus === 'ACTIVE',
+    10_000,
   );
   client.destroy();
   await db.close();
