@@ -155,22 +155,23 @@ export class ControlPlaneApi extends Construct {
       responseHeaders: { 'x-amzn-ErrorType': "'ThrottlingException'", ...corsResponseHeaders(props.corsAllowOrigin) },
       templates: { 'application/json': THROTTLED_BODY },
     });
-    Validations.of(this.api).acknowledge({
-      id: 'AwsSolutions-COG4',
-      reason: 'Callers are AWS principals: every method uses AWS_IAM authorization, as the IVS Chat API does.',
-    });
-    Validations.of(this.api).acknowledge({
-      id: 'AwsSolutions-APIG2',
-      reason: 'Each handler validates every member as AWS does and answers ValidationException with a fieldList.',
-    });
-    Validations.of(this.api).acknowledge({
-      id: 'AwsSolutions-APIG3',
-      reason: "A WAF web ACL is the deployer's choice (it costs per ACL); IAM authorization guards every method.",
-    });
-    Validations.of(this.api).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-      reason: "API Gateway's account-level CloudWatch role uses AWS's managed AmazonAPIGatewayPushToCloudWatchLogs policy.",
-    });
+    for (const finding of [
+      { id: 'AwsSolutions-COG4', reason: 'Callers are AWS principals: every method uses AWS_IAM authorization, as the IVS Chat API does.' },
+      {
+        id: 'AwsSolutions-APIG2',
+        reason: 'Each handler validates every member as AWS does and answers ValidationException with a fieldList.',
+      },
+      {
+        id: 'AwsSolutions-APIG3',
+        reason: "A WAF web ACL is the deployer's choice (it costs per ACL); IAM authorization guards every method.",
+      },
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason: "API Gateway's account-level CloudWatch role uses AWS's managed AmazonAPIGatewayPushToCloudWatchLogs policy.",
+      },
+    ]) {
+      Validations.of(this.api).acknowledge(finding);
+    }
     for (const operation of OPERATIONS) {
       const fn = props.functionFor(operation);
       if (props.corsAllowOrigin) fn.addEnvironment(CORS_ALLOW_ORIGIN_ENV, props.corsAllowOrigin);

@@ -8,27 +8,32 @@ import type { ExpirySweeper } from './expiry';
  * their retention is over, bans with a duration once they ended. The keys and expiries are those
  * data/history.ts and data/bans.ts write; reads check them on their own, so the sweep is storage only.
  */
-export function trackHistory(store: HistoryStore, sweeper: ExpirySweeper): HistoryStore {
-  return {
-    ...store,
-    put: async (roomId, entry) => {
-      try {
-        await store.put(roomId, entry);
-      } finally {
-        sweeper.track(historyKey(roomId, entry.id), Math.ceil(entry.expiresAtMs / 1000));
-      }
-    },
-  };
-}
+export const trackHistory = (store: HistoryStore, sweeper: ExpirySweeper): HistoryStore =>
+  trackPuts<Parameters<HistoryStore['put']>[1], HistoryStore>(store, sweeper, (roomId, entry) => [
+    historyKey(roomId, entry.id),
+    entry.expiresAtMs,
+  ]);
 
-export function trackBans(store: BanStore, sweeper: ExpirySweeper): BanStore {
+export const trackBans = (store: BanStore, sweeper: ExpirySweeper): BanStore =>
+  trackPuts<Parameters<BanStore['put']>[1], BanStore>(store, sweeper, (roomId, ban) => [
+    banKey(roomId, ban.userId),
+    ban.expirationTime === undefined ? undefined : Date.parse(ban.expirationTime),
+  ]);
+
+/** A store whose every put (even one that failed half-way) has its item's key and expiry (epoch ms; none: never) tracked. */
+function trackPuts<T, S extends { put(roomId: string, item: T): Promise<void> }>(
+  store: S,
+  sweeper: ExpirySweeper,
+  expiryOf: (roomId: string, item: T) => [key: Parameters<ExpirySweeper['track']>[0], expiresAtMs: number | undefined],
+): S {
   return {
     ...store,
-    put: async (roomId, ban) => {
+    put: async (roomId: string, item: T) => {
       try {
-        await store.put(roomId, ban);
+        await store.put(roomId, item);
       } finally {
-        if (ban.expirationTime !== undefined) sweeper.track(banKey(roomId, ban.userId), Math.ceil(Date.parse(ban.expirationTime) / 1000));
+        const [key, expiresAtMs] = expiryOf(roomId, item);
+        if (expiresAtMs !== undefined) sweeper.track(key, Math.ceil(expiresAtMs / 1000));
       }
     },
   };

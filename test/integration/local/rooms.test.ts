@@ -88,22 +88,16 @@ describe('CreateRoom', () => {
 
   test('echoes every field it was given (TV2), and GetRoom returns the same room', async () => {
     const name = uniqueName('my-room_1');
-    const created = await createRoom({
+    const input = {
       name,
       maximumMessageRatePerSecond: 100,
       maximumMessageLength: 1,
-      messageReviewHandler: { uri: LAMBDA_ARN, fallbackResult: 'DENY' },
+      messageReviewHandler: { uri: LAMBDA_ARN, fallbackResult: 'DENY' as const },
       tags: { env: 'test' },
       loggingConfigurationIdentifiers: [],
-    });
-    expect(created).toMatchObject({
-      name,
-      maximumMessageRatePerSecond: 100,
-      maximumMessageLength: 1,
-      messageReviewHandler: { uri: LAMBDA_ARN, fallbackResult: 'DENY' },
-      tags: { env: 'test' },
-      loggingConfigurationIdentifiers: [],
-    });
+    };
+    const created = await createRoom(input);
+    expect(created).toMatchObject(input);
 
     const got = await client.send(new GetRoomCommand({ identifier: created.arn }));
     const { $metadata: _created, ...createdRoom } = created;
