@@ -8,28 +8,32 @@ import type { ExpirySweeper } from './expiry';
  * their retention is over, bans with a duration once they ended. The keys and expiries are those
  * data/history.ts and data/bans.ts write; reads check them on their own, so the sweep is storage only.
  */
-export function trackHistory(store: HistoryStore, sweeper: ExpirySweeper): HistoryStore {
+/** `store` with each put's item tracked for the sweep (when it expires), whether or not the put succeeded. */
+function tracked<S extends { put(roomId: string, item: I): Promise<void> }, I>(
+  store: S,
+  sweeper: ExpirySweeper,
+  expiryOf: (roomId: string, item: I) => [key: { PK: string; SK: string }, epochSeconds: number] | undefined,
+): S {
   return {
     ...store,
-    put: async (roomId, entry) => {
+    put: async (roomId: string, item: I) => {
       try {
-        await store.put(roomId, entry);
+        await store.put(roomId, item);
       } finally {
-        sweeper.track(historyKey(roomId, entry.id), Math.ceil(entry.expiresAtMs / 1000));
+        const expiry = expiryOf(roomId, item);
+        if (expiry) sweeper.track(...expiry);
       }
     },
   };
 }
 
-export function trackBans(store: BanStore, sweeper: ExpirySweeper): BanStore {
-  return {
-    ...store,
-    put: async (roomId, ban) => {
-      try {
-        await store.put(roomId, ban);
-      } finally {
-        if (ban.expirationTime !== undefined) sweeper.track(banKey(roomId, ban.userId), Math.ceil(Date.parse(ban.expirationTime) / 1000));
-      }
-    },
-  };
-}
+export const trackHistory = (store: HistoryStore, sweeper: ExpirySweeper): HistoryStore =>
+  tracked(store, sweeper, (roomId, entry: Parameters<HistoryStore['put']>[1]) => [
+    historyKey(roomId, entry.id),
+    Math.ceil(entry.expiresAtMs / 1000),
+  ]);
+
+export const trackBans = (store: BanStore, sweeper: ExpirySweeper): BanStore =>
+  tracked(store, sweeper, (roomId, ban: Parameters<BanStore['put']>[1]) =>
+    ban.expirationTime === undefined ? undefined : [banKey(roomId, ban.userId), Math.ceil(Date.parse(ban.expirationTime) / 1000)],
+  );
