@@ -39,17 +39,15 @@ export async function sendEvent(
   return id;
 }
 
+/** A DeleteMessage (HTTP) or DELETE_MESSAGE (socket, with its RequestId). */
+type MessageDeletion = { messageId: string; reason?: string; requestId?: string };
+/** A DisconnectUser (HTTP) or DISCONNECT_USER (socket, with its RequestId). */
+type UserDisconnection = { userId: string; reason?: string; requestId?: string };
+
 /** DeleteMessage (HTTP or socket): the aws:DELETE_MESSAGE event, whose id is returned; the message leaves the history. */
-export async function deleteMessage(
-  deps: ModerationDeps,
-  roomId: string,
-  request: { messageId: string; reason?: string; requestId?: string },
-): Promise<string> {
-  const { id } = await broadcastEvent(deps, roomId, {
-    requestId: request.requestId,
-    eventName: DELETE_MESSAGE_EVENT,
-    attributes: deleteMessageAttributes(request.messageId, request.reason),
-  });
+export async function deleteMessage(deps: ModerationDeps, roomId: string, request: MessageDeletion): Promise<string> {
+  const attributes = deleteMessageAttributes(request.messageId, request.reason);
+  const { id } = await broadcastEvent(deps, roomId, { requestId: request.requestId, eventName: DELETE_MESSAGE_EVENT, attributes });
   await deps.history.forget(roomId, request.messageId);
   return id;
 }
@@ -59,16 +57,9 @@ export async function deleteMessage(
  * of that user in the room is closed, which the official client takes as a clean server disconnect
  * (no reconnect).
  */
-export async function disconnectUser(
-  deps: ModerationDeps,
-  roomId: string,
-  request: { userId: string; reason?: string; requestId?: string },
-): Promise<void> {
-  await broadcastEvent(deps, roomId, {
-    requestId: request.requestId,
-    eventName: DISCONNECT_USER_EVENT,
-    attributes: disconnectUserAttributes(request.userId, request.reason),
-  });
+export async function disconnectUser(deps: ModerationDeps, roomId: string, request: UserDisconnection): Promise<void> {
+  const attributes = disconnectUserAttributes(request.userId, request.reason);
+  await broadcastEvent(deps, roomId, { requestId: request.requestId, eventName: DISCONNECT_USER_EVENT, attributes });
   await closeConnections(deps, await deps.connections.idsOfUser(roomId, request.userId));
 }
 

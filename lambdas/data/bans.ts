@@ -3,7 +3,7 @@ import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { translatingErrors } from './dynamo-errors';
 import { queryAll, readIndexPage } from './index-pages';
 import { BAN_LIST_SORT_KEY_PATTERN, banKey, banListSortKey, bansOfRoomPartition, userIdOfBanSortKey } from './keys';
-import { TABLE } from './table';
+import { TABLE, roomTimelineAttributes } from './table';
 
 /** A user's ban from a room. Times are RFC 3339; no expirationTime: until UnbanUser. */
 export interface Ban {
@@ -51,8 +51,7 @@ export function createBanStore(deps: { doc: DynamoDBDocumentClient; tableName: s
             TableName,
             Item: {
               ...banKey(roomId, ban.userId),
-              [roomTimeline.partitionKey]: bansOfRoomPartition(roomId),
-              [roomTimeline.sortKey]: banListSortKey(ban.createTime, ban.userId),
+              ...roomTimelineAttributes(bansOfRoomPartition(roomId), banListSortKey(ban.createTime, ban.userId)),
               ...ban,
               ...(endsAt === undefined ? {} : { [ENDS_AT]: endsAt, [TABLE.ttlAttribute]: Math.ceil(endsAt / 1000) }),
             },

@@ -3,7 +3,7 @@ import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { translatingErrors } from './dynamo-errors';
 import { readIndexPage } from './index-pages';
 import { HISTORY_LIST_SORT_KEY_PATTERN, historyIdOfSortKey, historyKey, historyListSortKey, historyOfRoomPartition } from './keys';
-import { TABLE } from './table';
+import { TABLE, roomTimelineAttributes } from './table';
 
 /** One delivered MESSAGE or EVENT as history keeps it: the frame clients received, as JSON text. */
 export interface HistoryEntry {
@@ -50,20 +50,15 @@ export function createHistoryStore(deps: { doc: DynamoDBDocumentClient; tableNam
   return translatingErrors<HistoryStore>(
     {
       put: async (roomId, entry) => {
-        await doc.send(
-          new PutCommand({
-            TableName,
-            Item: {
-              ...historyKey(roomId, entry.id),
-              [roomTimeline.partitionKey]: historyOfRoomPartition(roomId),
-              [roomTimeline.sortKey]: historyListSortKey(entry.sendTime, entry.id),
-              type: entry.type,
-              frame: entry.frame,
-              expiresAtMs: entry.expiresAtMs,
-              [TABLE.ttlAttribute]: Math.ceil(entry.expiresAtMs / 1000),
-            },
-          }),
-        );
+        const Item = {
+          ...historyKey(roomId, entry.id),
+          ...roomTimelineAttributes(historyOfRoomPartition(roomId), historyListSortKey(entry.sendTime, entry.id)),
+          type: entry.type,
+          frame: entry.frame,
+          expiresAtMs: entry.expiresAtMs,
+          [TABLE.ttlAttribute]: Math.ceil(entry.expiresAtMs / 1000),
+        };
+        await doc.send(new PutCommand({ TableName, Item }));
       },
 
       remove: async (roomId, id) => {

@@ -37,6 +37,12 @@ export const TABLE = {
 
 export type IndexName = keyof typeof TABLE.indexes;
 
+/** The RoomTimeline index attributes of an item (a room's bans, its history): its partition and position there. */
+export const roomTimelineAttributes = (partition: string, sortKey: string): Record<string, string> => ({
+  [TABLE.indexes.roomTimeline.partitionKey]: partition,
+  [TABLE.indexes.roomTimeline.sortKey]: sortKey,
+});
+
 /** CreateTable parameters for local mode and tests (on-demand). */
 export function createTableInput(tableName: string): CreateTableCommandInput {
   const indexes = Object.values(TABLE.indexes);

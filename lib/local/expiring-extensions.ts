@@ -8,33 +8,32 @@ import type { ExpirySweeper } from './expiry';
  * their retention is over, bans with a duration once they ended. The keys and expiries are those
  * data/history.ts and data/bans.ts write; reads check them on their own, so the sweep is storage only.
  */
-export const trackHistory = (store: HistoryStore, sweeper: ExpirySweeper): HistoryStore =>
-  trackPuts<Parameters<HistoryStore['put']>[1], HistoryStore>(store, sweeper, (roomId, entry) => [
-    historyKey(roomId, entry.id),
-    entry.expiresAtMs,
-  ]);
-
-export const trackBans = (store: BanStore, sweeper: ExpirySweeper): BanStore =>
-  trackPuts<Parameters<BanStore['put']>[1], BanStore>(store, sweeper, (roomId, ban) => [
-    banKey(roomId, ban.userId),
-    ban.expirationTime === undefined ? undefined : Date.parse(ban.expirationTime),
-  ]);
-
-/** A store whose every put (even one that failed half-way) has its item's key and expiry (epoch ms; none: never) tracked. */
-function trackPuts<T, S extends { put(roomId: string, item: T): Promise<void> }>(
+/** `store` with each put's item tracked for the sweep (when it expires), whether or not the put succeeded. */
+function tracked<S extends { put(roomId: string, item: I): Promise<void> }, I>(
   store: S,
   sweeper: ExpirySweeper,
-  expiryOf: (roomId: string, item: T) => [key: Parameters<ExpirySweeper['track']>[0], expiresAtMs: number | undefined],
+  expiryOf: (roomId: string, item: I) => [key: { PK: string; SK: string }, epochSeconds: number] | undefined,
 ): S {
   return {
     ...store,
-    put: async (roomId: string, item: T) => {
+    put: async (roomId: string, item: I) => {
       try {
         await store.put(roomId, item);
       } finally {
-        const [key, expiresAtMs] = expiryOf(roomId, item);
-        if (expiresAtMs !== undefined) sweeper.track(key, Math.ceil(expiresAtMs / 1000));
+        const expiry = expiryOf(roomId, item);
+        if (expiry) sweeper.track(...expiry);
       }
     },
   };
 }
+
+export const trackHistory = (store: HistoryStore, sweeper: ExpirySweeper): HistoryStore =>
+  tracked(store, sweeper, (roomId, entry: Parameters<HistoryStore['put']>[1]) => [
+    historyKey(roomId, entry.id),
+    Math.ceil(entry.expiresAtMs / 1000),
+  ]);
+
+export const trackBans = (store: BanStore, sweeper: ExpirySweeper): BanStore =>
+  tracked(store, sweeper, (roomId, ban: Parameters<BanStore['put']>[1]) =>
+    ban.expirationTime === undefined ? undefined : [banKey(roomId, ban.userId), Math.ceil(Date.parse(ban.expirationTime) / 1000)],
+  );
