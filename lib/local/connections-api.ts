@@ -9,7 +9,7 @@ import { precheckSigV4 } from './sigv4';
 /** IAM action API Gateway checks on the @connections API. */
 const MANAGE_CONNECTIONS = 'execute-api:ManageConnections';
 /** PostToConnection's data limit: API Gateway's 128 KB WebSocket message payload. */
-export const MAX_POST_BYTES = 128 * 1024;
+const MAX_POST_BYTES = 128 * 1024;
 
 export interface ConnectionsApiOptions {
   region: string;

@@ -3,11 +3,10 @@ import type { HistoryStore } from '../../lambdas/data/history';
 import { banKey, historyKey } from '../../lambdas/data/keys';
 import type { ExpirySweeper } from './expiry';
 
-/**
- * DynamoDB's TTL for the extensions' items in local mode (see expiry.ts): history entries go once
- * their retention is over, bans with a duration once they ended. The keys and expiries are those
- * data/history.ts and data/bans.ts write; reads check them on their own, so the sweep is storage only.
- */
+// DynamoDB's TTL for the extensions' items in local mode (see expiry.ts): history entries go once
+// their retention is over, bans with a duration once they ended. The keys and expiries are those
+// data/history.ts and data/bans.ts write; reads check them on their own, so the sweep is storage only.
+
 /** `store` with each put's item tracked for the sweep (when it expires), whether or not the put succeeded. */
 function tracked<S extends { put(roomId: string, item: I): Promise<void> }, I>(
   store: S,

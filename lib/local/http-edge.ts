@@ -13,9 +13,9 @@ import { logger } from '../../lambdas/shared/logger';
  * an idle keep-alive connection is closed after KEEP_ALIVE_TIMEOUT_MS. Node checks the first two
  * only every `connectionsCheckingInterval` (30 s by default), hence the short interval.
  */
-export const HEADERS_TIMEOUT_MS = 5_000;
-export const REQUEST_TIMEOUT_MS = 30_000;
-export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+const HEADERS_TIMEOUT_MS = 5_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 export const SERVER_OPTIONS: ServerOptions = {
   headersTimeout: HEADERS_TIMEOUT_MS,
   requestTimeout: REQUEST_TIMEOUT_MS,

@@ -51,7 +51,7 @@ const SIGNING_SERVICES = ['ivschat', 'execute-api'] as const;
  * under 64 KB; 1 MiB is ample and bounds what a slow or hostile client can make the process hold
  * (Lambda itself would take 6 MB).
  */
-export const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_BODY_BYTES = 1024 * 1024;
 /** On close: how long no new connection must arrive before the listener closes. */
 const ACCEPT_QUIET_MS = 25;
 /** On close: the most time given to late connections and to accepted ones to send their request. */
@@ -68,6 +68,11 @@ const MISSING_TOKEN: AwsError = { name: 'MissingAuthenticationTokenException', s
 export async function startRestGateway(options: RestGatewayOptions): Promise<RunningGateway> {
   const principals = new Map(options.principals.map((p) => [p.accessKeyId, p]));
   const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  const tooLarge: AwsError = {
+    name: 'RequestEntityTooLargeException',
+    status: 413,
+    message: `Request body larger than ${maxBodyBytes} bytes`,
+  };
   let closing = false;
   const inFlight = new Set<Promise<void>>();
 
@@ -98,11 +103,6 @@ export async function startRestGateway(options: RestGatewayOptions): Promise<Run
     // Everything that can be refused from the request line and headers is, before the body is
     // read: a foreign Host, a declared length over the limit, an unknown route, a missing or bad
     // signature (all but its payload hash), a caller without the operation's permission.
-    const tooLarge: AwsError = {
-      name: 'RequestEntityTooLargeException',
-      status: 413,
-      message: `Request body larger than ${maxBodyBytes} bytes`,
-    };
     if (!hostAllowed(options.hosts, req.headers.host)) {
       return fail(
         { name: 'ForbiddenException', status: 403, message: 'Host not allowed: set IVSCHAT_ALLOWED_HOSTS to serve this name' },

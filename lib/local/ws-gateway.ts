@@ -46,7 +46,7 @@ const STAGE = 'local';
  * API Gateway's WebSocket message payload limit. A larger message closes the connection with 1009
  * (message too big), as API Gateway does; `ws` refuses it from the frame header, before buffering.
  */
-export const MAX_MESSAGE_BYTES = 128 * 1024;
+const MAX_MESSAGE_BYTES = 128 * 1024;
 /**
  * Inbound: one connection's frames run one after the other. When the frames waiting hold this
  * many bytes (each counted with FRAME_OVERHEAD_BYTES, what a queued frame costs beyond its text),
@@ -65,7 +65,7 @@ const FRAME_OVERHEAD_BYTES = 64;
 const FRAMES_PER_SECOND = 200;
 const BYTES_PER_SECOND = 1024 * 1024;
 /** Outbound: a connection whose unsent data would pass this is dropped (it does not read). */
-export const MAX_UNSENT_BYTES = 1024 * 1024;
+const MAX_UNSENT_BYTES = 1024 * 1024;
 /** After a protocol error: how long the close frame gets to go out before the socket is cut. */
 const CLOSE_FLUSH_MS = 500;
 /** On shutdown: how long clients get to answer the close before their sockets are cut. */
@@ -88,7 +88,8 @@ interface Live {
   running?: Promise<void>;
   /** This second's inbound budget. */
   budget: { frames: number; bytes: number; resetAt: number };
-  resumeTimer?: NodeJS.Timeout;
+  /** Set while the budget is spent: runs the queue again when the second turns. */
+  budgetTimer?: NodeJS.Timeout;
   /** Dropped (too much unsent data, shutdown): its queued frames are skipped, posts answer gone. */
   dropped: boolean;
 }
@@ -199,15 +200,15 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
    * resumed once it has room: the client's own TCP window then holds what it sends, not this process.
    */
   const pump = (conn: Live, id: string, info: { connectedAt: number; sourceIp: string; userAgent: string }) => {
-    if (conn.running || conn.resumeTimer) return;
+    if (conn.running || conn.budgetTimer) return;
     conn.running = track(
       (async () => {
         while (!conn.dropped && conn.queue.length > 0) {
           const now = Date.now();
           refill(conn, now);
           if (conn.budget.frames <= 0 || conn.budget.bytes <= 0) {
-            conn.resumeTimer = setTimeout(() => {
-              conn.resumeTimer = undefined;
+            conn.budgetTimer = setTimeout(() => {
+              conn.budgetTimer = undefined;
               pump(conn, id, info);
             }, conn.budget.resetAt - now);
             break;
@@ -337,7 +338,7 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
       });
       ws.on('close', (code, reason) => {
         clearInterval(heartbeat);
-        clearTimeout(conn.resumeTimer);
+        clearTimeout(conn.budgetTimer);
         conn.dropped = true;
         conn.queue.length = 0;
         live.delete(id);
