@@ -1,98 +1,35 @@
-import { CfnElement, CfnOutput, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { CfnOutput, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct, Node } from 'constructs';
-import { ChatFunction } from './constructs/chat-function';
-import { ChatTable } from './constructs/chat-table';
-import { ControlPlaneApi, Throttle } from './constructs/control-plane-api';
-import { MessagingApi } from './constructs/messaging-api';
-import { RoomIntegrations, RoomIntegrationsProps } from './constructs/room-integrations';
-import { TokenKeys } from './constructs/token-keys';
-import { ENV } from '../lambdas/shared/env';
-import { needsOf } from './permissions';
+import { IvsChat, IvsChatProps } from './ivs-chat';
 
-export interface IvsChatStackProps extends StackProps {
-  /** Dev stacks may drop their data on `cdk destroy`; the default keeps rooms and keys. */
-  removalPolicy?: RemovalPolicy;
-  /** The review-handler functions and chat-log destinations rooms may use (default: none). */
-  roomIntegrations?: RoomIntegrationsProps;
-  /** Per-operation throttles of the control plane over IVS's rates, by operation name. */
-  operationThrottles?: Partial<Record<string, Throttle>>;
-  /** Lets a browser page on this origin (e.g. the console) call the control plane: see ControlPlaneApiProps. */
-  corsAllowOrigin?: string;
-  /** Hours ListMessages lists a room's messages (default 24; 0 keeps no history). DynamoDB TTL removes them later. */
-  historyHours?: number;
-}
+export interface IvsChatStackProps extends StackProps, IvsChatProps {}
 
 /**
- * The AWS deployment: one table, the control plane (REST, IAM-authorized), the Messaging API
- * (WebSocket), the token keys, and the schedule that ends expired chat sessions. Every function is
- * one handler module of lambdas/, the same modules local mode runs.
+ * The AWS deployment as this repository's app deploys it: the IvsChat construct and its outputs.
+ * The construct's id is `Default`, which CDK leaves out of logical ids, so the resources keep the
+ * ids they had when they were the stack's own children and an existing deployment is updated in
+ * place rather than replaced (its table and keys with it).
  */
 export class IvsChatStack extends Stack {
-  readonly table: ChatTable;
-  readonly functions: Record<string, ChatFunction> = {};
+  readonly chat: IvsChat;
 
   constructor(scope: Construct, id: string, props: IvsChatStackProps = {}) {
     super(scope, id, props);
-    this.table = new ChatTable(this, 'Data', { removalPolicy: props.removalPolicy });
-    const keys = new TokenKeys(this, 'TokenKeys', { removalPolicy: props.removalPolicy });
-    const integrations = new RoomIntegrations(this, props.roomIntegrations);
-    const needing: { fn: ChatFunction; module: string }[] = [];
-    const historyHours = props.historyHours ?? 24;
-    if (!Number.isInteger(historyHours) || historyHours < 0)
-      throw new Error(`historyHours must be a whole number of hours, got ${historyHours}`);
-    const chatFunction = (construct: string, module: string) => {
-      const needs = needsOf(module);
-      const fn = new ChatFunction(this, construct, { module, environment: { [ENV.historyHours]: String(historyHours) } }).bindTable(
-        this.table.table,
-        needs,
-      );
-      if (needs.tokenKeys) keys.bind(fn);
-      if (needs.reviewHandlers) integrations.grantReviewHandlers(fn);
-      if (needs.chatLogs) integrations.grantChatLogs(fn);
-      needing.push({ fn, module });
-      this.functions[module] = fn;
-      return fn;
-    };
-
-    const messaging = new MessagingApi(this, 'Messaging', {
-      connect: chatFunction('ConnectFn', 'messaging/connect'),
-      disconnect: chatFunction('DisconnectFn', 'messaging/disconnect'),
-      default: chatFunction('DefaultFn', 'messaging/default'),
-    });
-    const controlPlane = new ControlPlaneApi(this, 'ControlPlane', {
-      functionFor: (operation) => chatFunction(`${operation.name}Fn`, `control-plane/${operation.module}`),
-      operationThrottles: props.operationThrottles,
-      corsAllowOrigin: props.corsAllowOrigin,
-    });
-    // Access logging needs API Gateway's CloudWatch role set for the account and region: in one
-    // where it never was, a stage created before it fails and the first deploy rolls back.
-    messaging.stage.node.addDependency(controlPlane.cloudWatchAccount);
-
-    const sweeper = chatFunction('EndExpiredSessionsFn', 'messaging/end-expired-sessions');
-    new Rule(this, 'EndExpiredSessions', {
-      description: 'Ends chat sessions whose sessionExpirationTime has passed (ERROR 401, then close)',
-      schedule: Schedule.rate(Duration.minutes(1)),
-      targets: [new LambdaFunction(sweeper)],
-    });
-
-    for (const { fn, module } of needing) {
-      if (!needsOf(module).connections) continue;
-      messaging.bindConnections(fn);
-      const apiId = this.getLogicalId(messaging.api.node.defaultChild as CfnElement);
-      fn.acknowledge(
-        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiId}>/prod/*/@connections/*]`,
-        "execute-api:ManageConnections on this stage's @connections/*: connection ids exist only at runtime, nothing narrower can be named.",
-      );
-    }
-
+    this.chat = new IvsChat(this, 'Default', props);
     new CfnOutput(this, 'ControlPlaneUrl', {
       description: 'IvschatClient endpoint (sign as execute-api)',
-      value: controlPlane.url,
+      value: this.chat.controlPlaneUrl,
     });
-    new CfnOutput(this, 'MessagingUrl', { description: 'ChatRoom regionOrUrl', value: messaging.stage.url });
-    new CfnOutput(this, 'TableName', { value: this.table.table.tableName });
+    new CfnOutput(this, 'MessagingUrl', { description: 'ChatRoom regionOrUrl', value: this.chat.messagingUrl });
+    new CfnOutput(this, 'TableName', { value: this.chat.table.table.tableName });
+  }
+
+  get table() {
+    return this.chat.table;
+  }
+
+  get functions() {
+    return this.chat.functions;
   }
 }
 

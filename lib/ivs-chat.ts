@@ -1,0 +1,101 @@
+import { CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Construct } from 'constructs';
+import { ChatFunction } from './constructs/chat-function';
+import { ChatTable } from './constructs/chat-table';
+import { ControlPlaneApi, Throttle } from './constructs/control-plane-api';
+import { MessagingApi } from './constructs/messaging-api';
+import { RoomIntegrations, RoomIntegrationsProps } from './constructs/room-integrations';
+import { TokenKeys } from './constructs/token-keys';
+import { ENV } from '../lambdas/shared/env';
+import { needsOf } from './permissions';
+
+export interface IvsChatProps {
+  /** Dev stacks may drop their data on `cdk destroy`; the default keeps rooms and keys. */
+  removalPolicy?: RemovalPolicy;
+  /** The review-handler functions and chat-log destinations rooms may use (default: none). */
+  roomIntegrations?: RoomIntegrationsProps;
+  /** Per-operation throttles of the control plane over IVS's rates, by operation name. */
+  operationThrottles?: Partial<Record<string, Throttle>>;
+  /** Lets a browser page on this origin (e.g. the console) call the control plane: see ControlPlaneApiProps. */
+  corsAllowOrigin?: string;
+  /** Hours ListMessages lists a room's messages (default 24; 0 keeps no history). DynamoDB TTL removes them later. */
+  historyHours?: number;
+}
+
+/**
+ * IVS Chat in a stack of one's own: one table, the control plane (REST, IAM-authorized), the
+ * Messaging API (WebSocket), the token keys, and the schedule that ends expired chat sessions. Every
+ * function is one handler module of lambdas/, the same modules local mode runs. It creates no stack
+ * outputs: the stack that holds it decides what to export (IvsChatStack exports the URLs).
+ */
+export class IvsChat extends Construct {
+  readonly table: ChatTable;
+  /** Every function, by its handler module (e.g. `messaging/default`, `control-plane/create-room`). */
+  readonly functions: Record<string, ChatFunction> = {};
+  /** The IvschatClient endpoint (sign as execute-api), without a trailing slash. */
+  readonly controlPlaneUrl: string;
+  /** The ChatRoom `regionOrUrl`: the WebSocket stage's wss:// URL. */
+  readonly messagingUrl: string;
+  readonly controlPlane: ControlPlaneApi;
+  readonly messaging: MessagingApi;
+
+  constructor(scope: Construct, id: string, props: IvsChatProps = {}) {
+    super(scope, id);
+    this.table = new ChatTable(this, 'Data', { removalPolicy: props.removalPolicy });
+    const keys = new TokenKeys(this, 'TokenKeys', { removalPolicy: props.removalPolicy });
+    const integrations = new RoomIntegrations(Stack.of(this), props.roomIntegrations);
+    const needing: { fn: ChatFunction; module: string }[] = [];
+    const historyHours = props.historyHours ?? 24;
+    if (!Number.isInteger(historyHours) || historyHours < 0)
+      throw new Error(`historyHours must be a whole number of hours, got ${historyHours}`);
+    const chatFunction = (construct: string, module: string) => {
+      const needs = needsOf(module);
+      const fn = new ChatFunction(this, construct, { module, environment: { [ENV.historyHours]: String(historyHours) } }).bindTable(
+        this.table.table,
+        needs,
+      );
+      if (needs.tokenKeys) keys.bind(fn);
+      if (needs.reviewHandlers) integrations.grantReviewHandlers(fn);
+      if (needs.chatLogs) integrations.grantChatLogs(fn);
+      needing.push({ fn, module });
+      this.functions[module] = fn;
+      return fn;
+    };
+
+    const messaging = (this.messaging = new MessagingApi(this, 'Messaging', {
+      connect: chatFunction('ConnectFn', 'messaging/connect'),
+      disconnect: chatFunction('DisconnectFn', 'messaging/disconnect'),
+      default: chatFunction('DefaultFn', 'messaging/default'),
+    }));
+    const controlPlane = (this.controlPlane = new ControlPlaneApi(this, 'ControlPlane', {
+      functionFor: (operation) => chatFunction(`${operation.name}Fn`, `control-plane/${operation.module}`),
+      operationThrottles: props.operationThrottles,
+      corsAllowOrigin: props.corsAllowOrigin,
+    }));
+    // Access logging needs API Gateway's CloudWatch role set for the account and region: in one
+    // where it never was, a stage created before it fails and the first deploy rolls back.
+    messaging.stage.node.addDependency(controlPlane.cloudWatchAccount);
+
+    const sweeper = chatFunction('EndExpiredSessionsFn', 'messaging/end-expired-sessions');
+    new Rule(this, 'EndExpiredSessions', {
+      description: 'Ends chat sessions whose sessionExpirationTime has passed (ERROR 401, then close)',
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [new LambdaFunction(sweeper)],
+    });
+
+    for (const { fn, module } of needing) {
+      if (!needsOf(module).connections) continue;
+      messaging.bindConnections(fn);
+      const apiId = Stack.of(this).getLogicalId(messaging.api.node.defaultChild as CfnElement);
+      fn.acknowledge(
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiId}>/prod/*/@connections/*]`,
+        "execute-api:ManageConnections on this stage's @connections/*: connection ids exist only at runtime, nothing narrower can be named.",
+      );
+    }
+
+    this.controlPlaneUrl = controlPlane.url;
+    this.messagingUrl = messaging.stage.url;
+  }
+}
