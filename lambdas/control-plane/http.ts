@@ -2,6 +2,8 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { jsonDepthExceeds } from '../domain/json-text';
 import { InternalServerException, IvsChatError, ValidationException } from '../shared/errors';
+import { corsAllowOrigin } from '../shared/config';
+import { corsHeaders } from '../shared/cors';
 import { logger } from '../shared/logger';
 
 /** A control-plane request as handlers see it: JSON body parsed, path and query as API Gateway gives them. */
@@ -31,12 +33,12 @@ export interface AwsError {
 
 /**
  * The one writer of error responses: `x-amzn-ErrorType` (the SDK picks the exception class from it
- * first) and a JSON body with `message` and the error's own members.
+ * first) and a JSON body with `message` and the error's own members. `cors`: the handlers' CORS headers, when configured.
  */
-export function awsErrorResult(error: AwsError, requestId: string): APIGatewayProxyResult {
+export function awsErrorResult(error: AwsError, requestId: string, cors: Record<string, string> = {}): APIGatewayProxyResult {
   return {
     statusCode: error.status,
-    headers: { ...responseHeaders(requestId), 'x-amzn-ErrorType': error.name },
+    headers: { ...responseHeaders(requestId, cors), 'x-amzn-ErrorType': error.name },
     body: JSON.stringify({ message: error.message, ...error.fields }),
   };
 }
@@ -47,13 +49,20 @@ export function toAwsError(err: unknown): AwsError {
   return { name: known.name, status: known.status, message: known.message, fields: known.fields() };
 }
 
-const responseHeaders = (requestId: string) => ({ 'content-type': 'application/json', 'x-amzn-RequestId': requestId });
+const responseHeaders = (requestId: string, cors: Record<string, string>) => ({
+  'content-type': 'application/json',
+  'x-amzn-RequestId': requestId,
+  ...cors,
+});
 
 /**
  * Wraps an operation as a Lambda handler for API Gateway REST proxy events (payload v1): parses
- * the JSON body, maps errors once, adds the request id, and logs one line per request.
+ * the JSON body, maps errors once, adds the request id (and, on a stack deployed with
+ * `corsAllowOrigin`, the CORS headers a browser page needs to read the answer), and logs one line per request.
  */
 export function restHandler(operation: string, run: (request: ApiRequest) => Promise<ApiResponse>): RestHandler {
+  // Read when the handler is built (a cold start; local mode's start): a bad value fails there, not in an answer.
+  const cors = corsHeaders(corsAllowOrigin());
   const base = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     const requestId = event.requestContext.requestId;
     const response = await run({
@@ -63,18 +72,18 @@ export function restHandler(operation: string, run: (request: ApiRequest) => Pro
       requestId,
     });
     return response.status === 204
-      ? { statusCode: 204, headers: responseHeaders(requestId), body: '' }
-      : { statusCode: 200, headers: responseHeaders(requestId), body: JSON.stringify(response.body) };
+      ? { statusCode: 204, headers: responseHeaders(requestId, cors), body: '' }
+      : { statusCode: 200, headers: responseHeaders(requestId, cors), body: JSON.stringify(response.body) };
   };
-  return middy(base).use(requestLog(operation)).use(errorMapper());
+  return middy(base).use(requestLog(operation)).use(errorMapper(cors));
 }
 
-function errorMapper(): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
+function errorMapper(cors: Record<string, string>): middy.MiddlewareObj<APIGatewayProxyEvent, APIGatewayProxyResult> {
   return {
     onError: (request) => {
       const error = toAwsError(request.error);
       if (error.status >= 500) logger.error('request failed', { error: request.error as Error });
-      request.response = awsErrorResult(error, request.event.requestContext.requestId);
+      request.response = awsErrorResult(error, request.event.requestContext.requestId, cors);
     },
   };
 }

@@ -1,3 +1,4 @@
+import { isCorsOrigin } from './cors';
 import { ENV } from './env';
 
 /** Everything the handlers need from the environment, read and checked once at cold start. */
@@ -68,4 +69,25 @@ let cached: Config | undefined;
 export function config(): Config {
   cached ??= readConfig();
   return cached;
+}
+
+/** `ENV.corsAllowOrigin` from `env`: undefined when unset; throws with the variable's name when it is not `*` or an origin. */
+export function readCorsAllowOrigin(env: NodeJS.ProcessEnv): string | undefined {
+  const origin = env[ENV.corsAllowOrigin];
+  if (origin === undefined || origin === '') return undefined;
+  if (!isCorsOrigin(origin))
+    throw new Error(`${ENV.corsAllowOrigin} must be * or an origin such as https://console.example.com, got '${origin}'`);
+  return origin;
+}
+
+let corsOrigin: { value: string | undefined } | undefined;
+
+/**
+ * The origin control-plane answers allow, read on first use. Apart from config(): every handler's
+ * HTTP wrapper needs it, including local mode's, which builds its handlers' configuration from its
+ * own settings and never calls config().
+ */
+export function corsAllowOrigin(): string | undefined {
+  corsOrigin ??= { value: readCorsAllowOrigin(process.env) };
+  return corsOrigin.value;
 }

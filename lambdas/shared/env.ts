@@ -28,6 +28,11 @@ export const ENV = {
   historyHourMs: 'IVSCHAT_HISTORY_HOUR_MS',
   /** Length of one minute of a ban's durationInMinutes. Shorter only for tests of bans ending. */
   banMinuteMs: 'IVSCHAT_BAN_MINUTE_MS',
+  /**
+   * The origin a browser page on another origin is served from (`https://console.example.com`, or
+   * `*`): control-plane answers then carry the CORS headers it needs to read them. Unset: none.
+   */
+  corsAllowOrigin: 'IVSCHAT_CORS_ALLOW_ORIGIN',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

@@ -14,6 +14,8 @@ import {
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { OPERATIONS, Operation } from '../../lambdas/control-plane/operations';
+import { corsHeaders, isCorsOrigin } from '../../lambdas/shared/cors';
+import { ENV } from '../../lambdas/shared/env';
 import { ChatFunction } from './chat-function';
 
 export interface ControlPlaneApiProps {
@@ -37,11 +39,6 @@ export interface Throttle {
   burstLimit: number;
 }
 
-/** The environment variable that tells control-plane handlers which origin their responses allow. */
-export const CORS_ALLOW_ORIGIN_ENV = 'IVSCHAT_CORS_ALLOW_ORIGIN';
-
-/** `*` or one origin as browsers send it: it goes into API Gateway mapping expressions between quotes. */
-const ORIGIN_PATTERN = /^(\*|https?:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?)$/;
 /** What the browser SDK sends: SigV4's headers and the SDK's own. */
 const CORS_ALLOW_HEADERS = [
   'authorization',
@@ -53,8 +50,6 @@ const CORS_ALLOW_HEADERS = [
   'amz-sdk-invocation-id',
   'amz-sdk-request',
 ];
-/** Response headers the SDK reads: the error type picks the exception class, the request id goes in $metadata. */
-export const CORS_EXPOSE_HEADERS = ['x-amzn-ErrorType', 'x-amzn-RequestId'];
 
 /**
  * IVS Chat's documented per-account call rates (TPS) per operation (service quotas page, see the
@@ -106,7 +101,7 @@ export class ControlPlaneApi extends Construct {
   constructor(scope: Construct, id: string, props: ControlPlaneApiProps) {
     super(scope, id);
     const throttles = operationThrottles(props.operationThrottles);
-    if (props.corsAllowOrigin !== undefined && !ORIGIN_PATTERN.test(props.corsAllowOrigin)) {
+    if (props.corsAllowOrigin !== undefined && !isCorsOrigin(props.corsAllowOrigin)) {
       throw new Error(
         `corsAllowOrigin must be * or an origin such as https://console.example.com (scheme, host, optional port), got '${props.corsAllowOrigin}'`,
       );
@@ -174,7 +169,7 @@ export class ControlPlaneApi extends Construct {
     }
     for (const operation of OPERATIONS) {
       const fn = props.functionFor(operation);
-      if (props.corsAllowOrigin) fn.addEnvironment(CORS_ALLOW_ORIGIN_ENV, props.corsAllowOrigin);
+      if (props.corsAllowOrigin) fn.addEnvironment(ENV.corsAllowOrigin, props.corsAllowOrigin);
       this.functions.push(fn);
       resourceAt(this.api.root, operation.path).addMethod(operation.method, new LambdaIntegration(fn, { timeout: Duration.seconds(29) }), {
         authorizationType: AuthorizationType.IAM,
@@ -215,13 +210,11 @@ function operationThrottles(overrides: Partial<Record<string, Throttle>> = {}): 
 
 /** CORS headers for API Gateway's own responses (values quoted, as mapping expressions are); none without an origin. */
 function corsResponseHeaders(origin: string | undefined): Record<string, string> {
-  if (!origin) return {};
-  return {
-    'Access-Control-Allow-Origin': `'${origin}'`,
-    'Access-Control-Expose-Headers': `'${CORS_EXPOSE_HEADERS.join(',')}'`,
-    ...(origin === '*' ? {} : { Vary: "'Origin'" }),
-  };
+  return Object.fromEntries(Object.entries(corsHeaders(origin)).map(([name, value]) => [gatewayHeaderName(name), `'${value}'`]));
 }
+
+/** `access-control-allow-origin` as API Gateway's console and docs write it: `Access-Control-Allow-Origin`. */
+const gatewayHeaderName = (name: string): string => name.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
 
 /** The resource for a path like `/tags/{resourceArn}`, created once and shared by its methods. */
 function resourceAt(root: IResource, path: string): IResource {

@@ -6,7 +6,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { OPERATIONS } from '../../lambdas/control-plane/operations';
 import { ChatFunction } from '../../lib/constructs/chat-function';
-import { CORS_ALLOW_ORIGIN_ENV, ControlPlaneApi } from '../../lib/constructs/control-plane-api';
+import { ENV } from '../../lambdas/shared/env';
+import { ControlPlaneApi } from '../../lib/constructs/control-plane-api';
 
 const ORIGIN = 'https://console.example.com';
 
@@ -25,7 +26,7 @@ test('without the prop, no CORS: no OPTIONS methods, no gateway responses, no or
   const template = controlPlane();
   template.resourcePropertiesCountIs('AWS::ApiGateway::Method', { HttpMethod: 'OPTIONS' }, 0);
   expect(JSON.stringify(template.findResources('AWS::ApiGateway::GatewayResponse'))).not.toContain('Access-Control');
-  expect(JSON.stringify(template.toJSON())).not.toContain(CORS_ALLOW_ORIGIN_ENV);
+  expect(JSON.stringify(template.toJSON())).not.toContain(ENV.corsAllowOrigin);
 });
 
 test('with corsAllowOrigin: unauthenticated preflights for the origin, CORS on gateway errors, the origin for the handlers; cdk-nag passes', () => {
@@ -63,7 +64,7 @@ test('with corsAllowOrigin: unauthenticated preflights for the origin, CORS on g
     });
   }
   template.hasResourceProperties('AWS::Lambda::Function', {
-    Environment: { Variables: Match.objectLike({ [CORS_ALLOW_ORIGIN_ENV]: ORIGIN }) },
+    Environment: { Variables: Match.objectLike({ [ENV.corsAllowOrigin]: ORIGIN }) },
   });
 });
 

@@ -14,6 +14,8 @@ import { makeHandler as makeGetRoom } from '../../../lambdas/control-plane/get-r
 import { withThrottling } from '../../../lambdas/data/dynamo-errors';
 import type { RoomStore } from '../../../lambdas/data/rooms';
 import type { Deps } from '../../../lambdas/core/deps';
+import { readCorsAllowOrigin } from '../../../lambdas/shared/config';
+import { ENV } from '../../../lambdas/shared/env';
 import { ConflictException, ServiceQuotaExceededException, ThrottlingException } from '../../../lambdas/shared/errors';
 import { lambdaContext, restEvent } from '../../fixtures/events';
 
@@ -140,5 +142,75 @@ describe('the SDK raises the modelled classes', () => {
     const err = await client.send(new CreateRoomCommand({})).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SdkQuota);
     expect(err).toMatchObject({ limit: 3, resourceType: 'ROOM', $metadata: { httpStatusCode: 402 } });
+  });
+});
+
+describe('CORS headers (a stack deployed with corsAllowOrigin)', () => {
+  const ORIGIN = 'https://console.example.com';
+
+  /** GetRoom's handler built in a fresh module registry with `origin` in the environment, as a cold start reads it. */
+  function getRoomWithOrigin(origin: string | undefined): ReturnType<typeof makeGetRoom> {
+    const saved = process.env[ENV.corsAllowOrigin];
+    if (origin === undefined) delete process.env[ENV.corsAllowOrigin];
+    else process.env[ENV.corsAllowOrigin] = origin;
+    try {
+      let handler: ReturnType<typeof makeGetRoom> | undefined;
+      jest.isolateModules(() => {
+        const fresh = require('../../../lambdas/control-plane/get-room') as { makeHandler: typeof makeGetRoom };
+        const deps = failingDeps(() => new Error('unreached'));
+        deps.rooms.get = async () => ({
+          id: 'abcdEFGH1234',
+          arn: ARN,
+          name: 'lobby',
+          createTime: '2024-01-01T00:00:00.000Z',
+          updateTime: '2024-01-01T00:00:00.000Z',
+          maximumMessageRatePerSecond: 10,
+          maximumMessageLength: 500,
+          loggingConfigurationIdentifiers: [],
+          tags: {},
+        });
+        handler = fresh.makeHandler(deps);
+      });
+      return handler as ReturnType<typeof makeGetRoom>;
+    } finally {
+      if (saved === undefined) delete process.env[ENV.corsAllowOrigin];
+      else process.env[ENV.corsAllowOrigin] = saved;
+    }
+  }
+
+  test('with an origin configured, answers and errors let a page on it read them (error type and request id included)', async () => {
+    const handler = getRoomWithOrigin(ORIGIN);
+    const cors = {
+      'access-control-allow-origin': ORIGIN,
+      'access-control-expose-headers': 'x-amzn-ErrorType,x-amzn-RequestId',
+      vary: 'Origin',
+    };
+    const found = await call(handler);
+    expect([found.statusCode, JSON.parse(found.body).name]).toEqual([200, 'lobby']);
+    expect(found.headers).toEqual({ 'content-type': 'application/json', 'x-amzn-RequestId': 'req-1', ...cors });
+    const refused = await call(handler, '[]');
+    expect(refused.statusCode).toBe(400);
+    expect(refused.headers).toEqual({
+      'content-type': 'application/json',
+      'x-amzn-RequestId': 'req-1',
+      'x-amzn-ErrorType': 'ValidationException',
+      ...cors,
+    });
+  });
+
+  test('* is the same for every origin, so no Vary; unset, no CORS header at all', async () => {
+    const any = await call(getRoomWithOrigin('*'));
+    expect(any.headers?.['access-control-allow-origin']).toBe('*');
+    expect(any.headers).not.toHaveProperty('vary');
+    const none = await call(getRoomWithOrigin(undefined));
+    expect(Object.keys(none.headers ?? {}).filter((name) => /^access-control|^vary$/i.test(name))).toEqual([]);
+  });
+
+  test('a value that is not * or an origin fails when the handler is built, naming the variable', () => {
+    for (const bad of ['console.example.com', 'https://console.example.com/', "https://x.example.com'"]) {
+      expect(() => getRoomWithOrigin(bad)).toThrow(ENV.corsAllowOrigin);
+    }
+    expect(readCorsAllowOrigin({ [ENV.corsAllowOrigin]: '' })).toBeUndefined();
+    expect(readCorsAllowOrigin({ [ENV.corsAllowOrigin]: 'http://127.0.0.1:8787' })).toBe('http://127.0.0.1:8787');
   });
 });
