@@ -1,5 +1,6 @@
 import { IvschatClient } from '@aws-sdk/client-ivschat';
 import { executeApiIvschatClient } from '../../lib/client/execute-api';
+import { IvschatExtensionsClient } from '../../lib/client/extensions';
 import { byId } from './dom';
 import { describeError } from './text';
 
@@ -82,13 +83,25 @@ export function ivschatClient(c: Connection): IvschatClient {
     endpoint: c.apiUrl,
     region: c.region,
     maxAttempts: 1,
-    credentials: {
-      accessKeyId: c.accessKeyId,
-      secretAccessKey: c.secretAccessKey,
-      ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}),
-    },
+    credentials: credentialsOf(c),
   };
   return c.signingName === 'execute-api' ? executeApiIvschatClient(config) : new IvschatClient(config);
+}
+
+const credentialsOf = (c: Connection) => ({
+  accessKeyId: c.accessKeyId,
+  secretAccessKey: c.secretAccessKey,
+  ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}),
+});
+
+/** The extension operations' client (history, presence, bans), signing as the SDK client does. */
+export function extensionsClient(c: Connection): IvschatExtensionsClient {
+  return new IvschatExtensionsClient({
+    endpoint: c.apiUrl,
+    region: c.region,
+    signingName: c.signingName,
+    credentials: credentialsOf(c),
+  });
 }
 
 /** The last error shown to the user, until dismissed or replaced. */

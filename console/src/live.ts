@@ -17,9 +17,11 @@ import {
   DisconnectUserRequest,
   SendMessageRequest,
 } from 'amazon-ivs-chat-messaging';
+import type { HistoryEvent, HistoryMessage, IvschatExtensionsClient } from '../../lib/client/extensions';
 import { attempt, clearError, showError } from './api';
 import { checked, field, h, labelled } from './dom';
-import { describeError, formatPairs, parsePairs, time } from './text';
+import { BanPanel, PresencePanel } from './extensions';
+import { describeError, formatPairs, isClientError, parsePairs, time } from './text';
 
 const CAPABILITIES = ['SEND_MESSAGE', 'DELETE_MESSAGE', 'DISCONNECT_USER'] as const;
 /** The list keeps this many entries; older ones are dropped so a busy room cannot grow the page without end. */
@@ -27,6 +29,8 @@ const MAX_ENTRIES = 500;
 /** Reconnect delays after the official client gave up (it retries at once, three times): 1 s doubling to 15 s. */
 const RETRY_FIRST_MS = 1_000;
 const RETRY_MAX_MS = 15_000;
+/** Joining shows this many of the room's latest messages and events (ListMessages' largest page). */
+const HISTORY_PAGE = 100;
 
 /** The official client logs every frame at debug level; the page shows what matters itself. */
 const quietLogger: ChatLogger = {
@@ -34,6 +38,13 @@ const quietLogger: ChatLogger = {
   info: () => undefined,
   error: (...args: unknown[]) => console.warn(...args),
 };
+
+/** What the live view needs from the console: the two signed clients and where the messaging WebSocket is. */
+export interface LiveContext {
+  client: () => IvschatClient;
+  extensions: () => IvschatExtensionsClient;
+  wsUrl: () => string;
+}
 
 interface Join {
   userId: string;
@@ -45,11 +56,9 @@ interface Join {
 /**
  * A room's live view: join with a chat token from the control plane and the official ChatRoom, the
  * message list, the composer, and moderation both through the socket (the joined user's
- * capabilities) and through the control plane (the signing principal's IAM permissions).
- *
- * Extension operations (history on join, presence, ban/unban) are not in the service yet; when
- * they are, they plug in at `joined()` (history, presence subscription), in the header next to
- * the connection status (presence count), and as actions beside "Disconnect" (ban).
+ * capabilities) and through the control plane (the signing principal's IAM permissions). With
+ * the extension operations: the room's history when joining (ListMessages), who is here
+ * (GetRoomPresence) and bans (BanUser, UnbanUser, ListBans).
  */
 export class LiveRoom {
   readonly element: HTMLElement;
@@ -65,12 +74,15 @@ export class LiveRoom {
   private readonly composer: HTMLFormElement;
   private readonly leaveButton: HTMLButtonElement;
   private readonly entries = new Map<string, HTMLLIElement>();
+  private readonly presence: PresencePanel;
+  private readonly bans: BanPanel;
 
   constructor(
-    private readonly client: () => IvschatClient,
-    private readonly wsUrl: () => string,
+    private readonly ctx: LiveContext,
     private readonly roomArn: string,
   ) {
+    this.presence = new PresencePanel(ctx.extensions, roomArn, (userId) => this.bans.ban(userId));
+    this.bans = new BanPanel(ctx.extensions, roomArn, () => this.presence.changed());
     this.joinForm = h(
       'form',
       { class: 'join stack', 'aria-label': 'Join the room' },
@@ -160,6 +172,7 @@ export class LiveRoom {
       'section',
       { class: 'live', 'aria-labelledby': 'live-heading' },
       h('div', { class: 'live-head' }, h('h3', { id: 'live-heading' }, 'Live chat'), this.status, this.leaveButton),
+      this.presence.element,
       this.joinForm,
       this.list,
       this.composer,
@@ -186,7 +199,7 @@ export class LiveRoom {
     this.join = join;
     this.disconnectedByModerator = undefined;
     this.retryMs = RETRY_FIRST_MS;
-    const room = new ChatRoom({ regionOrUrl: this.wsUrl(), tokenProvider: () => this.token(join) });
+    const room = new ChatRoom({ regionOrUrl: this.ctx.wsUrl(), tokenProvider: () => this.token(join) });
     room.logger = quietLogger;
     room.logLevel = 'error';
     // A room replaced or left may still report its own closing: only the current one speaks.
@@ -217,7 +230,7 @@ export class LiveRoom {
 
   private async token(join: Join) {
     try {
-      const t = await this.client().send(
+      const t = await this.ctx.client().send(
         new CreateChatTokenCommand({
           roomIdentifier: this.roomArn,
           userId: join.userId,
@@ -240,10 +253,41 @@ export class LiveRoom {
     this.setStatus(`Connected as ${join.userId} (${caps}).`);
     this.setComposer(true);
     this.notice(`Joined as ${join.userId}.`);
+    this.presence.changed();
+    // On every connect, reconnects included: what was said while this tab was away fills in (entries are kept by id, once).
+    void this.loadHistory();
+  }
+
+  /** The room's latest messages and events (ListMessages, newest first), placed by their send time. */
+  private async loadHistory(): Promise<void> {
+    let items: (HistoryMessage | HistoryEvent)[];
+    try {
+      ({ messages: items } = await this.ctx
+        .extensions()
+        .listMessages({ roomIdentifier: this.roomArn, maxResults: HISTORY_PAGE, includeEvents: true }));
+    } catch (err) {
+      this.notice(`History unavailable: ${describeError(err)}.`);
+      return;
+    }
+    const earlier = items.filter((item) => !this.entries.has(item.Id)).reverse();
+    for (const item of earlier) {
+      const sendTime = new Date(item.SendTime);
+      const attributes = item.Attributes ?? undefined;
+      if (item.Type === 'MESSAGE') {
+        const sender = { userId: item.Sender.UserId, attributes: item.Sender.Attributes };
+        this.addMessage({ id: item.Id, content: item.Content, attributes, sendTime, sender }, true);
+      } else this.addEvent({ id: item.Id, eventName: item.EventName, attributes, sendTime });
+    }
+    const last = earlier.at(-1);
+    if (last) {
+      const what = earlier.length === 1 ? 'entry' : 'entries';
+      this.notice(`Above: ${earlier.length} earlier ${what} from the room's history.`, undefined, new Date(last.SendTime).getTime());
+    }
   }
 
   private disconnected(reason: DisconnectReason): void {
     this.setComposer(false);
+    this.presence.changed();
     if (reason === 'clientDisconnect' || !this.join) return;
     if (this.disconnectedByModerator) {
       const reasonText = this.disconnectedByModerator.reason ? `: ${this.disconnectedByModerator.reason}` : '';
@@ -280,6 +324,7 @@ export class LiveRoom {
     this.leaveButton.hidden = true;
     this.setComposer(false);
     this.setStatus('Not joined.');
+    this.presence.changed();
     if (wasJoined) this.notice(`Left as ${wasJoined.userId}.`);
   }
 
@@ -306,12 +351,15 @@ export class LiveRoom {
     input.focus();
   }
 
-  private addMessage(message: ChatMessage): void {
+  private addMessage(message: ChatMessage, fromHistory = false): void {
     const attributes = Object.entries(message.attributes ?? {});
     const mine = message.sender.userId === this.join?.userId;
+    // Someone who was not here at the last look is speaking: who is here has changed.
+    if (!fromHistory && !this.presence.has(message.sender.userId)) this.presence.changed();
+    const classes = ['message', mine ? 'mine' : '', fromHistory ? 'from-history' : ''].filter(Boolean).join(' ');
     const item = h(
       'li',
-      { class: mine ? 'message mine' : 'message', 'data-testid': 'message-item', 'data-message-id': message.id },
+      { class: classes, 'data-testid': 'message-item', 'data-message-id': message.id },
       h(
         'div',
         { class: 'message-head' },
@@ -319,6 +367,7 @@ export class LiveRoom {
         ' ',
         h('time', { datetime: message.sendTime.toISOString() }, time(message.sendTime)),
         h('span', { class: 'message-id' }, ` · id ${message.id}`),
+        fromHistory ? h('span', { class: 'history-tag' }, ' · history') : null,
       ),
       h('p', { class: 'content' }, message.content),
       attributes.length
@@ -361,7 +410,7 @@ export class LiveRoom {
             ),
       ),
     );
-    this.add(message.id, item);
+    this.add(message.id, item, message.sendTime.getTime());
   }
 
   private addEvent(event: ChatEvent): void {
@@ -378,6 +427,7 @@ export class LiveRoom {
         h('time', { datetime: event.sendTime.toISOString() }, time(event.sendTime)),
         attributes.length ? h('span', { class: 'event-attributes' }, ' ', attributes.map(([k, v]) => `${k}=${v}`).join(', ')) : null,
       ),
+      event.sendTime.getTime(),
     );
   }
 
@@ -396,19 +446,29 @@ export class LiveRoom {
 
   private userDisconnected(event: DisconnectUserEvent): void {
     if (event.userId === this.join?.userId) this.disconnectedByModerator = event;
+    this.presence.changed();
     this.notice(`${event.userId} was disconnected${event.reason ? `: ${event.reason}` : ''}.`, event.id);
   }
 
-  private notice(text: string, id?: string): void {
-    this.add(id ?? `notice-${crypto.randomUUID?.() ?? Math.random()}`, h('li', { class: 'notice', 'data-testid': 'notice-item' }, text));
+  private notice(text: string, id?: string, at = Date.now()): void {
+    this.add(
+      id ?? `notice-${crypto.randomUUID?.() ?? Math.random()}`,
+      h('li', { class: 'notice', 'data-testid': 'notice-item' }, text),
+      at,
+    );
   }
 
-  private add(id: string, item: HTMLLIElement): void {
+  /** Adds an entry once (by id), in send-time order: history arrives after live messages may have. */
+  private add(id: string, item: HTMLLIElement, at: number): void {
     if (this.entries.has(id)) return;
     this.entries.set(id, item);
     item.dataset.entryId = id;
+    item.dataset.time = String(at);
     const atBottom = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 40;
-    this.list.append(item);
+    let before: Element | null = null;
+    for (let el = this.list.lastElementChild; el instanceof HTMLElement && Number(el.dataset.time) > at; el = el.previousElementSibling)
+      before = el;
+    this.list.insertBefore(item, before);
     while (this.list.children.length > MAX_ENTRIES) {
       const oldest = this.list.firstElementChild as HTMLElement;
       this.entries.delete(oldest.dataset.entryId ?? '');
@@ -472,7 +532,7 @@ export class LiveRoom {
       e.preventDefault();
       void attempt('Sending an event', async () => {
         const attributesText = field(sendEvent, 'attributes');
-        await this.client().send(
+        await this.ctx.client().send(
           new SendEventCommand({
             roomIdentifier: this.roomArn,
             eventName: field(sendEvent, 'eventName'),
@@ -492,7 +552,7 @@ export class LiveRoom {
     disconnect.addEventListener('submit', (e) => {
       e.preventDefault();
       void attempt('Disconnecting a user', async () => {
-        await this.client().send(
+        await this.ctx.client().send(
           new DisconnectUserCommand({
             roomIdentifier: this.roomArn,
             userId: field(disconnect, 'userId'),
@@ -512,24 +572,35 @@ export class LiveRoom {
     remove.addEventListener('submit', (e) => {
       e.preventDefault();
       void attempt('Deleting a message', async () => {
-        await this.client().send(
-          new DeleteMessageCommand({ roomIdentifier: this.roomArn, id: field(remove, 'id'), reason: field(remove, 'reason') || undefined }),
+        await this.ctx.client().send(
+          new DeleteMessageCommand({
+            roomIdentifier: this.roomArn,
+            id: field(remove, 'id'),
+            reason: field(remove, 'reason') || undefined,
+          }),
         );
         clearError();
       });
     });
-    return h('details', { class: 'moderation' }, h('summary', {}, 'Moderation (control plane)'), sendEvent, disconnect, remove);
+    const details = h(
+      'details',
+      { class: 'moderation' },
+      h('summary', {}, 'Moderation (control plane)'),
+      sendEvent,
+      disconnect,
+      remove,
+      this.bans.element,
+    );
+    details.addEventListener('toggle', () => {
+      if (details.open) void this.bans.refresh();
+    });
+    return details;
   }
 
-  /** Leaving the room view: close the socket for good. */
+  /** Leaving the room view: close the socket for good, stop watching who is here. */
   dispose(): void {
     this.join = undefined;
     this.stopRoom();
+    this.presence.dispose();
   }
-}
-
-/** A 4xx other than throttling: asking again would get the same answer. */
-function isClientError(err: unknown): boolean {
-  const status = (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
-  return status !== undefined && status >= 400 && status < 500 && status !== 429;
 }

@@ -1,5 +1,5 @@
 import type { IvschatClient, LoggingConfigurationSummary } from '@aws-sdk/client-ivschat';
-import { Connection, attempt, clearError, initialConnection, ivschatClient, saveConnection } from './api';
+import { Connection, attempt, clearError, extensionsClient, initialConnection, ivschatClient, saveConnection } from './api';
 import { byId, field } from './dom';
 import { RoomList, listLoggingConfigurations, setUpCreateForm } from './rooms';
 import { RoomView } from './room-view';
@@ -11,6 +11,7 @@ import { RoomView } from './room-view';
 async function main(): Promise<void> {
   let connection: Connection = await initialConnection();
   let client: IvschatClient = ivschatClient(connection);
+  let extensions = extensionsClient(connection);
   let loggingConfigurations: LoggingConfigurationSummary[] = [];
 
   const connectionForm = byId<HTMLFormElement>('connection-form');
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
 
   const view = new RoomView({
     client: () => client,
+    extensions: () => extensions,
     wsUrl: () => connection.wsUrl,
     loggingConfigurations: () => loggingConfigurations,
     changed: () => void rooms.load(),
@@ -71,6 +73,7 @@ async function main(): Promise<void> {
     };
     saveConnection(connection);
     client = ivschatClient(connection);
+    extensions = extensionsClient(connection);
     clearError();
     fillConnection();
     void refreshAll();

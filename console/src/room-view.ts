@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-ivschat';
 import { attempt, clearError } from './api';
 import { append, byId, field, h, labelled } from './dom';
+import type { IvschatExtensionsClient } from '../../lib/client/extensions';
 import { LiveRoom } from './live';
 import { readRoomForm, renderRoomForm } from './rooms';
 
@@ -19,6 +20,7 @@ const CONFIRM_MS = 5_000;
 
 export interface RoomViewContext {
   client: () => IvschatClient;
+  extensions: () => IvschatExtensionsClient;
   wsUrl: () => string;
   loggingConfigurations: () => LoggingConfigurationSummary[];
   /** A room was changed or deleted: the list should show it. */
@@ -42,7 +44,7 @@ export class RoomView {
     if (!room) return;
     if (room.arn !== this.room?.arn) {
       this.live?.dispose();
-      this.live = new LiveRoom(this.ctx.client, this.ctx.wsUrl, room.arn ?? '');
+      this.live = new LiveRoom(this.ctx, room.arn ?? '');
     }
     this.room = room;
     await this.render();

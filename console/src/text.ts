@@ -31,14 +31,27 @@ export function describeError(err: unknown): string {
       name?: string;
       message?: string;
       $metadata?: { httpStatusCode?: number };
+      status?: number;
     };
     // The messaging client rejects with the server's ERROR frame: {errorCode, errorMessage}.
     if (typeof e.errorCode === 'number') return `${e.errorCode} ${e.errorMessage ?? ''}`.trim();
-    const status = e.$metadata?.httpStatusCode;
+    const status = httpStatus(err);
     if (status) return `${status} ${e.name ?? 'Error'}: ${e.message ?? ''}`.trim();
     // fetch's TypeError: nothing answered, or a CORS refusal (the browser hides which).
     if (e.name === 'TypeError') return `Network error: ${e.message ?? ''} (is the service running, and does it allow this origin?)`;
     if (e.message) return e.message;
   }
   return String(err);
+}
+
+/** The HTTP status of a refused call: the SDK's in `$metadata`, the extensions client's in `status`. */
+function httpStatus(err: unknown): number | undefined {
+  const e = err as { $metadata?: { httpStatusCode?: number }; status?: unknown } | undefined;
+  return e?.$metadata?.httpStatusCode ?? (typeof e?.status === 'number' ? e.status : undefined);
+}
+
+/** A 4xx other than throttling: asking again would get the same answer. */
+export function isClientError(err: unknown): boolean {
+  const status = httpStatus(err);
+  return status !== undefined && status >= 400 && status < 500 && status !== 429;
 }

@@ -47,7 +47,9 @@ async function see(locator: Locator, timeout = STEP_MS): Promise<void> {
   }
 }
 
-const message = (page: Page, text: string) => page.getByTestId('message-item').filter({ hasText: text });
+const message = (page: Page, text: string) => page.getByTestId('message-list').getByTestId('message-item').filter({ hasText: text });
+/** The page's count of users in the room reads exactly `n`. */
+const presenceIs = (page: Page, n: number) => see(page.getByTestId('presence-count').filter({ hasText: new RegExp(`^${n}$`) }));
 
 async function joinAs(page: Page, userId: string, capabilities: string[], expectStatus = `Connected as ${userId}`): Promise<void> {
   await page.getByTestId('join-user-input').fill(userId);
@@ -59,7 +61,7 @@ async function joinAs(page: Page, userId: string, capabilities: string[], expect
 
 async function say(page: Page, text: string): Promise<void> {
   await page.getByTestId('message-input').fill(text);
-  await page.getByTestId('message-input').press('Enter');
+  await page.getByTestId('send-button').click();
 }
 
 test('the unsigned routes are the readiness check and the console; everything else still needs a signature', async () => {
@@ -95,25 +97,43 @@ test('the unsigned routes are the readiness check and the console; everything el
   expect([withBody.status, withBody.headers['x-amzn-errortype']]).toEqual([403, 'MissingAuthenticationTokenException']);
 }, 30_000);
 
-test('two users in two tabs chat, moderate and see it; a viewer gets a plain 403', async () => {
+test('two users in two tabs chat, moderate and see it, with history, presence and bans; a viewer gets a plain 403', async () => {
   const a = await openPage(browser, consoleUrl());
+  // A page load logs nothing: no console error, no uncaught exception.
+  await see(a.page.getByTestId('room-list').locator('li').first());
+  expect(a.problems).toEqual([]);
   await a.page.getByTestId('room-name-input').fill('console-lobby');
   await a.page.getByTestId('create-room-button').click();
-  const item = a.page.getByTestId('room-item').filter({ hasText: 'console-lobby' });
+  const item = a.page.getByTestId('room-list').getByTestId('room-item').filter({ hasText: 'console-lobby' });
   await see(item);
   const arn = (await item.getAttribute('data-room-arn')) as string;
   expect(arn).toMatch(/^arn:aws:ivschat:us-east-1:000000000000:room\//);
+  await presenceIs(a.page, 0);
 
   const b = await openPage(browser, consoleUrl(`#room=${encodeURIComponent(arn)}`));
-  await joinAs(a.page, 'alice', ['SEND_MESSAGE', 'DELETE_MESSAGE', 'DISCONNECT_USER']);
+  // Alice joins by keyboard alone: Enter in the form joins, and the composer then has the focus.
+  await a.page.getByTestId('join-user-input').fill('alice');
+  for (const c of ['DELETE_MESSAGE', 'DISCONNECT_USER']) await a.page.getByTestId(`capability-${c}`).check();
+  await a.page.getByTestId('join-user-input').press('Enter');
+  await see(a.page.getByTestId('connection-status').filter({ hasText: 'Connected as alice' }));
+  expect(await a.page.evaluate('document.activeElement?.dataset.testid')).toBe('message-input');
+  await presenceIs(a.page, 1);
   await joinAs(b.page, 'bob', ['SEND_MESSAGE']);
+  await presenceIs(b.page, 2);
 
-  await say(a.page, 'hello from alice');
+  await a.page.getByTestId('message-input').fill('hello from alice');
+  await a.page.getByTestId('message-input').press('Enter');
   await say(b.page, 'hi alice, bob here');
   for (const { page } of [a, b]) {
     await see(message(page, 'hello from alice').filter({ hasText: 'alice' }));
     await see(message(page, 'hi alice, bob here').filter({ hasText: 'bob' }));
   }
+  // Bob spoke, so Alice's tab looked again: two users, each listed.
+  await presenceIs(a.page, 2);
+  expect(await a.page.getByTestId('presence-user').evaluateAll((els) => els.map((e) => e.getAttribute('data-user-id')))).toEqual([
+    'alice',
+    'bob',
+  ]);
 
   // Attributes on demand: a message with attributes shows them in a disclosure.
   await a.page.getByText('Message attributes').click();
@@ -136,6 +156,7 @@ test('two users in two tabs chat, moderate and see it; a viewer gets a plain 403
   await a.page.getByTestId('event-name-input').fill('app:intermission');
   await a.page.getByTestId('send-event-button').click();
   for (const { page } of [a, b]) await see(page.getByTestId('event-item').filter({ hasText: 'app:intermission' }));
+  await a.page.getByText('Moderation (control plane)').click();
   await a.page.screenshot({ path: join(SHOTS, 'desktop-chat.png'), fullPage: true });
 
   // Content is text, never markup.
@@ -147,6 +168,7 @@ test('two users in two tabs chat, moderate and see it; a viewer gets a plain 403
 
   // Deleting by id through the control plane (DeleteMessage) strikes it out too.
   const id = (await message(a.page, 'with attributes').getAttribute('data-message-id')) as string;
+  await a.page.getByText('Moderation (control plane)').click();
   await a.page.getByLabel('Message id').fill(id);
   await a.page.getByRole('button', { name: 'Delete message', exact: true }).click();
   for (const { page } of [a, b]) await see(message(page, 'with attributes').locator('del'));
@@ -155,24 +177,56 @@ test('two users in two tabs chat, moderate and see it; a viewer gets a plain 403
   await message(b.page, 'hello from alice').getByTestId('delete-message-button').click();
   await see(b.page.getByTestId('error-banner').filter({ hasText: '403' }));
 
-  // Alice disconnects Bob: both see it, Bob's tab says why and offers to join again.
+  // Alice disconnects Bob: both see it, Bob's tab says why and offers to join again; he is gone from presence.
   await say(b.page, 'still here');
   await message(a.page, 'still here').getByTestId('disconnect-user-button').click();
   await see(a.page.getByTestId('notice-item').filter({ hasText: 'bob was disconnected' }));
   await see(b.page.getByTestId('connection-status').filter({ hasText: 'You were disconnected by a moderator' }));
   await b.page.getByTestId('join-button').waitFor({ state: 'visible', timeout: STEP_MS });
+  await presenceIs(a.page, 1);
 
-  // A viewer (no capabilities) who tries to send gets the server's 403 in the banner.
-  await joinAs(b.page, 'viewer', []);
-  await say(b.page, 'can I talk?');
-  await see(b.page.getByTestId('error-banner').filter({ hasText: '403' }));
-  expect(await b.page.getByTestId('error-banner').innerText()).toMatch(/Sending a message: 403/);
-  await b.page.setViewportSize({ width: 375, height: 800 });
+  // A third tab joins later as a viewer (no capabilities): the history is there (the deleted
+  // messages are not), in order, and sending gets the server's 403 in the banner.
+  const c = await openPage(browser, consoleUrl(`#room=${encodeURIComponent(arn)}`));
+  await joinAs(c.page, 'viewer', []);
+  await see(message(c.page, 'still here'));
+  expect(await c.page.getByTestId('message-item').evaluateAll((els) => els.map((e) => e.querySelector('.content')?.textContent))).toEqual([
+    'hello from alice',
+    '<img src=x onerror="document.title=1"><b>bold?</b>',
+    'still here',
+  ]);
+  expect(await message(c.page, 'hello from alice').getAttribute('class')).toContain('from-history');
+  await see(c.page.getByTestId('event-item').filter({ hasText: 'app:intermission' }));
+  await presenceIs(c.page, 2);
+  await say(c.page, 'can I talk?');
+  await see(c.page.getByTestId('error-banner').filter({ hasText: '403' }));
+  expect(await c.page.getByTestId('error-banner').innerText()).toMatch(/Sending a message: 403/);
+  await c.page.setViewportSize({ width: 375, height: 800 });
   // Readable at 375 px: nothing wider than the screen, so no sideways scrolling.
-  expect(await b.page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
-  await b.page.screenshot({ path: join(SHOTS, 'mobile-chat.png'), fullPage: true });
+  expect(await c.page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+  await c.page.screenshot({ path: join(SHOTS, 'mobile-chat.png'), fullPage: true });
   expect(await message(a.page, 'can I talk?').count()).toBe(0);
-  expect([...a.problems, ...b.problems]).toEqual([]);
+  expect([...a.problems, ...b.problems, ...c.problems]).toEqual([]);
+
+  // Bans: Alice bans the viewer from the presence list (disconnected at once) and Bob from the form
+  // (no token for him now: CreateChatToken's 403 says so); the list shows both; unbanning lets Bob back in.
+  await presenceIs(a.page, 2);
+  await a.page.getByRole('button', { name: 'Ban viewer' }).click();
+  await see(c.page.getByTestId('connection-status').filter({ hasText: 'You were disconnected by a moderator: banned in the console' }));
+  await a.page.getByTestId('ban-user-input').fill('bob');
+  await a.page.getByRole('form', { name: 'Ban a user' }).getByLabel('Reason').fill('spam');
+  await a.page.getByTestId('ban-button').click();
+  const bans = a.page.getByTestId('ban-list').getByTestId('ban-item');
+  await see(bans.filter({ hasText: 'bob' }).filter({ hasText: 'spam' }));
+  expect(await bans.evaluateAll((els) => els.map((e) => e.getAttribute('data-user-id')))).toEqual(['bob', 'viewer']);
+  await presenceIs(a.page, 1);
+  await joinAs(b.page, 'bob', ['SEND_MESSAGE'], 'Could not get a chat token');
+  await see(b.page.getByTestId('error-banner').filter({ hasText: '403 AccessDeniedException' }).filter({ hasText: 'banned' }));
+  await a.page.screenshot({ path: join(SHOTS, 'desktop-moderation.png'), fullPage: true });
+  await bans.filter({ hasText: 'bob' }).getByTestId('unban-button').click();
+  await bans.filter({ hasText: 'bob' }).waitFor({ state: 'detached', timeout: STEP_MS });
+  await joinAs(b.page, 'bob', ['SEND_MESSAGE']);
+  await presenceIs(a.page, 2);
 
   // The room is deleted meanwhile: joining again gets CreateChatToken's 404, and no endless retries.
   const client = ivschat(stack.apiUrl);
@@ -182,7 +236,7 @@ test('two users in two tabs chat, moderate and see it; a viewer gets a plain 403
   await joinAs(b.page, 'late', ['SEND_MESSAGE'], 'Could not get a chat token');
   await see(b.page.getByTestId('error-banner').filter({ hasText: 'Getting a chat token: 404 ResourceNotFoundException' }));
   expect(await b.page.getByTestId('join-button').isVisible()).toBe(true);
-  await Promise.all([a.context.close(), b.context.close()]);
+  await Promise.all([a.context.close(), b.context.close(), c.context.close()]);
 }, 90_000);
 
 test('rooms: pages newest first, exact-name filter, create with settings and tags, edit, tag, delete', async () => {
@@ -198,6 +252,7 @@ test('rooms: pages newest first, exact-name filter, create with settings and tag
 
   await see(roomItems.first().filter({ hasText: `${prefix}-10` }));
   expect((await names()).slice(0, 10)).toEqual(Array.from({ length: 10 }, (_, i) => `${prefix}-${10 - i}`));
+  await page.screenshot({ path: join(SHOTS, 'desktop-rooms.png'), fullPage: true });
   await page.getByRole('button', { name: 'Older' }).click();
   await see(roomItems.first().filter({ hasText: `${prefix}-0` }));
   await page.getByRole('button', { name: 'Newer' }).click();
@@ -302,6 +357,8 @@ test('the live view reconnects by itself when npm start restarts (data kept in I
     await see(page.getByTestId('connection-status').filter({ hasText: 'reconnecting' }));
     own = await startLocal({ IVSCHAT_DATA_DIR: dataDir, ...ports });
     await see(page.getByTestId('connection-status').filter({ hasText: 'Connected as ada' }), 30_000);
+    // The history the page fetched again on reconnecting held nothing new; presence is back.
+    await presenceIs(page, 1);
     await say(page, 'after the restart');
     await see(message(page, 'after the restart'));
     expect(await page.getByTestId('message-item').count()).toBe(2);
