@@ -56,6 +56,7 @@ export class PresencePanel {
       this.list,
       this.note,
     );
+    document.addEventListener('visibilitychange', this.onVisibility);
     this.poll();
   }
 
@@ -101,8 +102,13 @@ export class PresencePanel {
       });
   }
 
+  /** A tab in the background asks nothing; it looks again as soon as it is shown. */
+  private readonly onVisibility = () => {
+    if (!document.hidden) this.refresh();
+  };
+
   private poll(): void {
-    this.refresh();
+    if (!document.hidden) this.refresh();
     this.timer = window.setTimeout(() => this.poll(), PRESENCE_POLL_MS);
   }
 
@@ -113,15 +119,14 @@ export class PresencePanel {
     this.count.textContent = String(presence.userCount);
     this.countNoun.textContent = presence.userCount === 1 ? 'user' : 'users';
     this.connections.textContent = `· ${presence.connectionCount} ${presence.connectionCount === 1 ? 'connection' : 'connections'}`;
-    this.list.replaceChildren(
-      ...presence.users.map((user) =>
-        userItem('presence-user', user.userId, {
-          hint: ` since ${time(new Date(user.connectedAt))}${user.connectionCount > 1 ? ` · ${user.connectionCount} connections` : ''}`,
-          action: 'Ban',
-          actionTestId: 'presence-ban-button',
-          act: () => void this.ban(user.userId),
-        }),
-      ),
+    showUsers(
+      this.list,
+      'presence-user',
+      presence.users.map((user) => ({
+        userId: user.userId,
+        hint: ` since ${time(new Date(user.connectedAt))}${user.connectionCount > 1 ? ` · ${user.connectionCount} connections` : ''}`,
+      })),
+      { label: 'Ban', testId: 'presence-ban-button', act: (userId) => void this.ban(userId) },
     );
     const more = presence.userCount - presence.users.length;
     this.note.textContent = presence.userCount === 0 ? 'Nobody is connected.' : more > 0 ? `And ${more} more.` : '';
@@ -129,6 +134,7 @@ export class PresencePanel {
 
   dispose(): void {
     this.stopped = true;
+    document.removeEventListener('visibilitychange', this.onVisibility);
     window.clearTimeout(this.timer);
     window.clearTimeout(this.settle);
   }
@@ -141,6 +147,7 @@ export class PresencePanel {
 export class BanPanel {
   readonly element: HTMLElement;
   private readonly list: HTMLUListElement;
+  private readonly note: HTMLElement;
 
   constructor(
     private readonly extensions: () => IvschatExtensionsClient,
@@ -183,7 +190,8 @@ export class BanPanel {
       });
     });
     this.list = h('ul', { class: 'ban-list', 'data-testid': 'ban-list', 'aria-label': 'Bans in force' });
-    this.element = h('div', { class: 'bans' }, h('h4', {}, 'Bans'), form, this.list);
+    this.note = h('p', { class: 'hint', 'aria-live': 'polite' });
+    this.element = h('div', { class: 'bans' }, h('h4', {}, 'Bans'), form, this.list, this.note);
   }
 
   /** Resolves to whether the ban went through (a refusal is in the error banner). */
@@ -203,20 +211,18 @@ export class BanPanel {
       this.extensions().listBans({ roomIdentifier: this.roomArn, maxResults: BANS_PAGE }),
     );
     if (!result) return;
-    this.list.replaceChildren(
-      ...result.bans.map((ban) =>
-        userItem('ban-item', ban.userId, {
-          hint:
-            `${ban.reason ? ` · ${ban.reason}` : ''} · since ${time(new Date(ban.createTime))}` +
-            (ban.expirationTime ? ` · until ${new Date(ban.expirationTime).toLocaleString()}` : ' · until unbanned'),
-          action: 'Unban',
-          actionTestId: 'unban-button',
-          act: () => void this.unban(ban.userId),
-        }),
-      ),
+    showUsers(
+      this.list,
+      'ban-item',
+      result.bans.map((ban) => ({
+        userId: ban.userId,
+        hint:
+          `${ban.reason ? ` · ${ban.reason}` : ''} · since ${time(new Date(ban.createTime))}` +
+          (ban.expirationTime ? ` · until ${new Date(ban.expirationTime).toLocaleString()}` : ' · until unbanned'),
+      })),
+      { label: 'Unban', testId: 'unban-button', act: (userId) => void this.unban(userId) },
     );
-    if (!result.bans.length) this.list.append(h('li', { class: 'hint' }, 'Nobody is banned.'));
-    if (result.nextToken) this.list.append(h('li', { class: 'hint' }, `Showing the newest ${BANS_PAGE}.`));
+    this.note.textContent = !result.bans.length ? 'Nobody is banned.' : result.nextToken ? `Showing the newest ${BANS_PAGE}.` : '';
   }
 
   private async unban(userId: string): Promise<void> {
@@ -229,27 +235,56 @@ export class BanPanel {
   }
 }
 
+interface UserAction {
+  label: string;
+  testId: string;
+  act: (userId: string) => void;
+}
+
+/**
+ * Makes `list` show `users` in this order. The item of a user who stays is kept and its hint
+ * updated in place, so that a refresh (presence polls every few seconds) never takes the focus from
+ * a keyboard user's button.
+ */
+function showUsers(list: HTMLElement, testId: string, users: { userId: string; hint: string }[], action: UserAction): void {
+  const wanted = new Set(users.map((u) => u.userId));
+  const kept = new Map<string, HTMLElement>();
+  for (const item of [...list.children] as HTMLElement[]) {
+    const userId = item.dataset.userId;
+    if (userId !== undefined && wanted.has(userId)) kept.set(userId, item);
+    else item.remove();
+  }
+  let next: Element | null = list.firstElementChild;
+  for (const user of users) {
+    let item = kept.get(user.userId);
+    if (item) {
+      (item.querySelector('.hint') as HTMLElement).textContent = user.hint;
+      if (item !== next) list.insertBefore(item, next);
+    } else {
+      item = userItem(testId, user.userId, user.hint, action);
+      list.insertBefore(item, next);
+    }
+    next = item.nextElementSibling;
+  }
+}
+
 /** One user in a list of users (here now, banned): who, a hint about them, and one action on them. */
-function userItem(
-  testId: string,
-  userId: string,
-  item: { hint: string; action: string; actionTestId: string; act: () => void },
-): HTMLLIElement {
+function userItem(testId: string, userId: string, hint: string, action: UserAction): HTMLLIElement {
   return h(
     'li',
     { 'data-testid': testId, 'data-user-id': userId },
     h('span', { class: 'sender' }, userId),
-    h('span', { class: 'hint' }, item.hint),
+    h('span', { class: 'hint' }, hint),
     h(
       'button',
       {
         type: 'button',
         class: 'quiet small',
-        'data-testid': item.actionTestId,
-        'aria-label': `${item.action} ${userId}`,
-        onclick: item.act,
+        'data-testid': action.testId,
+        'aria-label': `${action.label} ${userId}`,
+        onclick: () => action.act(userId),
       },
-      item.action,
+      action.label,
     ),
   );
 }

@@ -208,9 +208,13 @@ test('two users in two tabs chat, moderate and see it, with history, presence an
   expect(await message(a.page, 'can I talk?').count()).toBe(0);
   expect([...a.problems, ...b.problems, ...c.problems]).toEqual([]);
 
+  // Alice's tab sees the viewer at its next look; a keyboard user's focus in the list survives it.
+  await a.page.getByRole('button', { name: 'Ban alice' }).focus();
+  await presenceIs(a.page, 2);
+  expect(await a.page.evaluate('document.activeElement?.getAttribute("aria-label")')).toBe('Ban alice');
+
   // Bans: Alice bans the viewer from the presence list (disconnected at once) and Bob from the form
   // (no token for him now: CreateChatToken's 403 says so); the list shows both; unbanning lets Bob back in.
-  await presenceIs(a.page, 2);
   await a.page.getByRole('button', { name: 'Ban viewer' }).click();
   await see(c.page.getByTestId('connection-status').filter({ hasText: 'You were disconnected by a moderator: banned in the console' }));
   await a.page.getByTestId('ban-user-input').fill('bob');
