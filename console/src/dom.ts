@@ -47,3 +47,8 @@ export function labelled(text: string, control: HTMLElement, hint?: string): HTM
   if (hintEl) control.setAttribute('aria-describedby', hintEl.id);
   return h('div', { class: 'field' }, h('label', { class: 'label-text', for: control.id }, text), control, hintEl);
 }
+
+/** Sets an element's text only when it changes: a live region (role=status) re-announces every write. */
+export function setText(el: HTMLElement, text: string): void {
+  if (el.textContent !== text) el.textContent = text;
+}

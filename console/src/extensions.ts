@@ -1,6 +1,6 @@
 import type { GetRoomPresenceOutput, IvschatExtensionsClient, ListBansOutput } from '../../lib/client/extensions';
 import { attempt, clearError } from './api';
-import { field, h, labelled } from './dom';
+import { field, h, labelled, setText } from './dom';
 import { describeError, isClientError, time } from './text';
 
 /**
@@ -84,7 +84,7 @@ export class PresencePanel {
       .then(
         (presence) => this.render(presence),
         (err: unknown) => {
-          this.note.textContent = `Presence unavailable: ${describeError(err)}`;
+          setText(this.note, `Presence unavailable: ${describeError(err)}`);
           // The same question would get the same answer (no such room, no permission): stop polling
           // until a refresh (the button, or a change seen) gets an answer.
           if (isClientError(err)) {
@@ -116,9 +116,9 @@ export class PresencePanel {
     if (this.stopped) return;
     this.timer ??= window.setTimeout(() => this.poll(), PRESENCE_POLL_MS);
     this.users = new Set(presence.users.map((u) => u.userId));
-    this.count.textContent = String(presence.userCount);
-    this.countNoun.textContent = presence.userCount === 1 ? 'user' : 'users';
-    this.connections.textContent = `· ${presence.connectionCount} ${presence.connectionCount === 1 ? 'connection' : 'connections'}`;
+    setText(this.count, String(presence.userCount));
+    setText(this.countNoun, presence.userCount === 1 ? 'user' : 'users');
+    setText(this.connections, `· ${presence.connectionCount} ${presence.connectionCount === 1 ? 'connection' : 'connections'}`);
     showUsers(
       this.list,
       'presence-user',
@@ -129,7 +129,7 @@ export class PresencePanel {
       { label: 'Ban', testId: 'presence-ban-button', act: (userId) => void this.ban(userId) },
     );
     const more = presence.userCount - presence.users.length;
-    this.note.textContent = presence.userCount === 0 ? 'Nobody is connected.' : more > 0 ? `And ${more} more.` : '';
+    setText(this.note, presence.userCount === 0 ? 'Nobody is connected.' : more > 0 ? `And ${more} more.` : '');
   }
 
   dispose(): void {
@@ -222,7 +222,7 @@ export class BanPanel {
       })),
       { label: 'Unban', testId: 'unban-button', act: (userId) => void this.unban(userId) },
     );
-    this.note.textContent = !result.bans.length ? 'Nobody is banned.' : result.nextToken ? `Showing the newest ${BANS_PAGE}.` : '';
+    setText(this.note, !result.bans.length ? 'Nobody is banned.' : result.nextToken ? `Showing the newest ${BANS_PAGE}.` : '');
   }
 
   private async unban(userId: string): Promise<void> {
@@ -258,7 +258,7 @@ function showUsers(list: HTMLElement, testId: string, users: { userId: string; h
   for (const user of users) {
     let item = kept.get(user.userId);
     if (item) {
-      (item.querySelector('.hint') as HTMLElement).textContent = user.hint;
+      setText(item.querySelector('.hint') as HTMLElement, user.hint);
       if (item !== next) list.insertBefore(item, next);
     } else {
       item = userItem(testId, user.userId, user.hint, action);
