@@ -276,12 +276,12 @@ export class LiveRoom {
       if (item.Type === 'MESSAGE') {
         const sender = { userId: item.Sender.UserId, attributes: item.Sender.Attributes };
         this.addMessage({ id: item.Id, content: item.Content, attributes, sendTime, sender }, true);
-      } else this.addEvent({ id: item.Id, eventName: item.EventName, attributes, sendTime });
+      } else this.addEvent({ id: item.Id, eventName: item.EventName, attributes, sendTime }, true);
     }
     const last = earlier.at(-1);
     if (last) {
       const what = earlier.length === 1 ? 'entry' : 'entries';
-      this.notice(`Above: ${earlier.length} earlier ${what} from the room's history.`, undefined, new Date(last.SendTime).getTime());
+      this.notice(`Above: ${earlier.length} earlier ${what} from the room's history.`, { at: new Date(last.SendTime).getTime() });
     }
   }
 
@@ -410,10 +410,10 @@ export class LiveRoom {
             ),
       ),
     );
-    this.add(message.id, item, message.sendTime.getTime());
+    this.add(message.id, item, message.sendTime.getTime(), fromHistory);
   }
 
-  private addEvent(event: ChatEvent): void {
+  private addEvent(event: ChatEvent, fromHistory = false): void {
     const attributes = Object.entries(event.attributes ?? {});
     this.add(
       event.id,
@@ -428,6 +428,7 @@ export class LiveRoom {
         attributes.length ? h('span', { class: 'event-attributes' }, ' ', attributes.map(([k, v]) => `${k}=${v}`).join(', ')) : null,
       ),
       event.sendTime.getTime(),
+      fromHistory,
     );
   }
 
@@ -435,7 +436,7 @@ export class LiveRoom {
     const item = this.entries.get(event.messageId);
     const why = `Deleted${event.reason ? `: ${event.reason}` : ''}`;
     // A message sent before this tab joined is not in the list: say so in a line of its own.
-    if (!item) return this.notice(`A message was deleted${event.reason ? ` (${event.reason})` : ''}.`, event.id);
+    if (!item) return this.notice(`A message was deleted${event.reason ? ` (${event.reason})` : ''}.`, { id: event.id });
     item.classList.add('deleted');
     item.dataset.deleted = 'true';
     const content = item.querySelector('.content');
@@ -447,27 +448,29 @@ export class LiveRoom {
   private userDisconnected(event: DisconnectUserEvent): void {
     if (event.userId === this.join?.userId) this.disconnectedByModerator = event;
     this.presence.changed();
-    this.notice(`${event.userId} was disconnected${event.reason ? `: ${event.reason}` : ''}.`, event.id);
+    this.notice(`${event.userId} was disconnected${event.reason ? `: ${event.reason}` : ''}.`, { id: event.id });
   }
 
-  private notice(text: string, id?: string, at = Date.now()): void {
-    this.add(
-      id ?? `notice-${crypto.randomUUID?.() ?? Math.random()}`,
-      h('li', { class: 'notice', 'data-testid': 'notice-item' }, text),
-      at,
-    );
+  /** A line of the page's own; `at` places it among the history (by send time) instead of at the end. */
+  private notice(text: string, options: { id?: string; at?: number } = {}): void {
+    const item = h('li', { class: 'notice', 'data-testid': 'notice-item' }, text);
+    this.add(options.id ?? `notice-${crypto.randomUUID?.() ?? Math.random()}`, item, options.at ?? Date.now(), options.at !== undefined);
   }
 
-  /** Adds an entry once (by id), in send-time order: history arrives after live messages may have. */
-  private add(id: string, item: HTMLLIElement, at: number): void {
+  /**
+   * Adds an entry once (by id). Live entries go at the end, in the order they arrive; history,
+   * which may arrive after newer live messages, goes where its send time puts it.
+   */
+  private add(id: string, item: HTMLLIElement, at: number, byTime = false): void {
     if (this.entries.has(id)) return;
     this.entries.set(id, item);
     item.dataset.entryId = id;
     item.dataset.time = String(at);
     const atBottom = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 40;
     let before: Element | null = null;
-    for (let el = this.list.lastElementChild; el instanceof HTMLElement && Number(el.dataset.time) > at; el = el.previousElementSibling)
-      before = el;
+    if (byTime)
+      for (let el = this.list.lastElementChild; el instanceof HTMLElement && Number(el.dataset.time) > at; el = el.previousElementSibling)
+        before = el;
     this.list.insertBefore(item, before);
     while (this.list.children.length > MAX_ENTRIES) {
       const oldest = this.list.firstElementChild as HTMLElement;
