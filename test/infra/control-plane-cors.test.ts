@@ -8,6 +8,7 @@ import { OPERATIONS } from '../../lambdas/control-plane/operations';
 import { ChatFunction } from '../../lib/constructs/chat-function';
 import { ENV } from '../../lambdas/shared/env';
 import { ControlPlaneApi } from '../../lib/constructs/control-plane-api';
+import { IvsChatStack, stackPropsFromContext } from '../../lib/ivs-chat-stack';
 
 const ORIGIN = 'https://console.example.com';
 
@@ -75,4 +76,23 @@ test('corsAllowOrigin must be * or an origin', () => {
         new ControlPlaneApi(new Stack(new App(), 'Bad'), 'ControlPlane', { functionFor: () => undefined as never, corsAllowOrigin: bad }),
     ).toThrow(/corsAllowOrigin/);
   }
+});
+
+test('the stack takes -c corsAllowOrigin into its IvsChat construct: every control-plane function gets it, the logical ids stay', () => {
+  // Bundling skipped: only the template matters here.
+  const context = { 'aws:cdk:bundling-stacks': [], corsAllowOrigin: ORIGIN };
+  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'ivschat-cors-stack-')), context });
+  const stack = new IvsChatStack(app, 'IvsChat', stackPropsFromContext(app.node));
+  const template = Template.fromStack(stack);
+  expect(stack.chat.node.id).toBe('Default');
+  expect(Object.keys(template.toJSON().Resources as object)).toEqual(
+    expect.arrayContaining(['ControlPlaneApi03986FD5', 'DataTableFDBAD0F2']),
+  );
+  template.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'OPTIONS', AuthorizationType: 'NONE' });
+  const controlPlaneFunctions = Object.keys(stack.functions).filter((module) => module.startsWith('control-plane/'));
+  const withOrigin = template.findResources('AWS::Lambda::Function', {
+    Properties: { Environment: { Variables: Match.objectLike({ [ENV.corsAllowOrigin]: ORIGIN }) } },
+  });
+  expect(controlPlaneFunctions.length).toBeGreaterThan(10);
+  expect(Object.keys(withOrigin)).toHaveLength(controlPlaneFunctions.length);
 });
