@@ -257,6 +257,10 @@ test('rooms: pages newest first, exact-name filter, create with settings and tag
   await see(roomItems.first().filter({ hasText: `${prefix}-10` }));
   expect((await names()).slice(0, 10)).toEqual(Array.from({ length: 10 }, (_, i) => `${prefix}-${10 - i}`));
   await page.screenshot({ path: join(SHOTS, 'desktop-rooms.png'), fullPage: true });
+  // Readable at 375 px too: the list and its forms fit the screen (the room view is checked above).
+  await page.setViewportSize({ width: 375, height: 800 });
+  expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+  await page.setViewportSize({ width: 1280, height: 900 });
   await page.getByRole('button', { name: 'Older' }).click();
   await see(roomItems.first().filter({ hasText: `${prefix}-0` }));
   await page.getByRole('button', { name: 'Newer' }).click();
@@ -366,6 +370,11 @@ test('the live view reconnects by itself when npm start restarts (data kept in I
     await say(page, 'after the restart');
     await see(message(page, 'after the restart'));
     expect(await page.getByTestId('message-item').count()).toBe(2);
+    // The page's own signed calls work again too, and the outage left nothing in the error banner.
+    expect(await page.getByTestId('error-banner').isHidden()).toBe(true);
+    await page.getByTestId('room-name-input').fill('made-after-the-restart');
+    await page.getByTestId('create-room-button').click();
+    await see(page.getByTestId('room-list').getByTestId('room-item').filter({ hasText: 'made-after-the-restart' }));
     // Nothing the page did itself logged an error; the browser's own lines for refused connections are expected.
     expect(problems.filter((p) => !/ERR_CONNECTION_REFUSED|WebSocket connection to/.test(p))).toEqual([]);
     await context.close();
