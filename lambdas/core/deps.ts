@@ -13,7 +13,15 @@ import type { TokenKeySet, TokenTiming } from '../domain/chat-token';
 import type { IdClock } from '../domain/ids';
 import type { ChatLog } from './chat-log';
 import type { History } from './history';
-import type { ConnectionGateway, ReviewHandlerInvoker } from './ports';
+import type { DeliveryOptions } from './delivery';
+import type { ShardPlan } from './shards';
+import type { ConnectionGateway, Metrics, ReviewHandlerInvoker, ShardDispatcher } from './ports';
+
+/** How fan-outs deliver: the retry policy and its clock, and where big rooms' shards go. */
+export interface FanOutSettings extends DeliveryOptions, ShardPlan {
+  /** Hands shards to other invocations (SQS on AWS); none in local mode, which delivers in-process (the plan then goes unused). */
+  dispatcher?: ShardDispatcher;
+}
 
 /**
  * Everything the core and the handlers work with: the stores of data/, the ports of core/ports.ts,
@@ -31,6 +39,9 @@ export interface Deps {
   usedTokens: UsedTokenStore;
   rates: RateCounter;
   gateway: ConnectionGateway;
+  fanOut: FanOutSettings;
+  /** Fan-out and review counters: CloudWatch metrics (EMF) on AWS, in memory elsewhere. */
+  metrics: Metrics;
   /** The chat-token keys; on AWS read from Secrets Manager and re-read every few minutes. */
   tokenKeys: () => Promise<TokenKeySet>;
   tokenTiming: TokenTiming;
