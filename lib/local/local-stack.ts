@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb';
@@ -32,13 +32,18 @@ export interface LocalStack {
   connectionsEndpoint: string;
   /** dynalite's endpoint, for looking at the table with any DynamoDB client. */
   dynamodbEndpoint: string;
-  /** Where logging configurations' destinations write chat logs: `<data dir>/logs`, or a temporary directory. */
+  /**
+   * Where logging configurations' destinations write chat logs: `<data dir>/logs`, or a directory
+   * under the system's temporary one; made when a room first logs, so it may not exist yet.
+   */
   logsDir: string;
   /** Finishes in-flight work, then closes the gateways and the database. */
   stop(): Promise<void>;
 }
 
 const TABLE_NAME = 'ivschat';
+/** A directory under the shared temporary one: this user's only. */
+const PRIVATE_DIR_MODE = 0o700;
 
 type HandlerModule<H> = { makeHandler: (deps: Deps) => H };
 
@@ -60,8 +65,10 @@ export async function startLocalStack(
 ): Promise<LocalStack> {
   const handlerConfig = readHandlerConfig(options.env ?? process.env);
   const db = await startDynalite(settings.dataDir);
-  // Kept after stop, in memory mode too, so that a chat can be read back once the server is gone.
-  const logsDir = settings.dataDir ? join(settings.dataDir, 'logs') : mkdtempSync(join(tmpdir(), 'ivschat-logs-'));
+  // Kept after stop, in memory mode too, so that a chat can be read back once the server is gone;
+  // only named here, so that a start whose rooms never log (or that fails) leaves no empty directory.
+  // The random name, as mkdtemp's, cannot be guessed and made by someone else first.
+  const logsDir = settings.dataDir ? join(settings.dataDir, 'logs') : join(tmpdir(), `ivschat-logs-${randomBytes(8).toString('hex')}`);
   let ws: RunningWsGateway | undefined;
   let sweeper: NodeJS.Timeout | undefined;
   try {
@@ -99,7 +106,11 @@ export async function startLocalStack(
       doc,
       gateway: sockets,
       reviewHandlers: await loadLocalLambdas(settings.lambdas, REVIEW_TIMEOUT_MS),
-      chatLogWriter: createFileChatLogWriter(logsDir, { region: settings.region, accountId: settings.accountId }),
+      chatLogWriter: createFileChatLogWriter(
+        logsDir,
+        { region: settings.region, accountId: settings.accountId },
+        settings.dataDir ? undefined : PRIVATE_DIR_MODE,
+      ),
       chatLogSettle: 'queued',
     });
     const { chatLog } = wired;
