@@ -11,11 +11,13 @@ import { CreateRoomCommand, IvschatClient, ThrottlingException } from '@aws-sdk/
 import { OPERATIONS } from '../../lambdas/control-plane/operations';
 import { OPERATION_RATES } from '../../lib/constructs/control-plane-api';
 import { IvsChatStack, stackPropsFromContext } from '../../lib/ivs-chat-stack';
+import { TemplateJson, synthesized } from '../helpers/synthesized';
 
 /**
  * The secure and operable defaults of the AWS stack: what may be invoked or written without the
- * deployer asking, logs, throttles, and the shapes clients see. These stacks skip bundling (the
- * handlers are bundled and loaded in ivs-chat-stack.test.ts), and run the cdk-nag checks in-process.
+ * deployer asking, logs, throttles, and the shapes clients see. The defaults are the run's `cdk synth`
+ * (test/infra/synth-once.ts); the variants below skip bundling (the handlers are bundled and loaded
+ * in ivs-chat-stack.test.ts), and run the cdk-nag checks in-process.
  */
 type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] };
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
@@ -38,7 +40,12 @@ const actionsOf = (s: Statement) => [s.Action].flat();
 const statements = (resources: Record<string, Resource>) =>
   byType(resources, 'AWS::IAM::Policy').flatMap(([, r]) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
 
-const defaults = synth();
+// The app as `cdk synth` made it for this run, checks included (test/infra/synth-once.ts).
+let defaults: { template: TemplateJson; resources: Record<string, Resource> };
+beforeAll(async () => {
+  const { template } = await synthesized();
+  defaults = { template, resources: template.Resources };
+}, 300_000);
 
 describe('by default', () => {
   test("nothing may invoke a function or write to S3 or Firehose; logs only go to each function's own log group", () => {
@@ -73,7 +80,7 @@ describe('by default', () => {
     }
   });
 
-  test('the cdk-nag AwsSolutions checks pass (synth above), and fail on an unacknowledged wildcard', () => {
+  test('the cdk-nag AwsSolutions checks pass (the synthesis of the run), and fail on an unacknowledged wildcard', () => {
     expect(defaults.template.Resources).toBeDefined();
     const wildcard = new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: ['*'] });
     expect(() => synth({}, (stack) => stack.functions['messaging/default']?.addToRolePolicy(wildcard))).toThrow(
