@@ -4,7 +4,7 @@ import { AddressInfo, Server, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { principalsFile } from '../../fixtures/principals';
-import { runToExit, startLocal } from '../../helpers/local-stack';
+import { LocalProcess, runToExit, startLocal } from '../../helpers/local-stack';
 
 /** What `npm start` (bin/local.ts, as its own process) prints when it starts, and when it refuses to. */
 
@@ -45,24 +45,47 @@ async function pasted(line: string, env: Record<string, string | undefined> = {}
 
 const bannerLine = (output: string, label: string) => new RegExp(`^ivschat-local: ${label} +(.*)$`, 'm').exec(output)?.[1];
 
-describe('the banner', () => {
-  test('endpoints, region, the credentials (not the secret) and where they came from, and a command that works when pasted', async () => {
-    const stack = await startLocal({ AWS_REGION: 'eu-west-1', IVSCHAT_ACCOUNT_ID: '123456789012' });
-    try {
-      const output = stack.output();
-      expect(bannerLine(output, 'control plane')).toBe(`${stack.apiUrl}  (SigV4, region eu-west-1, account 123456789012)`);
-      expect(bannerLine(output, 'messaging')).toBe(`${stack.wsUrl}  (@connections API ${stack.connectionsEndpoint})`);
-      expect(bannerLine(output, 'console')).toBe(`${stack.apiUrl}/console/`);
-      expect(bannerLine(output, 'credentials')).toMatch(/^access key id test, local mode's default principal /);
-      const command = bannerLine(output, 'try') as string;
-      expect(command).toBe(`npx ivschat chat --endpoint ${stack.apiUrl} --ws ${stack.wsUrl} --region eu-west-1 --room lobby --user ann`);
-      const run = await pasted(command);
-      expect(run).toMatchObject({ code: 0, output: expect.stringContaining('* joined lobby as ann') });
-    } finally {
-      await stack.stop();
-    }
+describe('a started process', () => {
+  let stack: LocalProcess;
+  beforeAll(async () => {
+    stack = await startLocal({ AWS_REGION: 'eu-west-1', IVSCHAT_ACCOUNT_ID: '123456789012' });
+  });
+  afterAll(() => stack?.stop());
+
+  test('the banner: endpoints, region, the credentials (not the secret) and where they came from, and a command that works when pasted', async () => {
+    const output = stack.output();
+    expect(bannerLine(output, 'control plane')).toBe(`${stack.apiUrl}  (SigV4, region eu-west-1, account 123456789012)`);
+    expect(bannerLine(output, 'messaging')).toBe(`${stack.wsUrl}  (@connections API ${stack.connectionsEndpoint})`);
+    expect(bannerLine(output, 'console')).toBe(`${stack.apiUrl}/console/`);
+    expect(bannerLine(output, 'credentials')).toMatch(/^access key id test, local mode's default principal /);
+    const command = bannerLine(output, 'try') as string;
+    expect(command).toBe(`npx ivschat chat --endpoint ${stack.apiUrl} --ws ${stack.wsUrl} --region eu-west-1 --room lobby --user ann`);
+    const run = await pasted(command);
+    expect(run).toMatchObject({ code: 0, output: expect.stringContaining('* joined lobby as ann') });
   });
 
+  test('unsigned: GET /ping is the readiness check, GET / says what answers there', async () => {
+    const ping = await fetch(`${stack.apiUrl}/ping`);
+    expect([ping.status, ping.headers.get('content-type'), await ping.text()]).toEqual([200, 'application/json', '{"status":"ok"}']);
+    const root = await fetch(`${stack.apiUrl}/`);
+    expect([root.status, root.headers.get('content-type')]).toEqual([200, 'text/plain; charset=utf-8']);
+    expect(await root.text()).toBe(
+      [
+        'ivschat-selfhosted, local mode: the Amazon IVS Chat control plane.',
+        'Every API call is signed with SigV4 (service ivschat, region eu-west-1), as by the AWS SDKs and CLI.',
+        'console:   /console/',
+        'readiness: GET /ping',
+        `messaging: ${stack.wsUrl}`,
+        '',
+      ].join('\n'),
+    );
+    // Still only GET and HEAD: anything else at / is refused as API Gateway would.
+    const post = await fetch(`${stack.apiUrl}/`, { method: 'POST' });
+    expect([post.status, post.headers.get('x-amzn-errortype')]).toEqual([403, 'MissingAuthenticationTokenException']);
+  });
+});
+
+describe('the banner', () => {
   test('with a principals file: every access key id and the file, never a secret; the command names the key that may chat', async () => {
     const file = principalsFile([
       { accessKeyId: 'reader', secretAccessKey: 'reader-SECRET-1', allow: ['ivschat:Get*', 'ivschat:List*'] },
