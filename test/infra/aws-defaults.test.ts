@@ -1,9 +1,6 @@
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -12,6 +9,7 @@ import { OPERATIONS } from '../../lambdas/control-plane/operations';
 import { OPERATION_RATES } from '../../lib/constructs/control-plane-api';
 import { IvsChatStack, stackPropsFromContext } from '../../lib/ivs-chat-stack';
 import { TemplateJson, synthesized } from '../helpers/synthesized';
+import { unbundledApp } from '../helpers/unbundled-app';
 
 /**
  * The secure and operable defaults of the AWS stack: what may be invoked or written without the
@@ -23,7 +21,7 @@ type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?:
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
 
 function synth(context: Record<string, unknown> = {}, change?: (stack: IvsChatStack) => void) {
-  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'ivschat-defaults-')), context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+  const app = unbundledApp(context);
   const stack = new IvsChatStack(app, 'Defaults', stackPropsFromContext(app.node));
   change?.(stack);
   // As bin/app.ts does: the checks run during synthesis, which throws on an unacknowledged finding.

@@ -1,12 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { OPERATIONS } from '../../lambdas/control-plane/operations';
 import { ChatFunction } from '../../lib/constructs/chat-function';
 import { CORS_ALLOW_ORIGIN_ENV, ControlPlaneApi } from '../../lib/constructs/control-plane-api';
+import { unbundledApp } from '../helpers/unbundled-app';
 
 const ORIGIN = 'https://console.example.com';
 
@@ -15,7 +13,7 @@ const ORIGIN = 'https://console.example.com';
  * bundled: only the template is looked at (the bundles are checked in ivs-chat-stack.test.ts).
  */
 function controlPlane(corsAllowOrigin?: string): Template {
-  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'ivschat-cors-')), context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = unbundledApp();
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const stack = new Stack(app, corsAllowOrigin ? 'Cors' : 'NoCors');
   const fn = new ChatFunction(stack, 'Fn', { module: 'control-plane/get-room' });
@@ -74,7 +72,10 @@ test('corsAllowOrigin must be * or an origin', () => {
   for (const bad of ['', "https://x.example.com'", 'https://x.example.com/', 'console.example.com']) {
     expect(
       () =>
-        new ControlPlaneApi(new Stack(new App(), 'Bad'), 'ControlPlane', { functionFor: () => undefined as never, corsAllowOrigin: bad }),
+        new ControlPlaneApi(new Stack(unbundledApp(), 'Bad'), 'ControlPlane', {
+          functionFor: () => undefined as never,
+          corsAllowOrigin: bad,
+        }),
     ).toThrow(/corsAllowOrigin/);
   }
 });

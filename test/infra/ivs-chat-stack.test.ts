@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import { OPERATIONS } from '../../lambdas/control-plane/operations';
 import { TABLE, createTableInput } from '../../lambdas/data/table';
@@ -9,6 +9,7 @@ import { ENV } from '../../lambdas/shared/env';
 import { IvsChatStack, stackPropsFromContext } from '../../lib/ivs-chat-stack';
 import { NEEDS } from '../../lib/permissions';
 import { SYNTHESIZED_STACK, TemplateJson, synthesized } from '../helpers/synthesized';
+import { unbundledApp } from '../helpers/unbundled-app';
 
 // The template `cdk synth` made for this run (with the bundles; test/infra/synth-once.ts).
 let outdir: string;
@@ -22,8 +23,7 @@ beforeAll(async () => {
 }, 300_000);
 
 // The same app's construct tree, unbundled, only for the functions' logical ids (they follow the tree).
-const unbundled = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-const app = unbundled();
+const app = unbundledApp();
 const stack = new IvsChatStack(app, SYNTHESIZED_STACK, stackPropsFromContext(app.node));
 const logicalIdOf = (module: string) => Stack.of(stack).getLogicalId(stack.functions[module]?.node.defaultChild as never);
 
@@ -234,13 +234,13 @@ describe('the extension operations (docs/extensions.md)', () => {
       expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables[ENV.historyHours]).toBe('24');
     }
     // No bundling: only the environment is looked at.
-    const off = Template.fromStack(new IvsChatStack(unbundled(), 'NoHistory', { historyHours: 0 }));
+    const off = Template.fromStack(new IvsChatStack(unbundledApp(), 'NoHistory', { historyHours: 0 }));
     const variables = Object.values(off.findResources('AWS::Lambda::Function')).map(
       (fn) => (fn.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables[ENV.historyHours],
     );
     expect(new Set(variables)).toEqual(new Set(['0']));
-    expect(() => new IvsChatStack(unbundled(), 'Bad', { historyHours: -1 })).toThrow(/historyHours/);
-    const fromContext = unbundled();
+    expect(() => new IvsChatStack(unbundledApp(), 'Bad', { historyHours: -1 })).toThrow(/historyHours/);
+    const fromContext = unbundledApp();
     fromContext.node.setContext('historyHours', '72');
     expect(stackPropsFromContext(fromContext.node).historyHours).toBe(72);
   });
