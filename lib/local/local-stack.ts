@@ -20,7 +20,7 @@ import { loadLocalLambdas } from './local-lambdas';
 import { reconcileTable } from './reconcile';
 import { ProxyHandler, Route, startRestGateway } from './rest-gateway';
 import { withSessionsInMemory } from './sessions';
-import { LocalConfigError, LocalSettings, readHandlerConfig } from './settings';
+import { LOCAL_ENV, LocalConfigError, LocalSettings, readHandlerConfig } from './settings';
 import { loadOrCreateTokenKeys } from './token-keys';
 import { createUnsignedRoutes } from './unsigned-routes';
 import { RunningWsGateway, WsProxyHandler, startWsGateway } from './ws-gateway';
@@ -213,6 +213,10 @@ async function listening<T>(host: string, port: number, start: () => Promise<T>)
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new LocalConfigError(`port ${port} on ${host} is in use`);
     if (code === 'EADDRNOTAVAIL') throw new LocalConfigError(`cannot listen on ${host}: no such local address`);
+    // A name that does not resolve (offline, the resolver answers EAI_AGAIN instead).
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+      throw new LocalConfigError(`cannot listen on ${host} (${LOCAL_ENV.host}): the name does not resolve (${code})`);
+    }
     throw err;
   }
 }

@@ -200,6 +200,16 @@ describe('bad configuration exits non-zero with one line on stderr', () => {
     });
   });
 
+  test('an IVSCHAT_HOST that does not resolve', async () => {
+    expect(await runToExit({ IVSCHAT_HOST: 'nope.invalid' })).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: expect.stringMatching(
+        /^ivschat-local: cannot listen on nope\.invalid \(IVSCHAT_HOST\): the name does not resolve \((ENOTFOUND|EAI_AGAIN)\)\n$/,
+      ),
+    });
+  });
+
   test.each([
     ['exports no handler', 'export const review = () => null;', 'exports no handler function'],
     ['does not load', 'export const handler = (;', 'cannot load'],
