@@ -17,7 +17,14 @@ module.exports = {
   testTimeout: 30000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'], setupFiles: ['<rootDir>/test/setup-env.ts'] },
-    { ...common, displayName: 'infra', testMatch: ['<rootDir>/test/infra/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'infra',
+      testMatch: ['<rootDir>/test/infra/**/*.test.ts'],
+      // One `cdk synth` per run, shared by the files (test/helpers/synthesized.ts).
+      globalSetup: '<rootDir>/test/infra/synth-once.ts',
+      globalTeardown: '<rootDir>/test/infra/synth-stop.ts',
+    },
     {
       ...common,
       displayName: 'integration',

@@ -1,6 +1,9 @@
-import { startLocalStack } from '../lib/local/local-stack';
-import { readyLine } from '../lib/local/ready';
+import { isAllowed } from '../lib/local/authorization';
+import { bannerLines, readyLine } from '../lib/local/ready';
 import { LocalConfigError, readLocalSettings } from '../lib/local/settings';
+
+/** What the banner's `ivschat chat` command calls. */
+const CHAT_ACTIONS = ['ivschat:ListRooms', 'ivschat:CreateRoom', 'ivschat:CreateChatToken'];
 
 /** After SIGTERM or SIGINT the process is gone by then, whatever clients had queued. */
 const STOP_DEADLINE_MS = 10_000;
@@ -10,16 +13,9 @@ async function main(): Promise<void> {
   // The SDK versions are pinned in package.json; its notice about future Node 22 requirements is noise here.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const settings = readLocalSettings();
+  // Loaded once the settings are known good: a bad one is reported without loading every handler first.
+  const { startLocalStack } = await import('../lib/local/local-stack.js');
   const stack = await startLocalStack(settings);
-  console.log(`ivschat-local: messaging WebSocket listening on ${stack.wsUrl} (@connections API: ${stack.connectionsEndpoint})`);
-  console.log(`ivschat-local: control plane (SigV4, region ${settings.region}) listening on ${stack.apiUrl}`);
-  console.log(`ivschat-local: console at ${stack.apiUrl}/console/`);
-  console.log(`ivschat-local: DynamoDB (dynalite) at ${stack.dynamodbEndpoint}, table ivschat`);
-  console.log(`ivschat-local: data ${settings.dataDir ? `kept in ${settings.dataDir}` : 'in memory (set IVSCHAT_DATA_DIR to keep it)'}`);
-  console.log(`ivschat-local: chat logs of logging configurations written under ${stack.logsDir}`);
-  const { apiUrl, wsUrl, connectionsEndpoint, dynamodbEndpoint, logsDir } = stack;
-  console.log(readyLine({ apiUrl, wsUrl, connectionsEndpoint, dynamodbEndpoint, logsDir }));
-
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -38,8 +34,20 @@ async function main(): Promise<void> {
       },
     );
   };
+  // Before the ready line: whoever reads it may signal at once (the default action would kill the process).
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+
+  const { apiUrl, wsUrl, connectionsEndpoint, dynamodbEndpoint, logsDir } = stack;
+  const { principals, principalsFile, region, accountId, dataDir } = settings;
+  const chatter = principals.find((p) => CHAT_ACTIONS.every((action) => isAllowed(p, action))) ?? principals[0]!;
+  const banner = bannerLines({
+    ...{ apiUrl, wsUrl, connectionsEndpoint, dynamodbEndpoint, logsDir, region, accountId, dataDir, principalsFile },
+    accessKeyIds: principals.map((p) => p.accessKeyId),
+    chatKeyId: chatter.accessKeyId,
+  });
+  console.log(banner.join('\n'));
+  console.log(readyLine({ apiUrl, wsUrl, connectionsEndpoint, dynamodbEndpoint, logsDir }));
 }
 
 main().catch((err: unknown) => {

@@ -37,6 +37,17 @@ const DEFAULT_MAX_LOGGING_CONFIGURATIONS = 10;
 /** How long ListMessages lists a message unless configured otherwise. */
 const DEFAULT_HISTORY_HOURS = 24;
 
+/**
+ * AWS region names: `us-east-1`, `cn-north-1`, `us-gov-west-1`, `us-isob-east-1`, `eusc-de-east-1`.
+ */
+const REGION_PATTERN = /^[a-z]{2,4}(-[a-z]{2,4})?-[a-z]+-\d{1,2}$/;
+
+/**
+ * The shortest token lifetime and unit of a session, ban or history hour: shorter ones are for tests,
+ * and below a second a token expires before a client can use it (0 would end everything at once).
+ */
+const MIN_DURATION_MS = 1_000;
+
 /** Reads the configuration from `env`; throws with the variable's name when a value is unusable. */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const accountId = env[ENV.accountId] ?? '000000000000';
@@ -44,7 +55,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`${ENV.accountId} must be 12 digits, got '${accountId}'`);
   }
   const region = env[ENV.region] ?? 'us-east-1';
-  if (!/^[a-z0-9-]+$/.test(region)) throw new Error(`${ENV.region} is not a region name: '${region}'`);
+  // A name that is not a region would be accepted everywhere and only fail later, as a credential
+  // scope no client signs for.
+  if (!REGION_PATTERN.test(region)) throw new Error(`${ENV.region} is not a region name (like us-east-1 or us-gov-west-1): '${region}'`);
   return Object.freeze({
     region,
     accountId,
@@ -55,11 +68,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenKeys: env[ENV.tokenKeys] || undefined,
     tokenKeysSecretArn: env[ENV.tokenKeysSecretArn] || undefined,
     connectionsEndpoint: env[ENV.connectionsEndpoint] || undefined,
-    tokenLifetimeMs: wholeNumber(env, ENV.tokenLifetimeMs, 60_000),
-    sessionMinuteMs: wholeNumber(env, ENV.sessionMinuteMs, 60_000),
+    tokenLifetimeMs: durationMs(env, ENV.tokenLifetimeMs, 60_000),
+    sessionMinuteMs: durationMs(env, ENV.sessionMinuteMs, 60_000),
     historyHours: wholeNumber(env, ENV.historyHours, DEFAULT_HISTORY_HOURS),
-    historyHourMs: wholeNumber(env, ENV.historyHourMs, 3_600_000),
-    banMinuteMs: wholeNumber(env, ENV.banMinuteMs, 60_000),
+    historyHourMs: durationMs(env, ENV.historyHourMs, 3_600_000),
+    banMinuteMs: durationMs(env, ENV.banMinuteMs, 60_000),
     shardThreshold: shardThreshold(env),
     shardQueueUrl: env[ENV.shardQueueUrl] || undefined,
     metricsNamespace: env[ENV.metricsNamespace] || undefined,
@@ -69,8 +82,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
 function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const text = env[name];
   if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number, got '${text}'`);
+  const value = digitsOnly(text);
+  if (!Number.isSafeInteger(value)) throw new Error(`${name} must be a whole number, got '${text}'`);
   return value;
 }
 
@@ -80,6 +93,15 @@ function shardThreshold(env: NodeJS.ProcessEnv): number {
   if (value < min || value > max) throw new Error(`${ENV.shardThreshold} must be between ${min} and ${max}, got ${value}`);
   return value;
 }
+
+function durationMs(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = wholeNumber(env, name, fallback);
+  if (value < MIN_DURATION_MS) throw new Error(`${name} must be at least ${MIN_DURATION_MS} (milliseconds: 1 s), got '${env[name]}'`);
+  return value;
+}
+
+/** The number `text` spells in decimal digits, else NaN: Number() would also take ' 5', '0x10' and '1e3'. */
+export const digitsOnly = (text: string): number => (/^\d+$/.test(text) ? Number(text) : NaN);
 
 let cached: Config | undefined;
 

@@ -15,8 +15,10 @@ import type { ChatLogWriter } from '../../lambdas/core/ports';
  * - `firehose/<delivery stream>/YYYY/MM/DD/HH/<delivery stream>.log` (Firehose's S3 delivery prefix; all rooms)
  *
  * Destination names become one directory each, with `/` (log groups have them) percent-encoded.
+ * `root` itself is made on the first write, with `rootMode` (0o700, as mkdtemp would, for one under
+ * the shared temporary directory).
  */
-export function createFileChatLogWriter(root: string, scope: Scope): ChatLogWriter {
+export function createFileChatLogWriter(root: string, scope: Scope, rootMode?: number): ChatLogWriter {
   const pathOf = (destination: DestinationConfiguration, { roomId, record }: ChatLogEntry): string => {
     if ('s3' in destination)
       return join(root, 's3', segment(destination.s3.bucketName), chatLogS3Key(scope, roomId, record.at, 'local', '.log'));
@@ -26,8 +28,15 @@ export function createFileChatLogWriter(root: string, scope: Scope): ChatLogWrit
     const stream = destination.firehose.deliveryStreamName;
     return join(root, 'firehose', segment(stream), utcHourPath(record.at), `${segment(stream)}.log`);
   };
+  let made: Promise<unknown> | undefined;
   return {
     write: async (destination, entries) => {
+      // Tried again on the next write if it failed (the writes are retried).
+      made ??= mkdir(root, { recursive: true, mode: rootMode }).catch((err: unknown) => {
+        made = undefined;
+        throw err;
+      });
+      await made;
       const files = new Map<string, string[]>();
       for (const entry of entries) {
         const path = pathOf(destination, entry);

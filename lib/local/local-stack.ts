@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb';
@@ -20,7 +20,7 @@ import { loadLocalLambdas } from './local-lambdas';
 import { reconcileTable } from './reconcile';
 import { ProxyHandler, Route, startRestGateway } from './rest-gateway';
 import { withSessionsInMemory } from './sessions';
-import { LocalConfigError, LocalSettings, readHandlerConfig } from './settings';
+import { LOCAL_ENV, LocalConfigError, LocalSettings, readHandlerConfig } from './settings';
 import { loadOrCreateTokenKeys } from './token-keys';
 import { createUnsignedRoutes } from './unsigned-routes';
 import { RunningWsGateway, WsProxyHandler, startWsGateway } from './ws-gateway';
@@ -32,13 +32,18 @@ export interface LocalStack {
   connectionsEndpoint: string;
   /** dynalite's endpoint, for looking at the table with any DynamoDB client. */
   dynamodbEndpoint: string;
-  /** Where logging configurations' destinations write chat logs: `<data dir>/logs`, or a temporary directory. */
+  /**
+   * Where logging configurations' destinations write chat logs: `<data dir>/logs`, or a directory
+   * under the system's temporary one; made when a room first logs, so it may not exist yet.
+   */
   logsDir: string;
   /** Finishes in-flight work, then closes the gateways and the database. */
   stop(): Promise<void>;
 }
 
 const TABLE_NAME = 'ivschat';
+/** A directory under the shared temporary one: this user's only. */
+const PRIVATE_DIR_MODE = 0o700;
 
 type HandlerModule<H> = { makeHandler: (deps: Deps) => H };
 
@@ -60,8 +65,10 @@ export async function startLocalStack(
 ): Promise<LocalStack> {
   const handlerConfig = readHandlerConfig(options.env ?? process.env);
   const db = await startDynalite(settings.dataDir);
-  // Kept after stop, in memory mode too, so that a chat can be read back once the server is gone.
-  const logsDir = settings.dataDir ? join(settings.dataDir, 'logs') : mkdtempSync(join(tmpdir(), 'ivschat-logs-'));
+  // Kept after stop, in memory mode too, so that a chat can be read back once the server is gone;
+  // only named here, so that a start whose rooms never log (or that fails) leaves no empty directory.
+  // The random name, as mkdtemp's, cannot be guessed and made by someone else first.
+  const logsDir = settings.dataDir ? join(settings.dataDir, 'logs') : join(tmpdir(), `ivschat-logs-${randomBytes(8).toString('hex')}`);
   let ws: RunningWsGateway | undefined;
   let sweeper: NodeJS.Timeout | undefined;
   try {
@@ -99,7 +106,11 @@ export async function startLocalStack(
       doc,
       gateway: sockets,
       reviewHandlers: await loadLocalLambdas(settings.lambdas, REVIEW_TIMEOUT_MS),
-      chatLogWriter: createFileChatLogWriter(logsDir, { region: settings.region, accountId: settings.accountId }),
+      chatLogWriter: createFileChatLogWriter(
+        logsDir,
+        { region: settings.region, accountId: settings.accountId },
+        settings.dataDir ? undefined : PRIVATE_DIR_MODE,
+      ),
       chatLogSettle: 'queued',
     });
     const { chatLog } = wired;
@@ -202,6 +213,10 @@ async function listening<T>(host: string, port: number, start: () => Promise<T>)
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new LocalConfigError(`port ${port} on ${host} is in use`);
     if (code === 'EADDRNOTAVAIL') throw new LocalConfigError(`cannot listen on ${host}: no such local address`);
+    // A name that does not resolve (offline, the resolver answers EAI_AGAIN instead).
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+      throw new LocalConfigError(`cannot listen on ${host} (${LOCAL_ENV.host}): the name does not resolve (${code})`);
+    }
     throw err;
   }
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LAMBDA_ARN_PATTERN, isLambdaInScope } from '../../lambdas/domain/arn';
-import { Config, readConfig } from '../../lambdas/shared/config';
+import { Config, digitsOnly, readConfig } from '../../lambdas/shared/config';
 
 /** Environment variables of local mode (`npm start`), named once. */
 export const LOCAL_ENV = {
@@ -24,7 +24,12 @@ export const LOCAL_ENV = {
   heartbeatSeconds: 'IVSCHAT_WS_HEARTBEAT_SECONDS',
   /** How often expired sessions are ended and expired items deleted; shortened by tests that compress hours. */
   sweepIntervalMs: 'IVSCHAT_SWEEP_INTERVAL_MS',
+  /** Read by Powertools itself (lambdas/shared/logger.ts); checked here, because Powertools ignores a bad one. */
+  logLevel: 'POWERTOOLS_LOG_LEVEL',
 } as const;
+
+/** Powertools' levels, as it matches them: upper case only ('debug' would silently be INFO). */
+const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'];
 
 /** A caller of the local control plane: its key pair and the IAM actions it may call. */
 export interface Principal {
@@ -45,6 +50,8 @@ export interface LocalSettings {
   /** Unset: everything in memory. */
   dataDir: string | undefined;
   principals: Principal[];
+  /** The file the principals were read from; unset: DEFAULT_PRINCIPALS. */
+  principalsFile: string | undefined;
   /** Function ARN → absolute path of the module whose `handler` stands in for that Lambda function. */
   lambdas: ReadonlyMap<string, string>;
   /** Extra Host names from IVSCHAT_ALLOWED_HOSTS (lower case); `['*']` turns the Host check off. */
@@ -71,17 +78,27 @@ export const DEFAULT_PRINCIPALS: Principal[] = [
 /** Reads and checks local mode's settings once. Throws LocalConfigError with a one-line reason. */
 export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSettings {
   const { region, accountId } = readHandlerConfig(env);
+  checkLogLevel(env);
+  const apiPort = port(env, LOCAL_ENV.apiPort, 8787);
+  const wsPort = port(env, LOCAL_ENV.wsPort, 8788);
+  // Otherwise the second listener would fail with "port in use", as if another program had it.
+  if (apiPort === wsPort && apiPort !== 0) {
+    throw new LocalConfigError(
+      `${LOCAL_ENV.apiPort} and ${LOCAL_ENV.wsPort} are both ${apiPort}: the control plane and the WebSocket need a port each`,
+    );
+  }
   const principalsFile = env[LOCAL_ENV.principalsFile];
   const lambdasFile = env[LOCAL_ENV.lambdasFile];
   const maxApiConnections = whole(env, LOCAL_ENV.maxApiConnections, DEFAULT_MAX_API_CONNECTIONS, 1);
   return {
     host: env[LOCAL_ENV.host] || '127.0.0.1',
-    apiPort: port(env, LOCAL_ENV.apiPort, 8787),
-    wsPort: port(env, LOCAL_ENV.wsPort, 8788),
+    apiPort,
+    wsPort,
     region,
     accountId,
     dataDir: env[LOCAL_ENV.dataDir] ? resolve(env[LOCAL_ENV.dataDir] as string) : undefined,
     principals: principalsFile ? readPrincipalsFile(principalsFile) : DEFAULT_PRINCIPALS,
+    principalsFile: principalsFile ? resolve(principalsFile) : undefined,
     lambdas: lambdasFile ? readLambdasFile(lambdasFile, { region, accountId }) : new Map(),
     allowedHosts: (env[LOCAL_ENV.allowedHosts] ?? '')
       .split(',')
@@ -101,11 +118,17 @@ export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSe
   };
 }
 
+function checkLogLevel(env: NodeJS.ProcessEnv): void {
+  const level = env[LOCAL_ENV.logLevel];
+  if (level === undefined || level === '' || LOG_LEVELS.includes(level)) return;
+  throw new LocalConfigError(`${LOCAL_ENV.logLevel} must be one of ${LOG_LEVELS.join(', ')}, got '${level}'`);
+}
+
 function whole(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
   const text = env[name];
   if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min)
+  const value = digitsOnly(text);
+  if (!Number.isSafeInteger(value) || value < min)
     throw new LocalConfigError(`${name} must be a whole number of at least ${min}, got '${text}'`);
   return value;
 }
@@ -140,9 +163,8 @@ export function readHandlerConfig(env: NodeJS.ProcessEnv = process.env): Config 
 function port(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const text = env[name];
   if (text === undefined || text === '') return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 0 || value > 65535)
-    throw new LocalConfigError(`${name} must be a port number (0-65535), got '${text}'`);
+  const value = digitsOnly(text);
+  if (!Number.isInteger(value) || value > 65535) throw new LocalConfigError(`${name} must be a port number (0-65535), got '${text}'`);
   return value;
 }
 

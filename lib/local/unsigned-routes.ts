@@ -36,9 +36,9 @@ interface Asset {
 }
 
 /**
- * The control plane's only unsigned routes: a readiness check (`GET /ping`, also `/health`) and the console's
- * static files under `/console/`. Every other request, every other method on these paths, and any
- * request with a body, is left to SigV4 routing. Static files are read per request (they are small and few); the script
+ * The control plane's only unsigned routes: a readiness check (`GET /ping`, also `/health`), a few lines
+ * at `GET /` saying what this port is, and the console's static files under `/console/`. Every other
+ * request, every other method on these paths, and any request with a body, is left to SigV4 routing. Static files are read per request (they are small and few); the script
  * bundle is built once, lazily, so that starting the stack costs nothing when nobody opens the page.
  */
 export function createUnsignedRoutes(config: ConsoleConfig): ServeUnsigned {
@@ -55,6 +55,17 @@ export function createUnsignedRoutes(config: ConsoleConfig): ServeUnsigned {
     ['/console/app.js', { type: 'text/javascript; charset=utf-8', body: script }],
     ['/console/config.json', { type: 'application/json', body: async () => Buffer.from(JSON.stringify(config)) }],
   ]);
+  // Someone who opens the bare URL (a browser, curl) learns what answers here instead of a bare 403.
+  const about = Buffer.from(
+    [
+      'ivschat-selfhosted, local mode: the Amazon IVS Chat control plane.',
+      `Every API call is signed with SigV4 (service ivschat, region ${config.region}), as by the AWS SDKs and CLI.`,
+      'console:   /console/',
+      'readiness: GET /ping',
+      `messaging: ${config.wsUrl}`,
+      '',
+    ].join('\n'),
+  );
 
   return (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
@@ -65,6 +76,10 @@ export function createUnsignedRoutes(config: ConsoleConfig): ServeUnsigned {
     const path = url.split('?', 1)[0] as string;
     if (path === '/ping' || path === '/health') {
       reply(req, res, 200, 'application/json', Buffer.from('{"status":"ok"}'));
+      return true;
+    }
+    if (path === '/') {
+      reply(req, res, 200, 'text/plain; charset=utf-8', about);
       return true;
     }
     if (path === '/console') {

@@ -45,6 +45,22 @@ export function spawnLocal(env: Env = {}): ChildProcessWithoutNullStreams {
   });
 }
 
+/** Runs bin/local.ts to its exit (it must exit within 15 s), keeping stdout and stderr apart. */
+export function runToExit(env: Record<string, string | undefined>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawnLocal(env);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolvePromise) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolvePromise({ code, stdout, stderr });
+    });
+  });
+}
+
 /**
  * Starts `bin/local.ts` as `npm start` does (a separate process, real sockets, real dynalite) on
  * free ports, and resolves once it prints its endpoint. Rejects with the process output if it exits first.

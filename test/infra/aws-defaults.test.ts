@@ -1,9 +1,6 @@
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { App, Validations } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -11,17 +8,20 @@ import { CreateRoomCommand, IvschatClient, ThrottlingException } from '@aws-sdk/
 import { OPERATIONS } from '../../lambdas/control-plane/operations';
 import { OPERATION_RATES } from '../../lib/constructs/control-plane-api';
 import { IvsChatStack, stackPropsFromContext } from '../../lib/ivs-chat-stack';
+import { TemplateJson, synthesized } from '../helpers/synthesized';
+import { unbundledApp } from '../helpers/unbundled-app';
 
 /**
  * The secure and operable defaults of the AWS stack: what may be invoked or written without the
- * deployer asking, logs, throttles, and the shapes clients see. These stacks skip bundling (the
- * handlers are bundled and loaded in ivs-chat-stack.test.ts), and run the cdk-nag checks in-process.
+ * deployer asking, logs, throttles, and the shapes clients see. The defaults are the run's `cdk synth`
+ * (test/infra/synth-once.ts); the variants below skip bundling (the handlers are bundled and loaded
+ * in ivs-chat-stack.test.ts), and run the cdk-nag checks in-process.
  */
 type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] };
 type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
 
 function synth(context: Record<string, unknown> = {}, change?: (stack: IvsChatStack) => void) {
-  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'ivschat-defaults-')), context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+  const app = unbundledApp(context);
   const stack = new IvsChatStack(app, 'Defaults', stackPropsFromContext(app.node));
   change?.(stack);
   // As bin/app.ts does: the checks run during synthesis, which throws on an unacknowledged finding.
@@ -38,7 +38,12 @@ const actionsOf = (s: Statement) => [s.Action].flat();
 const statements = (resources: Record<string, Resource>) =>
   byType(resources, 'AWS::IAM::Policy').flatMap(([, r]) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
 
-const defaults = synth();
+// The app as `cdk synth` made it for this run, checks included (test/infra/synth-once.ts).
+let defaults: { template: TemplateJson; resources: Record<string, Resource> };
+beforeAll(async () => {
+  const { template } = await synthesized();
+  defaults = { template, resources: template.Resources };
+}, 300_000);
 
 describe('by default', () => {
   test("nothing may invoke a function or write to S3 or Firehose; logs only go to each function's own log group", () => {
@@ -74,7 +79,7 @@ describe('by default', () => {
     }
   });
 
-  test('the cdk-nag AwsSolutions checks pass (synth above), and fail on an unacknowledged wildcard', () => {
+  test('the cdk-nag AwsSolutions checks pass (the synthesis of the run), and fail on an unacknowledged wildcard', () => {
     expect(defaults.template.Resources).toBeDefined();
     const wildcard = new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: ['*'] });
     expect(() => synth({}, (stack) => stack.functions['messaging/default']?.addToRolePolicy(wildcard))).toThrow(

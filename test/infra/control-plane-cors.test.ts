@@ -1,7 +1,4 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { OPERATIONS } from '../../lambdas/control-plane/operations';
@@ -9,12 +6,16 @@ import { ChatFunction } from '../../lib/constructs/chat-function';
 import { ENV } from '../../lambdas/shared/env';
 import { ControlPlaneApi } from '../../lib/constructs/control-plane-api';
 import { IvsChatStack, stackPropsFromContext } from '../../lib/ivs-chat-stack';
+import { unbundledApp } from '../helpers/unbundled-app';
 
 const ORIGIN = 'https://console.example.com';
 
-/** The control plane alone, every operation on one function (one bundle), under the AWS Solutions checks. */
+/**
+ * The control plane alone, every operation on one function, under the AWS Solutions checks. Not
+ * bundled: only the template is looked at (the bundles are checked in ivs-chat-stack.test.ts).
+ */
 function controlPlane(corsAllowOrigin?: string): Template {
-  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'ivschat-cors-')) });
+  const app = unbundledApp();
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const stack = new Stack(app, corsAllowOrigin ? 'Cors' : 'NoCors');
   const fn = new ChatFunction(stack, 'Fn', { module: 'control-plane/get-room' });
@@ -73,15 +74,16 @@ test('corsAllowOrigin must be * or an origin', () => {
   for (const bad of ['', "https://x.example.com'", 'https://x.example.com/', 'console.example.com']) {
     expect(
       () =>
-        new ControlPlaneApi(new Stack(new App(), 'Bad'), 'ControlPlane', { functionFor: () => undefined as never, corsAllowOrigin: bad }),
+        new ControlPlaneApi(new Stack(unbundledApp(), 'Bad'), 'ControlPlane', {
+          functionFor: () => undefined as never,
+          corsAllowOrigin: bad,
+        }),
     ).toThrow(/corsAllowOrigin/);
   }
 });
 
 test('the stack takes -c corsAllowOrigin into its IvsChat construct: every control-plane function gets it, the logical ids stay', () => {
-  // Bundling skipped: only the template matters here.
-  const context = { 'aws:cdk:bundling-stacks': [], corsAllowOrigin: ORIGIN };
-  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'ivschat-cors-stack-')), context });
+  const app = unbundledApp({ corsAllowOrigin: ORIGIN });
   const stack = new IvsChatStack(app, 'IvsChat', stackPropsFromContext(app.node));
   const template = Template.fromStack(stack);
   expect(stack.chat.node.id).toBe('Default');

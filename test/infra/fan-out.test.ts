@@ -1,11 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ENV } from '../../lambdas/shared/env';
 import { IvsChatStack, stackPropsFromContext } from '../../lib/ivs-chat-stack';
 import { NEEDS } from '../../lib/permissions';
+import { unbundledApp } from '../helpers/unbundled-app';
 
 /**
  * Big rooms' fan-out and the alarms, as synthesized (bundling skipped: ivs-chat-stack.test.ts
@@ -16,7 +14,7 @@ type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?:
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown };
 
 function synth(context: Record<string, unknown> = {}) {
-  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'ivschat-fan-out-')), context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+  const app = unbundledApp(context);
   const stack = new IvsChatStack(app, 'FanOut', stackPropsFromContext(app.node));
   const resources = (Template.fromStack(stack).toJSON() as { Resources: Record<string, Resource> }).Resources;
   const logicalId = (construct: unknown) =>

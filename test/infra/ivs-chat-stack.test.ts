@@ -1,23 +1,30 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import { Capture, Match, Template } from 'aws-cdk-lib/assertions';
 import { OPERATIONS } from '../../lambdas/control-plane/operations';
 import { TABLE, createTableInput } from '../../lambdas/data/table';
 import { ENV } from '../../lambdas/shared/env';
 import { IvsChatStack, stackPropsFromContext } from '../../lib/ivs-chat-stack';
 import { NEEDS } from '../../lib/permissions';
+import { SYNTHESIZED_STACK, TemplateJson, synthesized } from '../helpers/synthesized';
+import { unbundledApp } from '../helpers/unbundled-app';
 
-// One synthesis for the whole file: it bundles every handler with esbuild.
-const outdir = mkdtempSync(join(tmpdir(), 'ivschat-cdk-'));
-const app = new App({ outdir });
-const stack = new IvsChatStack(app, 'Test');
-const template = Template.fromStack(stack);
-app.synth();
-const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
+// The template `cdk synth` made for this run (with the bundles; test/infra/synth-once.ts).
+let outdir: string;
+let template: Template;
+let resources: TemplateJson['Resources'];
+beforeAll(async () => {
+  const synth = await synthesized();
+  outdir = synth.outdir;
+  template = Template.fromJSON(synth.template);
+  resources = synth.template.Resources;
+}, 300_000);
 
+// The same app's construct tree, unbundled, only for the functions' logical ids (they follow the tree).
+const app = unbundledApp();
+const stack = new IvsChatStack(app, SYNTHESIZED_STACK, stackPropsFromContext(app.node));
 const logicalIdOf = (module: string) => Stack.of(stack).getLogicalId(stack.functions[module]?.node.defaultChild as never);
 
 test('every control-plane operation is a REST method with AWS_IAM authorization, at the path the SDK calls', () => {
@@ -170,26 +177,21 @@ test('every bundled handler exists and exports `handler`', () => {
     .map((asset) => join(outdir, asset.source.path, 'index.js'))
     .filter((bundle) => existsSync(bundle));
   expect(bundles).toHaveLength(Object.keys(NEEDS).length);
-  for (const bundle of bundles) {
-    const loaded = require(bundle) as { handler?: unknown };
-    expect(typeof loaded.handler).toBe('function');
-  }
+  // Loaded as Lambda's runtime loads them, by Node itself (through jest each would be transformed first).
+  const exported = execFileSync(
+    process.execPath,
+    ['-e', 'for (const b of process.argv.slice(1)) console.log(typeof require(b).handler)', ...bundles],
+    { encoding: 'utf8', env: { ...process.env, AWS_REGION: 'us-east-1' } },
+  );
+  expect(exported.trim().split('\n')).toEqual(bundles.map(() => 'function'));
 });
 
 test('`cdk synth` of the app (with the cdk-nag AwsSolutions checks) runs offline with no AWS credentials', () => {
-  const out = mkdtempSync(join(tmpdir(), 'ivschat-synth-'));
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_')));
-  execFileSync('npx', ['cdk', 'synth', '--quiet', '--no-notices', '-o', out], {
-    cwd: join(__dirname, '../..'),
-    env: { ...env, CDK_DISABLE_VERSION_CHECK: '1' },
-    stdio: 'pipe',
-  });
-  const synthesized = JSON.parse(readFileSync(join(out, 'IvsChat.template.json'), 'utf8')) as {
-    Resources: Record<string, { Type: string }>;
-  };
-  expect(Object.values(synthesized.Resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(Object.keys(NEEDS).length);
-  // A whole CLI synth bundles every handler again: ~35 s alone, far more on 2 busy cores.
-}, 180_000);
+  // The run's synthesis is that CLI call, without any AWS_ variable (it would have thrown above otherwise).
+  expect(Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(Object.keys(NEEDS).length);
+  // Every function of the tree is in it, under the id the tree gives it.
+  for (const module of Object.keys(NEEDS)) expect(resources[logicalIdOf(module)]?.Type).toBe('AWS::Lambda::Function');
+});
 
 describe('the extension operations (docs/extensions.md)', () => {
   const EXTENSIONS = ['ListMessages', 'GetRoomPresence', 'BanUser', 'UnbanUser', 'ListBans'];
@@ -234,14 +236,13 @@ describe('the extension operations (docs/extensions.md)', () => {
       expect((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables[ENV.historyHours]).toBe('24');
     }
     // No bundling: only the environment is looked at.
-    const unbundled = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    const off = Template.fromStack(new IvsChatStack(unbundled(), 'NoHistory', { historyHours: 0 }));
+    const off = Template.fromStack(new IvsChatStack(unbundledApp(), 'NoHistory', { historyHours: 0 }));
     const variables = Object.values(off.findResources('AWS::Lambda::Function')).map(
       (fn) => (fn.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables[ENV.historyHours],
     );
     expect(new Set(variables)).toEqual(new Set(['0']));
-    expect(() => new IvsChatStack(unbundled(), 'Bad', { historyHours: -1 })).toThrow(/historyHours/);
-    const fromContext = unbundled();
+    expect(() => new IvsChatStack(unbundledApp(), 'Bad', { historyHours: -1 })).toThrow(/historyHours/);
+    const fromContext = unbundledApp();
     fromContext.node.setContext('historyHours', '72');
     expect(stackPropsFromContext(fromContext.node).historyHours).toBe(72);
   });

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import {
@@ -60,7 +60,7 @@ const loggedFrames = (viewer: RawClient) => viewer.frames.filter((f) => f.Type =
 
 test('the logs directory is <data dir>/logs, announced at start', () => {
   expect(stack.logsDir).toBe(join(dataDir, 'logs'));
-  expect(stack.output()).toContain(`chat logs of logging configurations written under ${join(dataDir, 'logs')}`);
+  expect(stack.output()).toContain(`chat logs      under ${join(dataDir, 'logs')}, once a room with a logging configuration logs`);
 });
 
 test("messages and every kind of event are written to each destination as AWS's records, in order, in AWS's layout", async () => {
@@ -216,18 +216,21 @@ test('a destination that fails is retried, then logged and given up; delivery an
   expect(dropped).not.toContain('still delivered');
 });
 
-test('in memory, chat logs go to a temporary directory announced at start, kept after stop', async () => {
+test('in memory, chat logs go to a temporary directory announced at start, made on the first log (this user only), kept after stop', async () => {
   const memory = await startInProcess();
   const memoryClient = ivschat(memory.apiUrl);
   try {
     expect(memory.logsDir.startsWith(tmpdir())).toBe(true);
     const arn = String((await memoryClient.send(new CreateLoggingConfigurationCommand({ destinationConfiguration: S3 }))).arn);
     const room = await createRoom(memoryClient, { loggingConfigurationIdentifiers: [arn] });
+    // Nothing has logged yet: no directory (a start whose rooms never log leaves none behind).
+    expect(existsSync(memory.logsDir)).toBe(false);
     await memoryClient.send(new SendEventCommand({ roomIdentifier: room.arn, eventName: 'app:hello' }));
   } finally {
     memoryClient.destroy();
     await memory.stop();
   }
+  expect(statSync(memory.logsDir).mode & 0o777).toBe(0o700);
   // Written (flushed on stop) and still there.
   const files = filesUnder(join(memory.logsDir, 's3', 'chat-archive'));
   expect(files).toHaveLength(1);

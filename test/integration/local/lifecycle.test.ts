@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { ClientRequest, request as httpRequest } from 'node:http';
-import { AddressInfo, Server, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
@@ -17,8 +16,9 @@ import {
   UntagResourceCommand,
   UpdateRoomCommand,
 } from '@aws-sdk/client-ivschat';
+import { ReadyInfo, parseReadyLine } from '../../../lib/local/ready';
 import { REQUEST_ID } from '../../fixtures/aws';
-import { LocalProcess, ivschat, spawnLocal, startLocal } from '../../helpers/local-stack';
+import { LocalProcess, ivschat, runToExit, startLocal } from '../../helpers/local-stack';
 import { rawRequest, signHeaders, signedPost } from '../../helpers/raw-http';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -186,87 +186,6 @@ describe('graceful stop', () => {
   });
 });
 
-describe('bad configuration exits non-zero with one line on stderr', () => {
-  const scratchFile = (name: string, text: string) => {
-    const path = join(scratch, name);
-    writeFileSync(path, text);
-    return path;
-  };
-
-  test('a principals file that does not exist', async () => {
-    const path = join(scratch, 'no-such-principals.json');
-    expect(await runToExit({ IVSCHAT_PRINCIPALS_FILE: path })).toEqual({
-      code: 1,
-      stdout: '',
-      stderr: `ivschat-local: cannot read IVSCHAT_PRINCIPALS_FILE ${path}: ENOENT\n`,
-    });
-  });
-
-  test('a principals file that cannot be read (a directory)', async () => {
-    const path = join(scratch, 'principals-dir');
-    mkdirSync(path, { recursive: true });
-    expect(await runToExit({ IVSCHAT_PRINCIPALS_FILE: path })).toEqual({
-      code: 1,
-      stdout: '',
-      stderr: `ivschat-local: cannot read IVSCHAT_PRINCIPALS_FILE ${path}: EISDIR\n`,
-    });
-  });
-
-  test('a principals file that is not JSON, without quoting the secret next to the error', async () => {
-    const path = scratchFile(
-      'unquoted.json',
-      '{"principals":[{"accessKeyId":"AKIDX","secretAccessKey":Sup3rSecretValue,"allow":["ivschat:*"]}]}',
-    );
-    const run = await runToExit({ IVSCHAT_PRINCIPALS_FILE: path });
-    expect(run).toEqual({ code: 1, stdout: '', stderr: `ivschat-local: cannot read IVSCHAT_PRINCIPALS_FILE ${path}: not valid JSON\n` });
-    expect(run.stderr).not.toContain('Sup3rSecretValue');
-
-    // Where V8 gives a position instead of an excerpt, the position is kept.
-    const unclosed = scratchFile('unclosed.json', '{"principals":[{"accessKeyId":"AKIDX","secretAccessKey":"s","allow":[]}');
-    expect(await runToExit({ IVSCHAT_PRINCIPALS_FILE: unclosed })).toEqual({
-      code: 1,
-      stdout: '',
-      stderr: `ivschat-local: cannot read IVSCHAT_PRINCIPALS_FILE ${unclosed}: not valid JSON (at position 71)\n`,
-    });
-  });
-
-  test.each(['IVSCHAT_API_PORT', 'IVSCHAT_WS_PORT'])('%s already in use', async (variable) => {
-    const blocker: Server = createServer();
-    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
-    try {
-      const { port } = blocker.address() as AddressInfo;
-      expect(await runToExit({ [variable]: String(port) })).toEqual({
-        code: 1,
-        stdout: '',
-        stderr: `ivschat-local: port ${port} on 127.0.0.1 is in use\n`,
-      });
-    } finally {
-      await new Promise((r) => blocker.close(r));
-    }
-  });
-
-  test('IVSCHAT_API_PORT=abc', async () => {
-    expect(await runToExit({ IVSCHAT_API_PORT: 'abc' })).toEqual({
-      code: 1,
-      stdout: '',
-      stderr: "ivschat-local: IVSCHAT_API_PORT must be a port number (0-65535), got 'abc'\n",
-    });
-  });
-
-  test.each([
-    ['exports no handler', 'export const review = () => null;', 'exports no handler function'],
-    ['does not load', 'export const handler = (;', 'cannot load'],
-  ])('an IVSCHAT_LAMBDAS_FILE module that %s', async (_label, source, reason) => {
-    const module = scratchFile('review-handler.mjs', source);
-    const arn = 'arn:aws:lambda:us-east-1:000000000000:function:review';
-    const lambdas = scratchFile('lambdas.json', JSON.stringify({ [arn]: './review-handler.mjs' }));
-    const run = await runToExit({ IVSCHAT_LAMBDAS_FILE: lambdas });
-    expect(run).toMatchObject({ code: 1, stdout: '' });
-    expect(run.stderr).toMatch(new RegExp(`^ivschat-local: IVSCHAT_LAMBDAS_FILE: .*${reason}.*\n$`));
-    expect(run.stderr).toContain(module);
-  });
-});
-
 test('npm start serves within 15 s and stops on SIGTERM', async () => {
   // Its own process group, so that whatever npm leaves behind can be cleaned up below.
   const npm = spawn('npm', ['start'], {
@@ -282,8 +201,8 @@ test('npm start serves within 15 s and stops on SIGTERM', async () => {
     npm.once('exit', (code, signal) => r({ code, signal })),
   );
   try {
-    await until(() => /control plane .*listening on http:\/\/\S+/.test(output), 15_000);
-    const apiUrl = /control plane .*listening on (http:\/\/\S+)/.exec(output)?.[1] as string;
+    await until(() => parseReadyLine(output) !== undefined, 15_000);
+    const { apiUrl } = parseReadyLine(output) as ReadyInfo;
     const client = ivschat(apiUrl);
     await expect(client.send(new ListRoomsCommand({}))).resolves.toMatchObject({ $metadata: { httpStatusCode: 200 } });
     client.destroy();
@@ -446,20 +365,4 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5_000)
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms: ${check.toString()}`);
     await new Promise((r) => setTimeout(r, 25));
   }
-}
-
-/** Runs bin/local.ts to its exit (it must exit within 15 s), keeping stdout and stderr apart. */
-function runToExit(env: Record<string, string | undefined>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawnLocal(env);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolvePromise) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolvePromise({ code, stdout, stderr });
-    });
-  });
 }

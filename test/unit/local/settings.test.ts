@@ -19,6 +19,7 @@ test('defaults', () => {
     accountId: '000000000000',
     dataDir: undefined,
     principals: DEFAULT_PRINCIPALS,
+    principalsFile: undefined,
     lambdas: new Map(),
     allowedHosts: [],
     maxApiConnections: 512,
@@ -63,6 +64,7 @@ test('reads every variable', () => {
     accountId: '123456789012',
     dataDir: dir,
     principals: [{ accessKeyId: 'a', secretAccessKey: 's', allow: ['ivschat:Get*'], name: 'alice' }],
+    principalsFile: principals,
     lambdas: new Map([['arn:aws:lambda:eu-west-1:123456789012:function:f', join(dir, 'f.mjs')]]),
     allowedHosts: ['chat.example.com', 'proxy.local'],
     maxWsConnections: 100,
@@ -95,6 +97,21 @@ test.each([
   [{ IVSCHAT_MAX_WS_CONNECTIONS: '0' }, /IVSCHAT_MAX_WS_CONNECTIONS must be a whole number of at least 1/],
   [{ IVSCHAT_WS_HEARTBEAT_SECONDS: '1.5' }, /IVSCHAT_WS_HEARTBEAT_SECONDS must be a whole number/],
   [{ AWS_REGION: 'US EAST' }, /AWS_REGION is not a region name/],
+  [{ AWS_REGION: 'nowhere' }, /AWS_REGION is not a region name \(like us-east-1 or us-gov-west-1\): 'nowhere'/],
+  [{ AWS_REGION: 'us-east' }, /AWS_REGION is not a region name/],
+  [{ IVSCHAT_API_PORT: '9000', IVSCHAT_WS_PORT: '9000' }, /IVSCHAT_API_PORT and IVSCHAT_WS_PORT are both 9000: .* need a port each/],
+  [{ IVSCHAT_WS_PORT: '8787' }, /are both 8787/],
+  [{ IVSCHAT_API_PORT: ' 80' }, /IVSCHAT_API_PORT must be a port number/],
+  [{ IVSCHAT_API_PORT: '0x50' }, /IVSCHAT_API_PORT must be a port number/],
+  [{ POWERTOOLS_LOG_LEVEL: 'LOUD' }, /POWERTOOLS_LOG_LEVEL must be one of TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT, got 'LOUD'/],
+  [{ POWERTOOLS_LOG_LEVEL: 'debug' }, /POWERTOOLS_LOG_LEVEL must be one of/],
+  [{ IVSCHAT_TOKEN_LIFETIME_MS: '0' }, /IVSCHAT_TOKEN_LIFETIME_MS must be at least 1000 \(milliseconds: 1 s\), got '0'/],
+  [{ IVSCHAT_SESSION_MINUTE_MS: '999' }, /IVSCHAT_SESSION_MINUTE_MS must be at least 1000/],
+  [{ IVSCHAT_HISTORY_HOUR_MS: '10' }, /IVSCHAT_HISTORY_HOUR_MS must be at least 1000/],
+  [{ IVSCHAT_BAN_MINUTE_MS: '0' }, /IVSCHAT_BAN_MINUTE_MS must be at least 1000/],
+  [{ IVSCHAT_TOKEN_LIFETIME_MS: '1.5e3' }, /IVSCHAT_TOKEN_LIFETIME_MS must be a whole number/],
+  [{ IVSCHAT_MAX_ROOMS: '1e3' }, /IVSCHAT_MAX_ROOMS must be a whole number, got '1e3'/],
+  [{ IVSCHAT_HISTORY_HOURS: '-1' }, /IVSCHAT_HISTORY_HOURS must be a whole number/],
   [{ IVSCHAT_PRINCIPALS_FILE: join(dir, 'missing.json') }, /cannot read IVSCHAT_PRINCIPALS_FILE .*ENOENT/],
   [{ IVSCHAT_PRINCIPALS_FILE: file('bad.json', '{') }, /cannot read IVSCHAT_PRINCIPALS_FILE/],
   [{ IVSCHAT_PRINCIPALS_FILE: file('empty.json', '{"principals":[]}') }, /at least one principal/],
@@ -126,6 +143,7 @@ test.each([
   [{ IVSCHAT_SWEEP_INTERVAL_MS: '1.5' }, /IVSCHAT_SWEEP_INTERVAL_MS must be a whole number/],
   [{ IVSCHAT_SWEEP_INTERVAL_MS: '3000000000' }, /IVSCHAT_SWEEP_INTERVAL_MS must be at most 60000/],
 ])('%j is refused with a one-line reason', (env, reason) => {
+  expect(() => readLocalSettings(env)).toThrow(/^[^\n]+$/);
   expect(() => readLocalSettings(env)).toThrow(LocalConfigError);
   expect(() => readLocalSettings(env)).toThrow(reason);
 });
@@ -138,4 +156,23 @@ test('a secret never appears in a configuration error', () => {
   } catch (err) {
     expect((err as Error).message).not.toContain('VERY-SECRET');
   }
+});
+
+test('what is allowed: region names of every partition, each log level, durations of a second, port 0 for both', () => {
+  for (const region of ['us-east-1', 'eu-central-2', 'ap-southeast-5', 'cn-north-1', 'us-gov-west-1', 'us-isob-east-1', 'eusc-de-east-1']) {
+    expect(readLocalSettings({ AWS_REGION: region }).region).toBe(region);
+  }
+  for (const level of ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT', '']) {
+    expect(() => readLocalSettings({ POWERTOOLS_LOG_LEVEL: level })).not.toThrow();
+  }
+  expect(() =>
+    readLocalSettings({
+      IVSCHAT_TOKEN_LIFETIME_MS: '1000',
+      IVSCHAT_SESSION_MINUTE_MS: '1000',
+      IVSCHAT_HISTORY_HOUR_MS: '1000',
+      IVSCHAT_BAN_MINUTE_MS: '1000',
+      IVSCHAT_HISTORY_HOURS: '0',
+    }),
+  ).not.toThrow();
+  expect(readLocalSettings({ IVSCHAT_API_PORT: '0', IVSCHAT_WS_PORT: '0' })).toMatchObject({ apiPort: 0, wsPort: 0 });
 });

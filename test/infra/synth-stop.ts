@@ -1,0 +1,2 @@
+// Jest's globalTeardown of the infra project (see synth-once.ts).
+export { stopSynth as default } from './synth-once';
