@@ -97,7 +97,8 @@ export function optionsToEnv(options: StartLocalOptions): Record<string, string>
   for (const [option, value] of Object.entries(options)) {
     if (value === undefined || option === 'logLevel') continue;
     const name = OPTION_ENV[option as EnvOption];
-    if (!name) throw new LocalConfigError(`startLocal: unknown option ${option}`);
+    if (!name)
+      throw new LocalConfigError(`startLocal: unknown option ${option}; the options: ${Object.keys(OPTION_ENV).join(', ')}, logLevel`);
     env[name] = Array.isArray(value) ? value.join(',') : String(value);
   }
   return env;
