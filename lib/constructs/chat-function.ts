@@ -17,7 +17,8 @@ const ROOT = packageRoot(__dirname);
  * This repository's lock file. An installed copy of the package has none (npm never packs one): its
  * functions are bundled from the package's lambdas/ sources with the dependencies the user's project
  * installed, so NodejsFunction finds the project's own lock file and root, as it does for the
- * user's functions, and runs the project's esbuild.
+ * user's functions, and runs the project's esbuild. The package ships this repository's
+ * tsconfig.json, so esbuild reads the same compiler options there as here (not the project's).
  */
 const LOCK_FILE = join(ROOT, 'package-lock.json');
 const INSTALLED = !existsSync(LOCK_FILE);

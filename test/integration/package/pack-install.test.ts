@@ -86,7 +86,7 @@ let work: string;
 const children: ChildProcess[] = [];
 
 /** Runs a command in the user's project; rejects with its output when it fails. */
-async function inProject(command: string, args: string[], env: NodeJS.ProcessEnv = {}, timeout = 60_000) {
+async function inProject(command: string, args: string[], env: NodeJS.ProcessEnv = {}, timeout = 100_000) {
   try {
     return await run(command, args, { cwd: project, timeout, env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 });
   } catch (err) {
@@ -100,7 +100,7 @@ beforeAll(async () => {
   project = join(work, 'project');
   const { stdout } = await run('npm', ['pack', '--pack-destination', work, '--json', '--foreground-scripts=false'], {
     cwd: ROOT,
-    timeout: 120_000,
+    timeout: 180_000,
     maxBuffer: 16 * 1024 * 1024,
   });
   const [{ filename }] = JSON.parse(stdout.slice(stdout.indexOf('['))) as [{ filename: string }];
@@ -122,10 +122,10 @@ beforeAll(async () => {
   // The lock names the tarball relative to the project, as npm writes it.
   lock.packages['node_modules/ivschat-selfhosted']!.resolved = `file:../${filename}`;
   writeFileSync(join(project, 'package-lock.json'), JSON.stringify(lock, null, 2));
-  await inProject('npm', ['ci', '--offline', '--no-audit', '--no-fund'], {}, 120_000);
+  await inProject('npm', ['ci', '--offline', '--no-audit', '--no-fund'], {}, 180_000);
   for (const file of ['examples/embedded.test.mjs', 'examples/cdk-app.mjs'])
     copyFileSync(join(ROOT, file), join(project, file.split('/')[1]!));
-}, 240_000);
+}, 400_000);
 
 afterAll(() => {
   // A group left by a failed test: whatever of it still runs.
@@ -147,7 +147,16 @@ test('the tarball holds the bundles, declarations and function sources, and no t
   for (const file of ['dist/types/lib/local/embed.d.ts', 'dist/types/lib/cdk.d.ts', 'lambdas/messaging/default.ts', 'LICENSE']) {
     expect(existsSync(join(installed, file))).toBe(true);
   }
-  expect(readdirSync(installed).sort()).toEqual(['LICENSE', 'README.md', 'bin', 'console', 'dist', 'lambdas', 'package.json']);
+  expect(readdirSync(installed).sort()).toEqual([
+    'LICENSE',
+    'README.md',
+    'bin',
+    'console',
+    'dist',
+    'lambdas',
+    'package.json',
+    'tsconfig.json',
+  ]);
   expect(readdirSync(join(installed, 'bin'))).toEqual(['ivschat.cjs']);
   // The service runs without tsx: it is not installed at all.
   expect(existsSync(join(project, 'node_modules/tsx'))).toBe(false);
@@ -161,7 +170,7 @@ test('startLocal in a jest test: two isolated services, the SDK and the official
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   });
   expect(stderr).toMatch(/Tests:\s+2 passed, 2 total/);
-});
+}, 60_000);
 
 test('npx ivschat start reaches its ready line and stops on SIGTERM', async () => {
   // In a process group of its own, signalled as a terminal or a CI runner does: npm exec runs the
@@ -199,7 +208,31 @@ test('npx ivschat start reaches its ready line and stops on SIGTERM', async () =
   expect(output).toContain('ivschat-local: SIGTERM, finishing in-flight requests');
   expect(output).not.toMatch(/error while stopping|did not stop/);
   await expect(fetch(`${ready!.apiUrl}/ping`)).rejects.toThrow();
-});
+}, 60_000);
+
+test('both entry points have declarations a TypeScript project type-checks against', async () => {
+  writeFileSync(
+    join(project, 'check.mts'),
+    [
+      "import { LocalConfigError, startLocal, type LocalChat, type StartLocalOptions } from 'ivschat-selfhosted/local';",
+      "import { IvsChat, type IvsChatProps } from 'ivschat-selfhosted/cdk';",
+      "const options: StartLocalOptions = { apiPort: 0, tokenLifetimeMs: 5000, allowedHosts: ['chat.test'], logLevel: 'ERROR' };",
+      'const chat: LocalChat = await startLocal(options);',
+      'const endpoint: string = chat.controlPlaneUrl;',
+      'const stopped: Promise<void> = chat.stop();',
+      '// @ts-expect-error the ports are apiPort and wsPort',
+      'await startLocal({ port: 0 });',
+      '// @ts-expect-error a level Powertools does not have',
+      "await startLocal({ logLevel: 'LOUD' });",
+      'const props: IvsChatProps = { historyHours: 1 };',
+      'export const used = [endpoint, stopped, props, IvsChat, LocalConfigError];',
+      '',
+    ].join('\n'),
+  );
+  const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+  const flags = ['--module', 'nodenext', '--target', 'es2022', '--strict', '--noEmit', '--skipLibCheck', '--types', 'node'];
+  await inProject(process.execPath, [tsc, ...flags, '--typeRoots', join(ROOT, 'node_modules/@types'), 'check.mts']);
+}, 120_000);
 
 test('IvsChat in a CDK app synthesizes, and a function bundles from the installed sources', async () => {
   const out = join(work, 'cdk.out');
@@ -227,4 +260,4 @@ test('IvsChat in a CDK app synthesizes, and a function bundles from the installe
     '--log-level=error',
   ]);
   expect(readFileSync(join(work, 'default.js'), 'utf8')).toContain('makeHandler');
-});
+}, 120_000);
