@@ -172,7 +172,7 @@ test('startLocal in a jest test: two isolated services, the SDK and the official
   expect(stderr).toMatch(/Tests:\s+2 passed, 2 total/);
 }, 60_000);
 
-test('npx ivschat start reaches its ready line and stops on SIGTERM', async () => {
+test('npx ivschat start reaches its ready line, npx ivschat chat chats there, and the service stops on SIGTERM', async () => {
   // In a process group of its own, signalled as a terminal or a CI runner does: npm exec runs the
   // bin through `sh -c` and forwards no signal, so a SIGTERM to npx alone would orphan the service.
   const child = spawn('npx', ['ivschat', 'start'], {
@@ -203,6 +203,27 @@ test('npx ivschat start reaches its ready line and stops on SIGTERM', async () =
   // The installed console serves the prebuilt script (no esbuild needed at runtime).
   const script = await fetch(`${ready!.apiUrl}/console/app.js`);
   expect(script.status).toBe(200);
+  // npx ivschat chat against it, with local mode's default keys: a line typed comes back, /quit leaves.
+  const env = { ...process.env };
+  for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN']) delete env[name];
+  const args = ['ivschat', 'chat', '--room', 'lobby', '--user', 'ann', '--endpoint', ready!.apiUrl, '--ws', ready!.wsUrl];
+  const chat = spawn('npx', args, { cwd: project, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  children.push(chat);
+  let said = '';
+  let step = 0;
+  chat.stdout.on('data', (d: Buffer) => {
+    said += d.toString();
+    if (step === 0 && said.includes('* joined lobby as ann')) {
+      step = 1;
+      chat.stdin.write('hello from the package\n');
+    } else if (step === 1 && said.includes('[ann] hello from the package')) {
+      step = 2;
+      chat.stdin.end('/quit\n');
+    }
+  });
+  chat.stderr.on('data', (d: Buffer) => (said += d.toString()));
+  const code = await new Promise<number | null>((res) => chat.once('close', res));
+  expect([code, said]).toEqual([0, expect.stringMatching(/\[ann\] hello from the package[^]*\* disconnected \(clientDisconnect\)/)]);
   process.kill(-child.pid!, 'SIGTERM');
   await closed;
   expect(output).toContain('ivschat-local: SIGTERM, finishing in-flight requests');
