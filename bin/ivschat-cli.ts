@@ -8,6 +8,7 @@ import { EXTENSION_COMMANDS_HELP, runExtensionCommand } from '../lib/client/chat
 import { IvschatExtensionsClient } from '../lib/client/extensions';
 
 const USAGE = `usage: ivschat chat --room NAME --user NAME [options]
+       ivschat start   (the local service, as npm start: settings from the IVSCHAT_* variables)
 
 Joins (or creates) the room NAME and chats in it through the official messaging client.
 Type a line to send it; /delete ID [reason] deletes a message; /kick USER [reason] disconnects a

@@ -148,7 +148,7 @@ export function union<M extends Record<string, Schema<unknown>>>(members: M): Sc
   };
 }
 
-interface Field<T, R extends boolean> {
+export interface Field<T, R extends boolean> {
   schema: Schema<T>;
   required: R;
 }

@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
@@ -8,9 +9,19 @@ import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import { ENV } from '../../lambdas/shared/env';
 import { TABLE } from '../../lambdas/data/table';
+import { packageRoot } from '../package-root';
 import type { TableAccess } from '../permissions';
 
-const ROOT = join(__dirname, '../..');
+const ROOT = packageRoot(__dirname);
+/**
+ * This repository's lock file. An installed copy of the package has none (npm never packs one): its
+ * functions are bundled from the package's lambdas/ sources with the dependencies the user's project
+ * installed, so NodejsFunction finds the project's own lock file and root, as it does for the
+ * user's functions, and runs the project's esbuild. The package ships this repository's
+ * tsconfig.json, so esbuild reads the same compiler options there as here (not the project's).
+ */
+const LOCK_FILE = join(ROOT, 'package-lock.json');
+const INSTALLED = !existsSync(LOCK_FILE);
 
 export interface ChatFunctionProps {
   /** Handler module under lambdas/, without extension, e.g. `control-plane/create-room`. */
@@ -33,11 +44,11 @@ export class ChatFunction extends NodejsFunction {
     // AWSLambdaBasicExecutionRole (logs:* on every log group of the account).
     const logGroup = new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
     const role = new Role(scope, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    if (INSTALLED && Stack.of(scope).bundlingRequired) requireEsbuild();
     super(scope, id, {
       entry: join(ROOT, 'lambdas', `${props.module}.ts`),
       handler: 'handler',
-      projectRoot: ROOT,
-      depsLockFilePath: join(ROOT, 'package-lock.json'),
+      ...(INSTALLED ? {} : { projectRoot: ROOT, depsLockFilePath: LOCK_FILE }),
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 1024,
@@ -106,5 +117,17 @@ export class ChatFunction extends NodejsFunction {
       );
     }
     return this;
+  }
+}
+
+/**
+ * Without esbuild in the user's project NodejsFunction falls back to Docker bundling, which fails far
+ * from the cause (or bundles differently): say what to install instead. Resolved as NodejsFunction does.
+ */
+function requireEsbuild(): void {
+  try {
+    require.resolve('esbuild/package.json', { paths: [dirname(require.resolve('aws-cdk-lib/package.json'))] });
+  } catch {
+    throw new Error("ivschat-selfhosted/cdk bundles the chat's functions with your project's esbuild: npm install --save-dev esbuild");
   }
 }

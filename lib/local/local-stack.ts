@@ -128,12 +128,15 @@ export async function startLocalStack(
       history: createHistory({ store: historyStore, retentionMs: wired.history.retentionMs }),
     };
     const hosts = hostPolicy(settings.host, settings.allowedHosts);
-    const load = async <H>(path: string): Promise<H> => ((await import(path)) as HandlerModule<H>).makeHandler(deps);
+    // A handler module by its path under lambdas/, written with its extension so that a bundler can
+    // follow the pattern: the package's dist/ is one bundle holding every handler (see scripts/build-dist.ts).
+    const load = async <H>(module: string): Promise<H> =>
+      ((await import(`../../lambdas/${module}.ts`)) as HandlerModule<H>).makeHandler(deps);
 
     const routes = await Promise.all(
       OPERATIONS.map(async (operation): Promise<Route> => ({
         operation,
-        handler: await load<ProxyHandler>(`../../lambdas/control-plane/${operation.module}`),
+        handler: await load<ProxyHandler>(`control-plane/${operation.module}`),
       })),
     );
     ws = await listening(settings.host, settings.wsPort, () =>
@@ -147,9 +150,9 @@ export async function startLocalStack(
           maxConnections: settings.maxWsConnections,
           heartbeatSeconds: settings.heartbeatSeconds,
           routes: {
-            connect: await load<WsProxyHandler>('../../lambdas/messaging/connect'),
-            disconnect: await load<WsProxyHandler>('../../lambdas/messaging/disconnect'),
-            default: await load<WsProxyHandler>('../../lambdas/messaging/default'),
+            connect: await load<WsProxyHandler>('messaging/connect'),
+            disconnect: await load<WsProxyHandler>('messaging/disconnect'),
+            default: await load<WsProxyHandler>('messaging/default'),
           },
         }))(),
     );
@@ -169,7 +172,7 @@ export async function startLocalStack(
       }),
     );
 
-    const endExpiredSessions = await load<() => Promise<unknown>>('../../lambdas/messaging/end-expired-sessions');
+    const endExpiredSessions = await load<() => Promise<unknown>>('messaging/end-expired-sessions');
     // One sweep at a time: a tick that finds the last one still running skips, so none pile up.
     let sweeping: Promise<void> | undefined;
     const sweep = async () => {

@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { logger } from '../../lambdas/shared/logger';
+import { packageRoot } from '../package-root';
 
 /**
  * What the console page needs to know about this service before the user signs anything: where
@@ -17,9 +19,15 @@ export interface ConsoleConfig {
 /** Answers the request and returns true when it is one of the unsigned routes; false leaves it to the signed ones. */
 export type ServeUnsigned = (req: IncomingMessage, res: ServerResponse) => boolean;
 
-const CONSOLE_DIR = join(__dirname, '../../console');
+const ROOT = packageRoot(__dirname);
+const CONSOLE_DIR = join(ROOT, 'console');
 /** The page's script, bundled from console/src by esbuild on first request (once per process). */
 const BUNDLE_ENTRY = join(CONSOLE_DIR, 'src/main.ts');
+/**
+ * The installed package ships that bundle instead of console/src (built by scripts/build-dist.ts
+ * with buildConsoleBundle), so its users need no esbuild; a checkout always builds from source.
+ */
+export const PREBUILT_CONSOLE_BUNDLE = join(ROOT, 'dist/console/app.js');
 
 /** The page talks to the control plane it was served from and to the WebSocket of the config, or to what the user enters. */
 const SECURITY_HEADERS = {
@@ -44,7 +52,7 @@ interface Asset {
 export function createUnsignedRoutes(config: ConsoleConfig): ServeUnsigned {
   let bundle: Promise<Buffer> | undefined;
   const script = () =>
-    (bundle ??= buildConsoleBundle().catch((err: unknown) => {
+    (bundle ??= (existsSync(BUNDLE_ENTRY) ? buildConsoleBundle() : readFile(PREBUILT_CONSOLE_BUNDLE)).catch((err: unknown) => {
       bundle = undefined;
       throw err;
     }));

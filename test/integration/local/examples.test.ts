@@ -42,6 +42,9 @@ const EXPECTED: Record<string, RegExp> = {
 const RUN_ELSEWHERE: Record<string, string> = {
   'examples/control-plane-tour.mjs': 'test/integration/local/tour.test.ts',
   'examples/profanity.mjs': 'test/integration/local/review-handlers.test.ts',
+  // Both import the package by name: they run in a project that installed its packed tarball.
+  'examples/embedded.test.mjs': 'test/integration/package/pack-install.test.ts',
+  'examples/cdk-app.mjs': 'test/integration/package/pack-install.test.ts',
 };
 
 test('every example is run by a test', () => {

@@ -36,7 +36,12 @@ const blocks = codeBlocks(README);
 const PROGRAM_LANGS = new Set(['js', 'mjs', 'javascript', 'ts', 'mts', 'typescript']);
 
 test('the README shows its example programs', () => {
-  expect(blocks.filter((b) => b.example).map((b) => b.example)).toEqual(['examples/quickstart.mjs', 'examples/chat-room.mjs']);
+  expect(blocks.filter((b) => b.example).map((b) => b.example)).toEqual([
+    'examples/quickstart.mjs',
+    'examples/chat-room.mjs',
+    'examples/embedded.test.mjs',
+    'examples/cdk-app.mjs',
+  ]);
 });
 
 test.each(blocks.filter((b) => b.example).map((b) => [b.example!, b] as const))('the README block of %s is the file', (file, block) => {

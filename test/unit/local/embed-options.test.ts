@@ -1,0 +1,28 @@
+import { OPTION_ENV, optionsToEnv } from '../../../lib/local/embed';
+import { LocalConfigError, LOCAL_ENV, readLocalSettings } from '../../../lib/local/settings';
+import { ENV } from '../../../lambdas/shared/env';
+
+/** Handler variables local mode sets itself, for every stack: no option could mean anything. */
+const SET_BY_LOCAL_MODE: string[] = [ENV.tableName, ENV.dynamodbEndpoint, ENV.tokenKeys, ENV.tokenKeysSecretArn, ENV.connectionsEndpoint];
+
+test('every setting of local mode and of the handlers has a startLocal option', () => {
+  const settings = new Set([...Object.values(LOCAL_ENV), ...Object.values(ENV)].filter((name) => !SET_BY_LOCAL_MODE.includes(name)));
+  expect([...new Set(Object.values(OPTION_ENV))].sort()).toEqual([...settings].sort());
+});
+
+test('options become the variables, read as npm start reads them; the ports default to free ones', () => {
+  const env = optionsToEnv({ apiPort: 9001, allowedHosts: ['chat.test', 'other.test'], historyHours: 0, dataDir: undefined });
+  expect(env).toEqual({
+    IVSCHAT_API_PORT: '9001',
+    IVSCHAT_WS_PORT: '0',
+    IVSCHAT_ALLOWED_HOSTS: 'chat.test,other.test',
+    IVSCHAT_HISTORY_HOURS: '0',
+  });
+  const settings = readLocalSettings(env);
+  expect([settings.apiPort, settings.wsPort, settings.allowedHosts]).toEqual([9001, 0, ['chat.test', 'other.test']]);
+});
+
+test('an option the variables do not have is refused by name, with the list', () => {
+  expect(() => optionsToEnv({ port: 0 } as never)).toThrow(LocalConfigError);
+  expect(() => optionsToEnv({ port: 0 } as never)).toThrow(/^startLocal: unknown option port; the options: host, apiPort, wsPort, /);
+});
