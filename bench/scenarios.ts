@@ -7,7 +7,7 @@ import { roomKey } from '../lambdas/data/keys';
 import { ChatTarget, bareTarget, closeAll, openReceivers, serviceRoom } from './clients';
 import { FanoutResult, fanoutRun } from './fanout';
 import { rssBytes } from '../test/helpers/process-probe';
-import { Stack, cpuMeter, settle, startBareWs } from './processes';
+import { Stack, cpuMeter, settle, sleep, startBareWs } from './processes';
 import { Latency, closedLoop, latency, round } from './stats';
 
 export type Log = (line: string) => void;
@@ -84,6 +84,35 @@ export async function controlPlane(stack: Stack, sdk: IvschatClient, seconds: nu
   } finally {
     ddb.destroy();
   }
+}
+
+export interface IdleResult {
+  seconds: number;
+  /** The stack's CPU with nothing connected (its sweepers run every second), in cores. */
+  serverCores: number;
+  /** The bare ws server's, doing nothing, over as long. */
+  baselineCores: number;
+}
+
+/** The stack's CPU use when nobody uses it, next to the bare ws server's: a server that idles should cost nothing. */
+export async function idle(stack: Stack, seconds: number, log: Log): Promise<IdleResult> {
+  const measure = async (pid: number) => {
+    await settle(pid);
+    const meter = cpuMeter(pid);
+    await sleep(seconds * 1000);
+    const cpu = meter();
+    return round(cpu.server / cpu.seconds, 4);
+  };
+  const bare = await startBareWs();
+  let baselineCores: number;
+  try {
+    baselineCores = await measure(bare.child.pid);
+  } finally {
+    await bare.child.stop();
+  }
+  const serverCores = await measure(stack.child.pid);
+  log(`idle for ${seconds} s: server ${round(serverCores * 100, 2)} % of a core, bare ws ${round(baselineCores * 100, 2)} %`);
+  return { seconds, serverCores, baselineCores };
 }
 
 /** One room size measured on both sides, at each rate. */
@@ -169,6 +198,8 @@ export interface ConnectionsSide {
   rssPerConnectionKiB: number;
   /** Server CPU time per connection opened (for the service: CreateChatToken and $connect), ms. */
   serverMillisPerConnection: number;
+  /** The server's CPU while it holds them all and nobody sends (heartbeats only), in cores. */
+  heldIdleCores: number;
   /** One message sent after all are open: how many got it, and when the last one did. */
   reached: number;
   reachAllMs: number;
@@ -212,6 +243,9 @@ async function holdConnections(target: ChatTarget, serverPid: number, count: num
     sockets = [...opened.sockets, sender];
     await settle(serverPid, 10_000);
     const after = rssBytes(serverPid);
+    const held = cpuMeter(serverPid);
+    await sleep(HELD_IDLE_SECONDS * 1000);
+    const heldCpu = held();
     log(
       `${scope}: open in ${round(opened.seconds, 1)} s (server ${round((cpuUsed / count) * 1000, 2)} ms CPU each), server RSS ${mib(after)} MiB; one message to all`,
     );
@@ -234,6 +268,7 @@ async function holdConnections(target: ChatTarget, serverPid: number, count: num
       serverRssAfterMiB: mib(after),
       rssPerConnectionKiB: round((after - before) / count / 1024, 1),
       serverMillisPerConnection: round((cpuUsed / count) * 1000, 3),
+      heldIdleCores: round(heldCpu.server / heldCpu.seconds, 4),
       reached: reach.delivered,
       reachAllMs: reach.latencyMs.max,
     };
@@ -243,3 +278,5 @@ async function holdConnections(target: ChatTarget, serverPid: number, count: num
 }
 
 const mib = (bytes: number) => round(bytes / 2 ** 20, 1);
+/** How long the server's CPU is watched while it holds every connection and nothing is sent. */
+const HELD_IDLE_SECONDS = 10;
