@@ -45,8 +45,8 @@ const TABLE_NAME = 'ivschat';
 type HandlerModule<H> = { makeHandler: (deps: Deps) => H };
 
 /**
- * Local mode: dynalite as DynamoDB, and the REST and WebSocket gateways in front of the very handler
- * modules that CDK deploys, each `makeHandler` given the one wiring (lambdas/wiring/deps.ts) built
+ * Local mode: dynalite as DynamoDB (reached in-process by the handlers, over HTTP by anything else),
+ * and the REST and WebSocket gateways in front of the very handler modules that CDK deploys, each `makeHandler` given the one wiring (lambdas/wiring/deps.ts) built
  * from the handlers' configuration with local adapters in place of the AWS ones. The connection
  * gateway: the WebSocket gateway's in-process adapter instead of the @connections HTTP client, with
  * the same semantics, because the SDK round trip would dominate the local hot path. Rooms' message
