@@ -198,6 +198,8 @@ export interface ConnectionsSide {
   rssPerConnectionKiB: number;
   /** Server CPU time per connection opened (for the service: CreateChatToken and $connect), ms. */
   serverMillisPerConnection: number;
+  /** The bench process's CPU per connection opened (for the service: signing CreateChatToken, the SDK, the handshake), ms. */
+  clientMillisPerConnection: number;
   /** The server's CPU while it holds them all and nobody sends (heartbeats only), in cores. */
   heldIdleCores: number;
   /** One message sent after all are open: how many got it, and when the last one did. */
@@ -238,7 +240,7 @@ async function holdConnections(target: ChatTarget, serverPid: number, count: num
   try {
     const meter = cpuMeter(serverPid);
     const opened = await openReceivers(target, count, (k) => log(`${scope}: ${k}/${count} open`));
-    const cpuUsed = meter().server;
+    const { server: cpuUsed, client: clientUsed } = meter();
     const sender = await target.openSender();
     sockets = [...opened.sockets, sender];
     await settle(serverPid, 10_000);
@@ -268,6 +270,7 @@ async function holdConnections(target: ChatTarget, serverPid: number, count: num
       serverRssAfterMiB: mib(after),
       rssPerConnectionKiB: round((after - before) / count / 1024, 1),
       serverMillisPerConnection: round((cpuUsed / count) * 1000, 3),
+      clientMillisPerConnection: round((clientUsed / count) * 1000, 3),
       heldIdleCores: round(heldCpu.server / heldCpu.seconds, 4),
       reached: reach.delivered,
       reachAllMs: reach.latencyMs.max,
