@@ -53,10 +53,26 @@ export async function serviceRoom(sdk: IvschatClient, wsUrl: string, name: strin
   const room = await sdk.send(new CreateRoomCommand({ name, maximumMessageRatePerSecond: 100 }));
   const arn = room.arn as string;
   const open = async (userId: string, capabilities: ('SEND_MESSAGE' | 'DELETE_MESSAGE' | 'DISCONNECT_USER')[], i = 0) => {
-    const { token } = await sdk.send(new CreateChatTokenCommand({ roomIdentifier: arn, userId, capabilities }));
+    const { token } = await resentOnReset(() => sdk.send(new CreateChatTokenCommand({ roomIdentifier: arn, userId, capabilities })));
     return openSocket(wsUrl, token as string, i);
   };
   return { name: 'ivschat', arn, openReceiver: (i) => open(`receiver-${i}`, [], i), openSender: () => open('sender', ['SEND_MESSAGE']) };
+}
+
+/**
+ * A call sent again (twice at most) when its kept-alive socket was closed under it: the server
+ * closes sockets idle for 5 s, and one the pool hands out just then ends in "socket hang up";
+ * on a loaded machine that happens now and then among thousands of mints.
+ */
+async function resentOnReset<T>(call: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      const reset = (err as NodeJS.ErrnoException).code === 'ECONNRESET' || /socket hang up/.test((err as Error).message);
+      if (!reset || attempt >= attempts) throw err;
+    }
+  }
 }
 
 export function bareTarget(url: string): ChatTarget {

@@ -178,6 +178,10 @@ export interface BenchResults {
   machine: { cores: number; cpu: string; memoryGiB: number; node: string; platform: string };
   /** /proc/loadavg (1, 5, 15 minutes) as the run started and as it ended: how quiet the machine was. */
   loadAverage: { start: number[]; end: number[] };
+  /** The open-files limit the bench ran with (each of its processes has it). */
+  fileLimit?: number;
+  /** The connections asked for when the file limit held the run to fewer (options.connections). */
+  connectionsAsked?: number;
   idle?: IdleResult;
   options: Omit<BenchOptions, 'out'>;
   durationSeconds: number;
@@ -195,6 +199,9 @@ export interface BenchResults {
   abuse?: AbuseResult;
 }
 
+/** Descriptors besides the connections' sockets: the other scenarios' sockets, files, the SDK's pool. */
+const FILES_TO_SPARE = 1000;
+
 /** The rate at which cost growth is measured: the default room rate, as in the latency target. */
 const GROWTH_RATE = 10;
 
@@ -209,17 +216,28 @@ async function main(): Promise<void> {
   const wanted = (s: Scenario) => options.only.includes(s);
   const limits = fileLimits();
   const biggestRoom = Math.max(0, ...(wanted('fanout') ? options.points.map((p) => p.receivers) : []));
-  const need = Math.max(wanted('connections') ? options.connections : 0, biggestRoom, 5000) + 1000;
-  if (limits.soft < need) {
+  const need = (connections: number) => Math.max(wanted('connections') ? connections : 0, biggestRoom, 5000) + FILES_TO_SPARE;
+  let connectionsAsked: number | undefined;
+  if (limits.soft < need(options.connections)) {
     // The clients hold as many sockets as the server: this process runs again with a higher limit
     // (a shell raises it; above the hard limit only as root), and the stack's child inherits it.
-    if (!process.env.BENCH_FILE_LIMIT_RAISED) process.exit(await runWithFileLimit(need * 2));
-    throw new Error(
-      `this process may open ${limits.soft} files (hard limit ${limits.hard}, which it could not raise); the clients need about ${need}: ` +
-        `raise it with 'ulimit -n ${need * 2}' (as root with CAP_SYS_RESOURCE), or ask for fewer (--connections)`,
+    if (!process.env.BENCH_FILE_LIMIT_RAISED) process.exit(await runWithFileLimit(need(options.connections) * 2));
+    // Not raised far enough (no CAP_SYS_RESOURCE): as many connections as the limit allows, and
+    // the connections target says it was not measured at its size.
+    const fits = Math.floor((limits.soft - 2 * FILES_TO_SPARE) / 1000) * 1000;
+    if (!wanted('connections') || fits < 1000 || limits.soft < need(fits)) {
+      throw new Error(
+        `this process may open ${limits.soft} files (hard limit ${limits.hard}, which it could not raise); the clients need about ${need(options.connections)}: ` +
+          `raise it with 'ulimit -n ${need(options.connections) * 2}' (as root with CAP_SYS_RESOURCE), or ask for fewer (--connections, --points)`,
+      );
+    }
+    log(
+      `the open-files limit is ${limits.soft} (hard ${limits.hard}) and could not be raised: ${fits} connections instead of ${options.connections} ` +
+        `(raise it with 'ulimit -n ${need(options.connections) * 2}' as root with CAP_SYS_RESOURCE)`,
     );
+    connectionsAsked = options.connections;
+    options.connections = fits;
   }
-
   const { out, ...shown } = options;
   const results: BenchResults = {
     date: new Date().toISOString(),
@@ -231,6 +249,8 @@ async function main(): Promise<void> {
       platform: `${process.platform} ${process.arch}`,
     },
     loadAverage: { start: loadAverage(), end: [] },
+    fileLimit: limits.soft,
+    ...(connectionsAsked === undefined ? {} : { connectionsAsked }),
     options: shown,
     durationSeconds: 0,
   };
