@@ -70,7 +70,9 @@ export function targets(r: BenchResults): TargetCheck[] {
   const memory = c ? ratio(c.service.rssPerConnectionKiB, c.baseline.rssPerConnectionKiB) : NaN;
   checks.push({
     target: `server memory per open connection <= ${MEMORY_FACTOR} x bare`,
-    measured: c ? `${memory} x (${c.service.rssPerConnectionKiB} / ${c.baseline.rssPerConnectionKiB} KiB)` : 'not run',
+    measured: c
+      ? `${memory} x (${c.service.rssPerConnectionKiB} / ${c.baseline.rssPerConnectionKiB} KiB of RSS after GC); heap after GC ${c.service.heapPerConnectionKiB} / ${c.baseline.heapPerConnectionKiB} KiB`
+      : 'not run',
     met: c ? memory <= MEMORY_FACTOR : undefined,
   });
   checks.push({
@@ -288,6 +290,7 @@ export function report(r: BenchResults): string {
       s.serverRssBeforeMiB,
       s.serverRssAfterMiB,
       s.rssPerConnectionKiB,
+      s.heapPerConnectionKiB ?? '-',
       s.serverMillisPerConnection,
       s.clientMillisPerConnection ?? '-',
       round(s.heldIdleCores * 100, 2),
@@ -304,7 +307,8 @@ export function report(r: BenchResults): string {
           'open p99 ms',
           'RSS before MiB',
           'RSS after MiB',
-          'KiB/conn',
+          'RSS KiB/conn',
+          'heap KiB/conn',
           'server CPU ms/conn',
           'client CPU ms/conn',
           'held idle % core',

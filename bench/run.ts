@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { AbuseResult, abuse } from './abuse';
 import { ivschatClient } from './clients';
 import type { FanoutResult } from './fanout';
+import { PROBE_ENV, attachProbe } from '../test/helpers/process-probe';
 import { ROOT, fileLimits, startStack } from './processes';
 import { report } from './report';
 import {
@@ -280,9 +281,12 @@ async function sharedStackScenarios(options: BenchOptions, results: BenchResults
   const profileDir = join(ROOT, 'bench/profiles');
   if (options.cpuProf) mkdirSync(profileDir, { recursive: true });
   const stack = await startStack(options.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [], options.serverLog || undefined, {
+    // The inspector, so the connections scenario can force a GC before it reads the memory.
+    ...PROBE_ENV,
     // Room for the connections scenario's receivers and its sender (the default cap is 50,000).
     IVSCHAT_MAX_WS_CONNECTIONS: String(Math.max(options.connections, ...options.points.map((p) => p.receivers)) + 100),
   });
+  const probe = await attachProbe(stack.child.pid, stack.child.output);
   const sdk = ivschatClient(stack.apiUrl);
   try {
     log(`control plane ${stack.apiUrl}, messaging ${stack.wsUrl}, dynalite ${stack.dynamodbEndpoint}`);
@@ -336,10 +340,11 @@ async function sharedStackScenarios(options: BenchOptions, results: BenchResults
     }
     if (wanted('connections')) {
       log('== connections');
-      results.connections = await connections(stack, sdk, options.connections, log);
+      results.connections = await connections(stack, probe, sdk, options.connections, log);
     }
   } finally {
     sdk.destroy();
+    probe.close();
     log('stopping the local stack');
     await stack.child.stop(options.cpuProf ? 60_000 : 5_000);
   }

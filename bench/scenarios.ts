@@ -6,7 +6,7 @@ import type WebSocket from 'ws';
 import { roomKey } from '../lambdas/data/keys';
 import { ChatTarget, bareTarget, closeAll, openReceivers, serviceRoom } from './clients';
 import { FanoutResult, fanoutRun } from './fanout';
-import { rssBytes } from '../test/helpers/process-probe';
+import { PROBE_ENV, ProcessProbe, attachProbe } from '../test/helpers/process-probe';
 import { Stack, cpuMeter, settle, sleep, startBareWs } from './processes';
 import { Latency, closedLoop, latency, round } from './stats';
 
@@ -195,7 +195,10 @@ export interface ConnectionsSide {
   openMs: Latency;
   serverRssBeforeMiB: number;
   serverRssAfterMiB: number;
+  /** RSS growth per connection, read after forced GCs before and after. */
   rssPerConnectionKiB: number;
+  /** The V8 heap in use after forced GCs, growth per connection (the rest of RSS is sockets' native state, buffers, allocator slack). */
+  heapPerConnectionKiB: number;
   /** Server CPU time per connection opened (for the service: CreateChatToken and $connect), ms. */
   serverMillisPerConnection: number;
   /** The bench process's CPU per connection opened (for the service: signing CreateChatToken, the SDK, the handshake), ms. */
@@ -217,24 +220,41 @@ export interface ConnectionsResult {
  * Opens `count` connections to one room (each with its own minted token on the service), from this
  * process while the server runs in its own, then checks that one message reaches every one of them.
  */
-export async function connections(stack: Stack, sdk: IvschatClient, count: number, log: Log): Promise<ConnectionsResult> {
-  const bare = await startBareWs();
+export async function connections(
+  stack: Stack,
+  probe: ProcessProbe,
+  sdk: IvschatClient,
+  count: number,
+  log: Log,
+): Promise<ConnectionsResult> {
+  const bare = await startBareWs(PROBE_ENV);
   let baseline: ConnectionsSide;
+  const bareProbe = await attachProbe(bare.child.pid, bare.child.output);
   try {
-    baseline = await holdConnections(bareTarget(bare.url), bare.child.pid, count, log);
+    baseline = await holdConnections(bareTarget(bare.url), bare.child.pid, bareProbe, count, log);
   } finally {
+    bareProbe.close();
     await bare.child.stop();
   }
   await settle(stack.child.pid);
   const room = await serviceRoom(sdk, stack.wsUrl, 'bench-connections');
-  const service = await holdConnections(room, stack.child.pid, count, log);
+  const service = await holdConnections(room, stack.child.pid, probe, count, log);
   return { count, service, baseline };
 }
 
-async function holdConnections(target: ChatTarget, serverPid: number, count: number, log: Log): Promise<ConnectionsSide> {
+async function holdConnections(
+  target: ChatTarget,
+  serverPid: number,
+  probe: ProcessProbe,
+  count: number,
+  log: Log,
+): Promise<ConnectionsSide> {
   const scope = `${target.name}, ${count} connections`;
   await settle(serverPid);
-  const before = rssBytes(serverPid);
+  // Memory is read after forced GCs: what the connections hold, not the garbage of opening them
+  // (the service's minting leaves much more of it than bare handshakes).
+  const heapBefore = await probe.heapUsedAfterGc();
+  const before = probe.rssBytes();
   log(`${scope}: opening (server RSS ${mib(before)} MiB)`);
   let sockets: WebSocket[] = [];
   try {
@@ -244,7 +264,8 @@ async function holdConnections(target: ChatTarget, serverPid: number, count: num
     const sender = await target.openSender();
     sockets = [...opened.sockets, sender];
     await settle(serverPid, 10_000);
-    const after = rssBytes(serverPid);
+    const heapAfter = await probe.heapUsedAfterGc();
+    const after = probe.rssBytes();
     const held = cpuMeter(serverPid);
     await sleep(HELD_IDLE_SECONDS * 1000);
     const heldCpu = held();
@@ -269,6 +290,7 @@ async function holdConnections(target: ChatTarget, serverPid: number, count: num
       serverRssBeforeMiB: mib(before),
       serverRssAfterMiB: mib(after),
       rssPerConnectionKiB: round((after - before) / count / 1024, 1),
+      heapPerConnectionKiB: round((heapAfter - heapBefore) / count / 1024, 1),
       serverMillisPerConnection: round((cpuUsed / count) * 1000, 3),
       clientMillisPerConnection: round((clientUsed / count) * 1000, 3),
       heldIdleCores: round(heldCpu.server / heldCpu.seconds, 4),
