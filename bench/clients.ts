@@ -19,10 +19,19 @@ export function ivschatClient(apiUrl: string): IvschatClient {
   });
 }
 
+/**
+ * The loopback source address of the i-th connection: one address has only the ephemeral port range
+ * (about 28,000 ports on Linux) to connect to one server port from, so 50,000 connections come from
+ * several (all of 127.0.0.0/8 is this machine).
+ */
+const sourceAddress = (i: number) => `127.0.0.${1 + (i % SOURCE_ADDRESSES)}`;
+const SOURCE_ADDRESSES = 8;
+
 /** Opens one WebSocket (no compression, as API Gateway); rejects when the handshake is refused. */
-export function openSocket(url: string, protocol?: string): Promise<WebSocket> {
+export function openSocket(url: string, protocol?: string, i = 0): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, protocol, { perMessageDeflate: false });
+    const local = new URL(url).hostname === '127.0.0.1' ? { localAddress: sourceAddress(i) } : {};
+    const socket = new WebSocket(url, protocol, { perMessageDeflate: false, ...local });
     socket.once('open', () => resolve(socket));
     socket.once('error', reject);
     socket.once('unexpected-response', (_req, res) => reject(new Error(`handshake refused: HTTP ${res.statusCode}`)));
@@ -43,15 +52,31 @@ export interface ChatTarget {
 export async function serviceRoom(sdk: IvschatClient, wsUrl: string, name: string): Promise<ChatTarget & { arn: string }> {
   const room = await sdk.send(new CreateRoomCommand({ name, maximumMessageRatePerSecond: 100 }));
   const arn = room.arn as string;
-  const open = async (userId: string, capabilities: ('SEND_MESSAGE' | 'DELETE_MESSAGE' | 'DISCONNECT_USER')[]) => {
-    const { token } = await sdk.send(new CreateChatTokenCommand({ roomIdentifier: arn, userId, capabilities }));
-    return openSocket(wsUrl, token as string);
+  const open = async (userId: string, capabilities: ('SEND_MESSAGE' | 'DELETE_MESSAGE' | 'DISCONNECT_USER')[], i = 0) => {
+    const { token } = await resentOnReset(() => sdk.send(new CreateChatTokenCommand({ roomIdentifier: arn, userId, capabilities })));
+    return openSocket(wsUrl, token as string, i);
   };
-  return { name: 'ivschat', arn, openReceiver: (i) => open(`receiver-${i}`, []), openSender: () => open('sender', ['SEND_MESSAGE']) };
+  return { name: 'ivschat', arn, openReceiver: (i) => open(`receiver-${i}`, [], i), openSender: () => open('sender', ['SEND_MESSAGE']) };
+}
+
+/**
+ * A call sent again (twice at most) when its kept-alive socket was closed under it: the server
+ * closes sockets idle for 5 s, and one the pool hands out just then ends in "socket hang up";
+ * on a loaded machine that happens now and then among thousands of mints.
+ */
+async function resentOnReset<T>(call: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (err) {
+      const reset = (err as NodeJS.ErrnoException).code === 'ECONNRESET' || /socket hang up/.test((err as Error).message);
+      if (!reset || attempt >= attempts) throw err;
+    }
+  }
 }
 
 export function bareTarget(url: string): ChatTarget {
-  return { name: 'bare ws', openReceiver: () => openSocket(url), openSender: () => openSocket(url) };
+  return { name: 'bare ws', openReceiver: (i) => openSocket(url, undefined, i), openSender: () => openSocket(url) };
 }
 
 /** Opens `count` receivers, 64 handshakes in flight; reports the rate and each open's latency. */

@@ -125,8 +125,9 @@ export async function startStack(nodeArgs: string[] = [], logFile?: string, env:
 }
 
 /** The bare `ws` broadcast server of the baselines (bench/bare-ws-server.ts), in its own process. */
-export async function startBareWs(): Promise<{ child: Child; url: string }> {
+export async function startBareWs(env: Record<string, string> = {}): Promise<{ child: Child; url: string }> {
   const { child, ready } = await spawnTs('bench/bare-ws-server.ts', {
+    env,
     ready: (stdout) => /bare-ws listening on (ws:\/\/\S+)/.exec(stdout)?.[1],
   });
   return { child, url: ready };

@@ -1,26 +1,55 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { AbuseResult, abuse } from './abuse';
 import { ivschatClient } from './clients';
 import type { FanoutResult } from './fanout';
+import { PROBE_ENV, attachProbe } from '../test/helpers/process-probe';
 import { ROOT, fileLimits, startStack } from './processes';
 import { report } from './report';
-import { ConnectionsResult, ControlPlaneResult, Log, RoomSizeResult, connections, controlPlane, fanout } from './scenarios';
+import {
+  ConnectionsResult,
+  ControlPlaneResult,
+  IdleResult,
+  Log,
+  RoomSizeResult,
+  connections,
+  controlPlane,
+  fanout,
+  idle,
+} from './scenarios';
 import { round } from './stats';
 
-const SCENARIOS = ['control', 'fanout', 'growth', 'connections', 'abuse'] as const;
+const SCENARIOS = ['idle', 'control', 'fanout', 'growth', 'connections', 'abuse'] as const;
 type Scenario = (typeof SCENARIOS)[number];
+
+/** The fan-out points of a default run: one sender alone (the per-message cost), then rooms up to 10,000. */
+const DEFAULT_POINTS: FanoutPoint[] = [
+  { receivers: 1, rate: 100 },
+  { receivers: 100, rate: 100 },
+  { receivers: 100, rate: 10 },
+  { receivers: 1000, rate: 100 },
+  { receivers: 1000, rate: 10 },
+  { receivers: 10_000, rate: 10 },
+];
+
+export interface FanoutPoint {
+  receivers: number;
+  rate: number;
+}
 
 const HELP = `npm run bench [-- options]
   --only LIST        scenarios to run, of: ${SCENARIOS.join(', ')} (default: all)
-  --receivers LIST   fan-out room sizes (default 100,1000)
-  --rates LIST       fan-out send rates, msg/s (default 100,10)
+  --points LIST      fan-out points, receivers x msg/s (default ${DEFAULT_POINTS.map((p) => `${p.receivers}x${p.rate}`).join(',')})
+  --receivers LIST   fan-out room sizes, each at every --rates (instead of --points)
+  --rates LIST       fan-out send rates, msg/s (default 100,10 with --receivers)
+  --idle-seconds N   how long the idle servers' CPU is measured (default 20)
   --seconds N        length of each control-plane and fan-out run (default 10)
   --growth LIST      cost-growth room sizes, at 10 msg/s (default 10,100,1000,5000)
   --growth-seconds N length of each cost-growth run not already measured by fan-out (default 5)
-  --connections N    connections held (default 10000)
+  --connections N    connections held (default 50000; the bench raises its open-files limit for them)
   --abuse-seconds N  length of each abuse stretch: idle, then one viewer flooding each kind (default 20)
   --idle-minutes N   how long the idle server's heap is watched after the floods (default 5)
   --cpu-prof         write a V8 CPU profile of the local stack to bench/profiles/
@@ -30,8 +59,8 @@ const HELP = `npm run bench [-- options]
 
 export interface BenchOptions {
   only: Scenario[];
-  receivers: number[];
-  rates: number[];
+  points: FanoutPoint[];
+  idleSeconds: number;
   seconds: number;
   growth: number[];
   growthSeconds: number;
@@ -46,12 +75,12 @@ export interface BenchOptions {
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const options: BenchOptions = {
     only: [...SCENARIOS],
-    receivers: [100, 1000],
-    rates: [100, 10],
+    points: DEFAULT_POINTS,
+    idleSeconds: 20,
     seconds: 10,
-    growth: [10, 100, 1000, 5000],
+    growth: [10, 100, 1000, 5000, 10_000],
     growthSeconds: 5,
-    connections: 10_000,
+    connections: 50_000,
     abuseSeconds: 20,
     idleMinutes: 5,
     cpuProf: false,
@@ -59,6 +88,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     out: '',
   };
   let partial = false;
+  let receivers: number[] | undefined;
+  let rates = [100, 10];
   const list = (text: string | undefined) =>
     (text ?? '')
       .split(',')
@@ -83,11 +114,21 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         options.only = names as Scenario[];
         break;
       }
+      case '--points':
+        options.points = take()
+          .split(',')
+          .map((point) => point.split('x').map(Number))
+          .filter(([n, rate]) => Number.isInteger(n) && (n as number) > 0 && Number.isInteger(rate) && (rate as number) > 0)
+          .map(([n, rate]) => ({ receivers: n as number, rate: rate as number }));
+        break;
       case '--receivers':
-        options.receivers = list(take());
+        receivers = list(take());
         break;
       case '--rates':
-        options.rates = list(take());
+        rates = list(take());
+        break;
+      case '--idle-seconds':
+        options.idleSeconds = Number(take());
         break;
       case '--seconds':
         options.seconds = Number(take());
@@ -125,6 +166,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         throw new Error(`unknown option ${flag}\n${HELP}`);
     }
   }
+  if (receivers) options.points = receivers.flatMap((n) => rates.map((rate) => ({ receivers: n, rate })));
+  if (!(options.idleSeconds > 0)) throw new Error(`--idle-seconds must be more than 0\n${HELP}`);
   if (!(options.abuseSeconds >= 3)) throw new Error(`--abuse-seconds must be at least 3\n${HELP}`);
   if (!(options.idleMinutes > 0)) throw new Error(`--idle-minutes must be more than 0\n${HELP}`);
   options.out ||= join(ROOT, 'bench/results', partial ? 'partial.json' : 'latest.json');
@@ -134,6 +177,13 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
 export interface BenchResults {
   date: string;
   machine: { cores: number; cpu: string; memoryGiB: number; node: string; platform: string };
+  /** /proc/loadavg (1, 5, 15 minutes) as the run started and as it ended: how quiet the machine was. */
+  loadAverage: { start: number[]; end: number[] };
+  /** The open-files limit the bench ran with (each of its processes has it). */
+  fileLimit?: number;
+  /** The connections asked for when the file limit held the run to fewer (options.connections). */
+  connectionsAsked?: number;
+  idle?: IdleResult;
   options: Omit<BenchOptions, 'out'>;
   durationSeconds: number;
   controlPlane?: ControlPlaneResult;
@@ -150,6 +200,9 @@ export interface BenchResults {
   abuse?: AbuseResult;
 }
 
+/** Descriptors besides the connections' sockets: the other scenarios' sockets, files, the SDK's pool. */
+const FILES_TO_SPARE = 1000;
+
 /** The rate at which cost growth is measured: the default room rate, as in the latency target. */
 const GROWTH_RATE = 10;
 
@@ -163,13 +216,29 @@ async function main(): Promise<void> {
   };
   const wanted = (s: Scenario) => options.only.includes(s);
   const limits = fileLimits();
-  const need = wanted('connections') ? options.connections + 1000 : 6000;
-  if (limits.soft < need) {
-    throw new Error(
-      `this process may open ${limits.soft} files (hard limit ${limits.hard}); the clients need about ${need}: raise it with 'ulimit -n ${limits.hard}'`,
+  const biggestRoom = Math.max(0, ...(wanted('fanout') ? options.points.map((p) => p.receivers) : []));
+  const need = (connections: number) => Math.max(wanted('connections') ? connections : 0, biggestRoom, 5000) + FILES_TO_SPARE;
+  let connectionsAsked: number | undefined;
+  if (limits.soft < need(options.connections)) {
+    // The clients hold as many sockets as the server: this process runs again with a higher limit
+    // (a shell raises it; above the hard limit only as root), and the stack's child inherits it.
+    if (!process.env.BENCH_FILE_LIMIT_RAISED) process.exit(await runWithFileLimit(need(options.connections) * 2));
+    // Not raised far enough (no CAP_SYS_RESOURCE): as many connections as the limit allows, and
+    // the connections target says it was not measured at its size.
+    const fits = Math.floor((limits.soft - 2 * FILES_TO_SPARE) / 1000) * 1000;
+    if (!wanted('connections') || fits < 1000 || limits.soft < need(fits)) {
+      throw new Error(
+        `this process may open ${limits.soft} files (hard limit ${limits.hard}, which it could not raise); the clients need about ${need(options.connections)}: ` +
+          `raise it with 'ulimit -n ${need(options.connections) * 2}' (as root with CAP_SYS_RESOURCE), or ask for fewer (--connections, --points)`,
+      );
+    }
+    log(
+      `the open-files limit is ${limits.soft} (hard ${limits.hard}) and could not be raised: ${fits} connections instead of ${options.connections} ` +
+        `(raise it with 'ulimit -n ${need(options.connections) * 2}' as root with CAP_SYS_RESOURCE)`,
     );
+    connectionsAsked = options.connections;
+    options.connections = fits;
   }
-
   const { out, ...shown } = options;
   const results: BenchResults = {
     date: new Date().toISOString(),
@@ -180,6 +249,9 @@ async function main(): Promise<void> {
       node: process.version,
       platform: `${process.platform} ${process.arch}`,
     },
+    loadAverage: { start: loadAverage(), end: [] },
+    fileLimit: limits.soft,
+    ...(connectionsAsked === undefined ? {} : { connectionsAsked }),
     options: shown,
     durationSeconds: 0,
   };
@@ -195,6 +267,7 @@ async function main(): Promise<void> {
     );
   }
   results.durationSeconds = round((performance.now() - started) / 1000, 1);
+  results.loadAverage.end = loadAverage();
   console.log(report(results));
   mkdirSync(join(out, '..'), { recursive: true });
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
@@ -207,10 +280,20 @@ async function sharedStackScenarios(options: BenchOptions, results: BenchResults
   log(`starting the local stack (bin/local.ts)${options.cpuProf ? ' with --cpu-prof' : ''}`);
   const profileDir = join(ROOT, 'bench/profiles');
   if (options.cpuProf) mkdirSync(profileDir, { recursive: true });
-  const stack = await startStack(options.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [], options.serverLog || undefined);
+  const stack = await startStack(options.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [], options.serverLog || undefined, {
+    // The inspector, so the connections scenario can force a GC before it reads the memory.
+    ...PROBE_ENV,
+    // Room for the connections scenario's receivers and its sender (the default cap is 50,000).
+    IVSCHAT_MAX_WS_CONNECTIONS: String(Math.max(options.connections, ...options.points.map((p) => p.receivers)) + 100),
+  });
+  const probe = await attachProbe(stack.child.pid, stack.child.output);
   const sdk = ivschatClient(stack.apiUrl);
   try {
     log(`control plane ${stack.apiUrl}, messaging ${stack.wsUrl}, dynalite ${stack.dynamodbEndpoint}`);
+    if (wanted('idle')) {
+      log('== idle');
+      results.idle = await idle(stack, options.idleSeconds, log);
+    }
     if (wanted('control')) {
       log('== control plane');
       results.controlPlane = await controlPlane(stack, sdk, options.seconds, log);
@@ -219,8 +302,10 @@ async function sharedStackScenarios(options: BenchOptions, results: BenchResults
     if (wanted('fanout')) {
       log('== fan-out');
       results.fanout = [];
-      for (const n of options.receivers) {
-        const r = await fanout(stack, sdk, n, options.rates, options.seconds, log);
+      const sizes = [...new Set(options.points.map((p) => p.receivers))];
+      for (const n of sizes) {
+        const rates = options.points.filter((p) => p.receivers === n).map((p) => p.rate);
+        const r = await fanout(stack, sdk, n, rates, options.seconds, log);
         results.fanout.push(r);
         bySize.set(n, r);
       }
@@ -255,13 +340,27 @@ async function sharedStackScenarios(options: BenchOptions, results: BenchResults
     }
     if (wanted('connections')) {
       log('== connections');
-      results.connections = await connections(stack, sdk, options.connections, log);
+      results.connections = await connections(stack, probe, sdk, options.connections, log);
     }
   } finally {
     sdk.destroy();
+    probe.close();
     log('stopping the local stack');
     await stack.child.stop(options.cpuProf ? 60_000 : 5_000);
   }
+}
+
+const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
+
+/** Runs this bench again, same arguments, under a shell that raised the open-files limit to `limit`. */
+function runWithFileLimit(limit: number): Promise<number> {
+  const node = [process.execPath, ...process.execArgv, ...process.argv.slice(1)].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  // Above the hard limit only with CAP_SYS_RESOURCE; without it, as far as the hard limit goes.
+  const child = spawn('sh', ['-c', `ulimit -n ${limit} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec ${node}`], {
+    stdio: 'inherit',
+    env: { ...process.env, BENCH_FILE_LIMIT_RAISED: '1' },
+  });
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
 }
 
 main().catch((err: unknown) => {

@@ -6,8 +6,8 @@ import type WebSocket from 'ws';
 import { roomKey } from '../lambdas/data/keys';
 import { ChatTarget, bareTarget, closeAll, openReceivers, serviceRoom } from './clients';
 import { FanoutResult, fanoutRun } from './fanout';
-import { rssBytes } from '../test/helpers/process-probe';
-import { Stack, cpuMeter, settle, startBareWs } from './processes';
+import { PROBE_ENV, ProcessProbe, attachProbe } from '../test/helpers/process-probe';
+import { Stack, cpuMeter, settle, sleep, startBareWs } from './processes';
 import { Latency, closedLoop, latency, round } from './stats';
 
 export type Log = (line: string) => void;
@@ -84,6 +84,35 @@ export async function controlPlane(stack: Stack, sdk: IvschatClient, seconds: nu
   } finally {
     ddb.destroy();
   }
+}
+
+export interface IdleResult {
+  seconds: number;
+  /** The stack's CPU with nothing connected (its sweepers run every second), in cores. */
+  serverCores: number;
+  /** The bare ws server's, doing nothing, over as long. */
+  baselineCores: number;
+}
+
+/** The stack's CPU use when nobody uses it, next to the bare ws server's: a server that idles should cost nothing. */
+export async function idle(stack: Stack, seconds: number, log: Log): Promise<IdleResult> {
+  const measure = async (pid: number) => {
+    await settle(pid);
+    const meter = cpuMeter(pid);
+    await sleep(seconds * 1000);
+    const cpu = meter();
+    return round(cpu.server / cpu.seconds, 4);
+  };
+  const bare = await startBareWs();
+  let baselineCores: number;
+  try {
+    baselineCores = await measure(bare.child.pid);
+  } finally {
+    await bare.child.stop();
+  }
+  const serverCores = await measure(stack.child.pid);
+  log(`idle for ${seconds} s: server ${round(serverCores * 100, 2)} % of a core, bare ws ${round(baselineCores * 100, 2)} %`);
+  return { seconds, serverCores, baselineCores };
 }
 
 /** One room size measured on both sides, at each rate. */
@@ -166,9 +195,16 @@ export interface ConnectionsSide {
   openMs: Latency;
   serverRssBeforeMiB: number;
   serverRssAfterMiB: number;
+  /** RSS growth per connection, read after forced GCs before and after. */
   rssPerConnectionKiB: number;
+  /** The V8 heap in use after forced GCs, growth per connection (the rest of RSS is sockets' native state, buffers, allocator slack). */
+  heapPerConnectionKiB: number;
   /** Server CPU time per connection opened (for the service: CreateChatToken and $connect), ms. */
   serverMillisPerConnection: number;
+  /** The bench process's CPU per connection opened (for the service: signing CreateChatToken, the SDK, the handshake), ms. */
+  clientMillisPerConnection: number;
+  /** The server's CPU while it holds them all and nobody sends (heartbeats only), in cores. */
+  heldIdleCores: number;
   /** One message sent after all are open: how many got it, and when the last one did. */
   reached: number;
   reachAllMs: number;
@@ -184,34 +220,55 @@ export interface ConnectionsResult {
  * Opens `count` connections to one room (each with its own minted token on the service), from this
  * process while the server runs in its own, then checks that one message reaches every one of them.
  */
-export async function connections(stack: Stack, sdk: IvschatClient, count: number, log: Log): Promise<ConnectionsResult> {
-  const bare = await startBareWs();
+export async function connections(
+  stack: Stack,
+  probe: ProcessProbe,
+  sdk: IvschatClient,
+  count: number,
+  log: Log,
+): Promise<ConnectionsResult> {
+  const bare = await startBareWs(PROBE_ENV);
   let baseline: ConnectionsSide;
+  const bareProbe = await attachProbe(bare.child.pid, bare.child.output);
   try {
-    baseline = await holdConnections(bareTarget(bare.url), bare.child.pid, count, log);
+    baseline = await holdConnections(bareTarget(bare.url), bare.child.pid, bareProbe, count, log);
   } finally {
+    bareProbe.close();
     await bare.child.stop();
   }
   await settle(stack.child.pid);
   const room = await serviceRoom(sdk, stack.wsUrl, 'bench-connections');
-  const service = await holdConnections(room, stack.child.pid, count, log);
+  const service = await holdConnections(room, stack.child.pid, probe, count, log);
   return { count, service, baseline };
 }
 
-async function holdConnections(target: ChatTarget, serverPid: number, count: number, log: Log): Promise<ConnectionsSide> {
+async function holdConnections(
+  target: ChatTarget,
+  serverPid: number,
+  probe: ProcessProbe,
+  count: number,
+  log: Log,
+): Promise<ConnectionsSide> {
   const scope = `${target.name}, ${count} connections`;
   await settle(serverPid);
-  const before = rssBytes(serverPid);
+  // Memory is read after forced GCs: what the connections hold, not the garbage of opening them
+  // (the service's minting leaves much more of it than bare handshakes).
+  const heapBefore = await probe.heapUsedAfterGc();
+  const before = probe.rssBytes();
   log(`${scope}: opening (server RSS ${mib(before)} MiB)`);
   let sockets: WebSocket[] = [];
   try {
     const meter = cpuMeter(serverPid);
     const opened = await openReceivers(target, count, (k) => log(`${scope}: ${k}/${count} open`));
-    const cpuUsed = meter().server;
+    const { server: cpuUsed, client: clientUsed } = meter();
     const sender = await target.openSender();
     sockets = [...opened.sockets, sender];
     await settle(serverPid, 10_000);
-    const after = rssBytes(serverPid);
+    const heapAfter = await probe.heapUsedAfterGc();
+    const after = probe.rssBytes();
+    const held = cpuMeter(serverPid);
+    await sleep(HELD_IDLE_SECONDS * 1000);
+    const heldCpu = held();
     log(
       `${scope}: open in ${round(opened.seconds, 1)} s (server ${round((cpuUsed / count) * 1000, 2)} ms CPU each), server RSS ${mib(after)} MiB; one message to all`,
     );
@@ -233,7 +290,10 @@ async function holdConnections(target: ChatTarget, serverPid: number, count: num
       serverRssBeforeMiB: mib(before),
       serverRssAfterMiB: mib(after),
       rssPerConnectionKiB: round((after - before) / count / 1024, 1),
+      heapPerConnectionKiB: round((heapAfter - heapBefore) / count / 1024, 1),
       serverMillisPerConnection: round((cpuUsed / count) * 1000, 3),
+      clientMillisPerConnection: round((clientUsed / count) * 1000, 3),
+      heldIdleCores: round(heldCpu.server / heldCpu.seconds, 4),
       reached: reach.delivered,
       reachAllMs: reach.latencyMs.max,
     };
@@ -243,3 +303,5 @@ async function holdConnections(target: ChatTarget, serverPid: number, count: num
 }
 
 const mib = (bytes: number) => round(bytes / 2 ** 20, 1);
+/** How long the server's CPU is watched while it holds every connection and nothing is sent. */
+const HELD_IDLE_SECONDS = 10;

@@ -1,4 +1,4 @@
-import { CompactEncrypt, compactDecrypt } from 'jose';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { newId } from './ids';
 import { roomIdentifier } from './room';
 import { int, list, oneOf, optional, required, str, stringMap, struct } from './validate';
@@ -76,9 +76,12 @@ interface Payload {
 }
 
 /**
- * Seals claims as a compact JWE (`dir` + A256GCM): encrypted and authenticated, so its content is
- * opaque to clients and cannot be altered. Compact JWE is base64url parts joined by `.`, all of
- * them characters a WebSocket subprotocol may hold.
+ * Seals claims as a compact JWE (RFC 7516, `dir` + A256GCM): encrypted and authenticated, so its
+ * content is opaque to clients and cannot be altered. Compact JWE is base64url parts joined by `.`,
+ * all of them characters a WebSocket subprotocol may hold. Written with node:crypto rather than
+ * jose: jose goes through WebCrypto, whose asynchronous jobs cost ~0.1 to 0.2 ms of CPU per seal or
+ * open against ~10 µs for the same AES-GCM done synchronously, and every connect opens a token (the
+ * tests check that tokens jose seals open here, and the other way round).
  */
 export async function sealToken(claims: ChatTokenClaims, keys: TokenKeySet): Promise<string> {
   const key = keys.keys.get(keys.current);
@@ -92,9 +95,39 @@ export async function sealToken(claims: ChatTokenClaims, keys: TokenKeySet): Pro
     t: claims.tokenExpiresAt,
     s: claims.sessionExpiresAt,
   };
-  return new CompactEncrypt(new TextEncoder().encode(JSON.stringify(payload)))
-    .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid: keys.current })
-    .encrypt(key);
+  const header = Buffer.from(JSON.stringify({ alg: 'dir', enc: 'A256GCM', kid: keys.current })).toString('base64url');
+  const iv = randomBytes(GCM_IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  // The protected header, as its base64url text, is the additional authenticated data (RFC 7516, 5.1).
+  cipher.setAAD(Buffer.from(header, 'ascii'));
+  const ciphertext = Buffer.concat([cipher.update(JSON.stringify(payload), 'utf8'), cipher.final()]);
+  // The empty second part: `dir` has no encrypted key.
+  return [header, '', iv.toString('base64url'), ciphertext.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+}
+
+const GCM_IV_BYTES = 12;
+const GCM_TAG_BYTES = 16;
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
+/** The plaintext of a compact JWE sealed with `dir` + A256GCM under a key of the set; throws for anything else. */
+function decrypt(token: string, keys: TokenKeySet): Buffer {
+  const parts = token.split('.');
+  if (parts.length !== 5 || !parts.every((part) => BASE64URL.test(part))) throw new Error('not a compact JWE');
+  const [header, encryptedKey, iv, ciphertext, tag] = parts as [string, string, string, string, string];
+  const fields = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as Record<string, unknown>;
+  // Only what sealToken writes: no compression, no critical extensions, no other algorithm.
+  if (fields.alg !== 'dir' || fields.enc !== 'A256GCM' || 'zip' in fields || 'crit' in fields || encryptedKey !== '') {
+    throw new Error('unexpected JWE header');
+  }
+  const key = typeof fields.kid === 'string' ? keys.keys.get(fields.kid) : undefined;
+  if (!key) throw new Error('unknown key id');
+  const ivBytes = Buffer.from(iv, 'base64url');
+  const tagBytes = Buffer.from(tag, 'base64url');
+  if (ivBytes.length !== GCM_IV_BYTES || tagBytes.length !== GCM_TAG_BYTES) throw new Error('bad iv or tag');
+  const decipher = createDecipheriv('aes-256-gcm', key, ivBytes, { authTagLength: GCM_TAG_BYTES });
+  decipher.setAAD(Buffer.from(header, 'ascii'));
+  decipher.setAuthTag(tagBytes);
+  return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]);
 }
 
 export type TokenRefusal = 'invalid' | 'expired';
@@ -103,16 +136,7 @@ export type TokenRefusal = 'invalid' | 'expired';
 export async function openToken(token: string, keys: TokenKeySet, now: Date): Promise<ChatTokenClaims | TokenRefusal> {
   let payload: Payload;
   try {
-    const { plaintext } = await compactDecrypt(
-      token,
-      (header) => {
-        const key = header.kid === undefined ? undefined : keys.keys.get(header.kid);
-        if (!key) throw new Error('unknown key id');
-        return key;
-      },
-      { keyManagementAlgorithms: ['dir'], contentEncryptionAlgorithms: ['A256GCM'] },
-    );
-    payload = JSON.parse(new TextDecoder().decode(plaintext)) as Payload;
+    payload = JSON.parse(decrypt(token, keys).toString('utf8')) as Payload;
   } catch {
     return 'invalid';
   }

@@ -1,20 +1,47 @@
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { TABLE, createTableInput } from '../../lambdas/data/table';
+import type { DynamoDBEngine } from './in-process-dynamodb';
 import { LocalConfigError } from './settings';
 
 export interface RunningDynalite {
+  /** The HTTP endpoint, for any DynamoDB client (tests, tools, the table's own set-up). */
   endpoint: string;
+  /** The same database in this process, without HTTP: for InProcessDocumentClient. */
+  engine: DynamoDBEngine;
+  /**
+   * Hears of every write that came in through the HTTP endpoint, from another process (a test, a
+   * tool), when it arrives and again before it is answered: caches of this process drop everything.
+   */
+  onExternalWrite(listener: () => void): void;
   close(): Promise<void>;
 }
 
+interface DynaliteStore {
+  tableDb: unknown;
+}
+type Callback = (err: unknown, data?: Record<string, unknown>) => void;
+interface DynaliteInternals {
+  validations: {
+    toLowerFirst(name: string): string;
+    checkTypes(data: unknown, types: unknown): Record<string, unknown>;
+    checkValidations(data: unknown, types: unknown, custom: unknown, store: DynaliteStore): void;
+  };
+  action(name: string): { run: (store: DynaliteStore, data: unknown, cb: Callback) => void; types: unknown; custom: unknown };
+}
+
+/** The operations that change items or tables: an external one of these makes caches drop everything. */
+const WRITE_TARGET = /\.(PutItem|UpdateItem|DeleteItem|BatchWriteItem|CreateTable|DeleteTable|UpdateTable)$/;
+
 /**
  * Starts dynalite on a free loopback port: in memory, or in `<dataDir>/dynamodb` (LevelDB), where
- * data survives restarts and even a kill.
+ * data survives restarts and even a kill. The handlers of this process reach the same store through
+ * `engine`, without HTTP.
  */
 export async function startDynalite(dataDir: string | undefined): Promise<RunningDynalite> {
   closeIteratorsOnReturn();
@@ -24,7 +51,23 @@ export async function startDynalite(dataDir: string | undefined): Promise<Runnin
     mkdirSync(path, { recursive: true });
     await assertUnlocked(path, dataDir);
   }
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(path ? { path } : {}) });
+  const { server, store } = withStore(() => dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(path ? { path } : {}) }));
+  const listeners: (() => void)[] = [];
+  const external = () => listeners.forEach((listener) => listener());
+  // dynalite's own request handler, behind one that notes writes from outside.
+  const [handle] = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (WRITE_TARGET.test(String(req.headers['x-amz-target'] ?? ''))) {
+      external();
+      const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+      res.end = ((...args: unknown[]) => {
+        external();
+        return end(...args);
+      }) as typeof res.end;
+    }
+    handle?.(req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -32,8 +75,73 @@ export async function startDynalite(dataDir: string | undefined): Promise<Runnin
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    engine: inProcessEngine(store),
+    onExternalWrite: (listener) => listeners.push(listener),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+function internals(): DynaliteInternals {
+  const fromDynalite = createRequire(require.resolve('dynalite'));
+  const validations = fromDynalite('./validations') as DynaliteInternals['validations'];
+  const actions = new Map<string, ReturnType<DynaliteInternals['action']>>();
+  return {
+    validations,
+    action: (name) => {
+      let action = actions.get(name);
+      if (!action) {
+        const lower = validations.toLowerFirst(name);
+        const checks = fromDynalite(`./validations/${lower}`) as { types: unknown; custom: unknown };
+        action = { run: fromDynalite(`./actions/${lower}`) as ReturnType<DynaliteInternals['action']>['run'], ...checks };
+        actions.set(name, action);
+      }
+      return action;
+    },
+  };
+}
+
+/** Operations dynalite serves (its index.js); anything else is refused as its HTTP layer refuses it. */
+const ENGINE_OPERATIONS = new Set(['BatchGetItem', 'BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'Scan', 'UpdateItem']);
+
+/**
+ * What dynalite's HTTP handler does with a request after reading it (index.js: checkTypes,
+ * checkValidations, then the action), called directly: the same validation errors and the same
+ * answers, without the socket, the JSON text, the CRC or the signature check.
+ */
+function inProcessEngine(store: DynaliteStore): DynamoDBEngine {
+  const { validations, action } = internals();
+  return (operation, input) =>
+    new Promise((resolve, reject) => {
+      if (!ENGINE_OPERATIONS.has(operation)) {
+        reject({ statusCode: 400, body: { __type: 'com.amazon.coral.service#UnknownOperationException' } });
+        return;
+      }
+      const { run, types, custom } = action(operation);
+      let data: Record<string, unknown>;
+      try {
+        data = validations.checkTypes(input, types);
+        validations.checkValidations(data, types, custom, store);
+      } catch (err) {
+        reject(err);
+        return;
+      }
+      run(store, data, (err, answer) => (err ? reject(err) : resolve(answer ?? {})));
+    });
+}
+
+/** dynalite keeps its store to itself: this catches it as dynalite() creates it. */
+function withStore(start: () => Server): { server: Server; store: DynaliteStore } {
+  const db = createRequire(require.resolve('dynalite'))('./db') as { create: (options: unknown) => DynaliteStore };
+  const create = db.create;
+  let store: DynaliteStore | undefined;
+  db.create = (options) => (store = create(options));
+  try {
+    const server = start();
+    if (!store) throw new Error(`dynalite ${DYNALITE_VERSION} did not create its store through db.create: re-check lib/local/dynalite.ts`);
+    return { server, store };
+  } finally {
+    db.create = create;
+  }
 }
 
 /** The dynalite release whose iterator leak `closeIteratorsOnReturn` was written for and checked against. */

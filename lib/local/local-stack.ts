@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDocumentClient } from '../../lambdas/adapters/dynamodb';
+import { DOCUMENT_TRANSLATION } from '../../lambdas/adapters/dynamodb';
 import { OPERATIONS } from '../../lambdas/control-plane/operations';
 import type { Deps } from '../../lambdas/core/deps';
 import type { ConnectionGateway } from '../../lambdas/core/ports';
@@ -12,6 +12,7 @@ import { buildDeps } from '../../lambdas/wiring/deps';
 import { createHistory } from '../../lambdas/core/history';
 import { createFileChatLogWriter } from './chat-log-files';
 import { withMemoryCache } from './connection-cache';
+import { InProcessDocumentClient } from './in-process-dynamodb';
 import { ensureTable, startDynalite } from './dynalite';
 import { hostPolicy } from './http-edge';
 import { createExpirySweeper, trackRates, trackUsedTokens } from './expiry';
@@ -20,6 +21,7 @@ import { loadLocalLambdas } from './local-lambdas';
 import { reconcileTable } from './reconcile';
 import { ProxyHandler, Route, startRestGateway } from './rest-gateway';
 import { withSessionsInMemory } from './sessions';
+import { createTableWatch, withConnectionRecordsInMemory, withRatesInMemory, withRoomsInMemory } from './table-cache';
 import { LOCAL_ENV, LocalConfigError, LocalSettings, readHandlerConfig } from './settings';
 import { loadOrCreateTokenKeys } from './token-keys';
 import { createUnsignedRoutes } from './unsigned-routes';
@@ -48,8 +50,8 @@ const PRIVATE_DIR_MODE = 0o700;
 type HandlerModule<H> = { makeHandler: (deps: Deps) => H };
 
 /**
- * Local mode: dynalite as DynamoDB, and the REST and WebSocket gateways in front of the very handler
- * modules that CDK deploys, each `makeHandler` given the one wiring (lambdas/wiring/deps.ts) built
+ * Local mode: dynalite as DynamoDB (reached in-process by the handlers, over HTTP by anything else),
+ * and the REST and WebSocket gateways in front of the very handler modules that CDK deploys, each `makeHandler` given the one wiring (lambdas/wiring/deps.ts) built
  * from the handlers' configuration with local adapters in place of the AWS ones. The connection
  * gateway: the WebSocket gateway's in-process adapter instead of the @connections HTTP client, with
  * the same semantics, because the SDK round trip would dominate the local hot path. Rooms' message
@@ -90,8 +92,11 @@ export async function startLocalStack(
       );
     }
 
-    // dynalite ignores credentials, but the SDK refuses to sign without some.
-    const doc = createDocumentClient(config, { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    // The handlers reach dynalite in this process (no HTTP, no signing), and every write they make
+    // is reported to the caches over the table, as are writes that come in through the endpoint.
+    const watch = createTableWatch();
+    db.onExternalWrite(() => watch.written('all'));
+    const doc = new InProcessDocumentClient(db.engine, settings.region, DOCUMENT_TRANSLATION, watch.written);
     // dynalite has no TTL: this process deletes expired items itself, starting with what an earlier
     // process left (its connections, expired items, drifted quota counters) before serving anything.
     const expiry = createExpirySweeper({ doc, tableName: TABLE_NAME });
@@ -117,11 +122,15 @@ export async function startLocalStack(
     const historyStore = trackHistory(wired.historyStore, expiry);
     const deps: Deps = {
       ...wired,
-      // Every route runs in this process, so the connection records it writes can be kept in memory:
-      // fan-out reads a room's connections without an index query (see withMemoryCache), and the
-      // session sweeper finds expired sessions without one (see withSessionsInMemory).
-      connections: withSessionsInMemory(withMemoryCache(wired.connections)),
-      rates: trackRates(wired.rates, expiry),
+      // Every route runs in this process, so what it writes can be kept in memory (table-cache.ts):
+      // each frame's room and connection record, and the rooms' rate windows; fan-out reads a room's
+      // connections without an index query (see withMemoryCache), and the session sweeper finds
+      // expired sessions without one (see withSessionsInMemory).
+      rooms: withRoomsInMemory(wired.rooms, watch),
+      connections: withSessionsInMemory(
+        withMemoryCache(withConnectionRecordsInMemory(wired.connections, watch, settings.maxWsConnections)),
+      ),
+      rates: withRatesInMemory(trackRates(wired.rates, expiry)),
       usedTokens: trackUsedTokens(wired.usedTokens, expiry),
       bans: trackBans(wired.bans, expiry),
       historyStore,

@@ -498,11 +498,23 @@ function formatSkew(ms: number): string {
   return ms % 60000 === 0 ? `${ms / 60000} min` : `${ms / 1000} sec`;
 }
 
+/**
+ * Signing keys already derived, by secret, date, region and service: a key serves every request of
+ * its day, so four HMACs per request become a lookup (as the SDK's signer caches them too).
+ */
+const signingKeys = new Map<string, Buffer>();
+const SIGNING_KEYS_KEPT = 64;
+
 function deriveSigningKey(secret: string, date: string, region: string, service: string): Buffer {
+  const id = `${secret}\n${date}\n${region}\n${service}`;
+  const known = signingKeys.get(id);
+  if (known) return known;
   let key: Buffer = Buffer.from(`AWS4${secret}`, 'utf8');
   for (const part of [date, region, service, TERMINATOR]) {
     key = createHmac('sha256', key).update(part, 'utf8').digest();
   }
+  if (signingKeys.size >= SIGNING_KEYS_KEPT) signingKeys.clear();
+  signingKeys.set(id, key);
   return key;
 }
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { CompactEncrypt, compactDecrypt } from 'jose';
 import { TokenKeySet, newTokenClaims, openToken, parseTokenKeySet, sealToken } from '../../../lambdas/domain/chat-token';
 
 const key = () => new Uint8Array(randomBytes(32));
@@ -44,6 +45,22 @@ describe('chat tokens', () => {
     expect(await openToken(token, { current: 'k1', keys: new Map([['k1', key()]]) }, now)).toBe('invalid');
     expect(await openToken('not-a-token', keys, now)).toBe('invalid');
     expect(await openToken('', keys, now)).toBe('invalid');
+  });
+
+  test('the tokens are standard compact JWE: jose opens what sealToken seals, and openToken what jose seals', async () => {
+    const claims = newTokenClaims(input, now);
+    const { plaintext, protectedHeader } = await compactDecrypt(await sealToken(claims, keys), keys.keys.get('k1') as Uint8Array);
+    expect(protectedHeader).toEqual({ alg: 'dir', enc: 'A256GCM', kid: 'k1' });
+    expect(JSON.parse(new TextDecoder().decode(plaintext))).toMatchObject({ j: claims.tokenId, u: 'ann', r: input.roomIdentifier });
+    const byJose = (header: Record<string, string>) =>
+      new CompactEncrypt(new TextEncoder().encode(new TextDecoder().decode(plaintext)))
+        .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', ...header })
+        .encrypt(keys.keys.get('k1') as Uint8Array);
+    expect(await openToken(await byJose({ kid: 'k1' }), keys, now)).toEqual(claims);
+    // No key id, an unknown one, or a header asking for compression: refused.
+    expect(await openToken(await byJose({}), keys, now)).toBe('invalid');
+    expect(await openToken(await byJose({ kid: 'k9' }), keys, now)).toBe('invalid');
+    expect(await openToken(await byJose({ kid: 'k1', zip: 'DEF' }).catch(() => 'x.y'), keys, now)).toBe('invalid');
   });
 
   test('keys rotate: a token sealed with an older key still opens while that key is listed', async () => {

@@ -1,0 +1,164 @@
+import type { ConnectionStore } from '../../lambdas/data/connections';
+import type { ItemKey } from '../../lambdas/data/keys';
+import { connectionKey, roomKey } from '../../lambdas/data/keys';
+import type { RateCounter } from '../../lambdas/data/rate-counters';
+import type { RoomStore } from '../../lambdas/data/rooms';
+import type { Room } from '../../lambdas/domain/room';
+import type { WrittenKeys } from './in-process-dynamodb';
+
+/**
+ * Caches of table items for local mode, where every write of the table passes through this process:
+ * the handlers' writes through the InProcessDocumentClient, whose `onWrite` reports each written key
+ * before the write and again once it is done, and writes from other processes through dynalite's
+ * HTTP endpoint, which drop everything (dynalite.ts). So a cached item is the item: a write drops it
+ * before it happens, and a read that overlapped a write of its key is returned but not kept. That
+ * is why these live here, as local-mode adapters over the stores, and not in lambdas/: on AWS other
+ * functions write the table, and this process would not hear of it.
+ */
+export interface TableWatch {
+  /** Feeds the caches: give it to InProcessDocumentClient as its onWrite. */
+  written(keys: WrittenKeys): void;
+  cache<V>(maxEntries: number): ItemCache<V>;
+}
+
+export interface ItemCache<V> {
+  /** The cached value of `key`, or `load()`'s, kept unless a write of `key` overlapped the load. */
+  read(key: ItemKey, load: () => Promise<V>): Promise<V>;
+  /** Keeps a value just written through this process (its write has been reported done). */
+  keep(key: ItemKey, value: V): void;
+  readonly size: number;
+}
+
+const keyId = (key: { PK?: unknown; SK?: unknown }) => `${String(key.PK)}\u0000${String(key.SK)}`;
+
+export function createTableWatch(): TableWatch {
+  const caches: { drop(id: string | undefined): void }[] = [];
+  return {
+    written: (keys) => {
+      if (keys === 'all') for (const cache of caches) cache.drop(undefined);
+      else for (const key of keys) for (const cache of caches) cache.drop(keyId(key));
+    },
+    cache: <V>(maxEntries: number): ItemCache<V> => {
+      const entries = new Map<string, V>();
+      /** Loads in flight per key; a write marks them stale so that their (possibly older) answer is not kept. */
+      const loading = new Map<string, Set<{ stale: boolean }>>();
+      const set = (id: string, value: V) => {
+        entries.delete(id);
+        // Bounded: the oldest entry goes (Map keeps insertion order; a hit does not refresh it).
+        if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string);
+        entries.set(id, value);
+      };
+      caches.push({
+        drop: (id) => {
+          if (id === undefined) {
+            entries.clear();
+            for (const loads of loading.values()) for (const load of loads) load.stale = true;
+            return;
+          }
+          entries.delete(id);
+          for (const load of loading.get(id) ?? []) load.stale = true;
+        },
+      });
+      return {
+        read: async (key, load) => {
+          const id = keyId(key);
+          if (entries.has(id)) return entries.get(id) as V;
+          const mark = { stale: false };
+          const loads = loading.get(id) ?? new Set();
+          loading.set(id, loads.add(mark));
+          try {
+            const value = (await load()) as V;
+            if (!mark.stale) set(id, value);
+            return value;
+          } finally {
+            loads.delete(mark);
+            if (loads.size === 0) loading.delete(id);
+          }
+        },
+        keep: (key, value) => set(keyId(key), value),
+        get size() {
+          return entries.size;
+        },
+      };
+    },
+  };
+}
+
+/** Rooms kept in memory at most (the rooms quota is 50,000; a room is well under 1 KiB). */
+const MAX_CACHED_ROOMS = 10_000;
+
+/**
+ * A RoomStore whose `get` is answered from memory: every SEND_MESSAGE reads its room (limits,
+ * review handler, logging), every $connect twice and every CreateChatToken once. Any write of the
+ * room item (UpdateRoom, DeleteRoom, tags, logging revisions) drops it first, so an UpdateRoom takes
+ * effect with the next message. The room given out is frozen: callers share it.
+ */
+export function withRoomsInMemory(store: RoomStore, watch: TableWatch): RoomStore {
+  const rooms = watch.cache<Room>(MAX_CACHED_ROOMS);
+  return { ...store, get: (id) => rooms.read(roomKey(id), async () => deepFreeze(await store.get(id))) };
+}
+
+/**
+ * A ConnectionStore whose `get` (every client frame reads its connection's record) is answered from
+ * memory: a record is kept as it is put, and any write of it drops it (its removal; a test or tool
+ * changing it through the HTTP endpoint drops everything), so the session's end is always the
+ * table's. Bounded by the open connections, whose records are removed as they close.
+ */
+export function withConnectionRecordsInMemory(store: ConnectionStore, watch: TableWatch, maxEntries: number): ConnectionStore {
+  const records = watch.cache<Awaited<ReturnType<ConnectionStore['get']>>>(maxEntries);
+  return {
+    ...store,
+    put: async (connection) => {
+      await store.put(connection);
+      records.keep(connectionKey(connection.connectionId), deepFreeze({ ...connection }));
+    },
+    get: (connectionId) => records.read(connectionKey(connectionId), () => store.get(connectionId)),
+  };
+}
+
+/**
+ * A RateCounter that counts each room's current second in memory. Every message of a room is taken
+ * through this process, so the count is exact; only the first take of each second goes to the
+ * table (which keeps the counter item a restart and the sweeper see, and refuses it if an earlier
+ * process already used the second up). The rest of the second costs a comparison each, instead of
+ * a conditional UpdateItem per message. The item's `used` therefore says that the room sent in that
+ * second, not how much: nothing reads it for more than the first take of the second.
+ */
+export function withRatesInMemory(rates: RateCounter): RateCounter {
+  const windows = new Map<string, { second: number; used: number }>();
+  let sweptSecond = 0;
+  return {
+    take: async (roomId, limitPerSecond, now) => {
+      const second = Math.floor(now / 1000);
+      const window = windows.get(roomId);
+      if (window && window.second === second) {
+        // A room's limit may change within the second (UpdateRoom): the take uses the limit it is given.
+        if (window.used >= limitPerSecond) return false;
+        window.used++;
+        return true;
+      }
+      // Past seconds' windows go, once a second: the map holds about the rooms that sent lately.
+      if (second > sweptSecond) {
+        sweptSecond = second;
+        for (const [id, old] of windows) if (old.second < second) windows.delete(id);
+      }
+      const fresh = { second, used: 1 };
+      windows.set(roomId, fresh);
+      // Takes of the same second that arrive while this one is at the table count against `fresh`.
+      const allowed = await rates.take(roomId, limitPerSecond, now).catch((err: unknown) => {
+        fresh.used--;
+        throw err;
+      });
+      if (!allowed) fresh.used = Math.max(fresh.used, limitPerSecond);
+      return allowed;
+    },
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+}
