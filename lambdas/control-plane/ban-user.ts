@@ -7,7 +7,10 @@ import { ok, restHandler } from './http';
 
 /** Extension (docs/extensions.md): bans a user from a room, disconnecting it at once. */
 export const makeHandler = (
-  deps: Pick<Deps, 'scope' | 'idClock' | 'rooms' | 'connections' | 'gateway' | 'chatLog' | 'history' | 'bans' | 'banMinuteMs'>,
+  deps: Pick<
+    Deps,
+    'scope' | 'idClock' | 'rooms' | 'connections' | 'disconnections' | 'gateway' | 'chatLog' | 'history' | 'bans' | 'banMinuteMs'
+  >,
 ) =>
   restHandler('BanUser', async ({ body }) => {
     await banUser(deps, parseInput(banUserInput, body));

@@ -6,7 +6,9 @@ import { parseInput } from '../domain/validate';
 import { lambdaEntry } from '../wiring/deps';
 import { ok, restHandler } from './http';
 
-export const makeHandler = (deps: Pick<Deps, 'scope' | 'idClock' | 'rooms' | 'connections' | 'gateway' | 'chatLog' | 'history'>) =>
+export const makeHandler = (
+  deps: Pick<Deps, 'scope' | 'idClock' | 'rooms' | 'connections' | 'disconnections' | 'gateway' | 'chatLog' | 'history'>,
+) =>
   restHandler('DisconnectUser', async ({ body }) => {
     const input = parseInput(disconnectUserInput, body);
     await disconnectUser(deps, roomIdOf(input.roomIdentifier, deps.scope), { userId: input.userId, reason: input.reason });
