@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDocumentClient } from '../../lambdas/adapters/dynamodb';
-import { OPERATIONS } from '../../lambdas/control-plane/operations';
+import { OPERATIONS, OPERATION_RATES } from '../../lambdas/control-plane/operations';
 import type { Deps } from '../../lambdas/core/deps';
 import type { ConnectionGateway } from '../../lambdas/core/ports';
 import { REVIEW_TIMEOUT_MS } from '../../lambdas/domain/review';
@@ -14,7 +14,7 @@ import { createFileChatLogWriter } from './chat-log-files';
 import { withMemoryCache } from './connection-cache';
 import { ensureTable, startDynalite } from './dynalite';
 import { hostPolicy } from './http-edge';
-import { createExpirySweeper, trackRates, trackUsedTokens } from './expiry';
+import { createExpirySweeper, trackDisconnections, trackRates, trackUsedTokens } from './expiry';
 import { trackBans, trackHistory } from './expiring-extensions';
 import { loadLocalLambdas } from './local-lambdas';
 import { reconcileTable } from './reconcile';
@@ -110,6 +110,7 @@ export async function startLocalStack(
       // fan-out reads a room's connections without an index query (see withMemoryCache), and the
       // session sweeper finds expired sessions without one (see withSessionsInMemory).
       connections: withSessionsInMemory(withMemoryCache(wired.connections)),
+      disconnections: trackDisconnections(wired.disconnections, expiry),
       rates: trackRates(wired.rates, expiry),
       usedTokens: trackUsedTokens(wired.usedTokens, expiry),
       bans: trackBans(wired.bans, expiry),
@@ -155,6 +156,7 @@ export async function startLocalStack(
         hosts,
         maxConnections: settings.maxApiConnections,
         serveUnsigned: consoleRoutes,
+        ...(settings.enforceQuotas ? { operationRates: OPERATION_RATES } : {}),
       }),
     );
 

@@ -24,6 +24,8 @@ export const LOCAL_ENV = {
   heartbeatSeconds: 'IVSCHAT_WS_HEARTBEAT_SECONDS',
   /** How often expired sessions are ended and expired items deleted; shortened by tests that compress hours. */
   sweepIntervalMs: 'IVSCHAT_SWEEP_INTERVAL_MS',
+  /** `1`: the control plane throttles each operation at IVS's rate (ThrottlingException), as the AWS stack does. */
+  enforceQuotas: 'IVSCHAT_ENFORCE_QUOTAS',
 } as const;
 
 /** A caller of the local control plane: its key pair and the IAM actions it may call. */
@@ -53,6 +55,8 @@ export interface LocalSettings {
   maxApiConnections: number;
   heartbeatSeconds: number;
   sweepIntervalMs: number;
+  /** IVSCHAT_ENFORCE_QUOTAS=1: IVS's per-operation rates (OPERATION_RATES) apply, as on AWS. */
+  enforceQuotas: boolean;
 }
 
 /** Default cap on control-plane connections: far above what SDK clients keep open, far below the file limit. */
@@ -98,7 +102,15 @@ export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSe
     ),
     heartbeatSeconds: whole(env, LOCAL_ENV.heartbeatSeconds, 30, 1),
     sweepIntervalMs: sweepInterval(env),
+    enforceQuotas: flag(env, LOCAL_ENV.enforceQuotas),
   };
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const text = env[name];
+  if (text === undefined || text === '' || text === '0') return false;
+  if (text === '1') return true;
+  throw new LocalConfigError(`${name} must be 1 or 0, got '${text}'`);
 }
 
 function whole(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {

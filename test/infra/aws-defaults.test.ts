@@ -8,8 +8,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { CreateRoomCommand, IvschatClient, ThrottlingException } from '@aws-sdk/client-ivschat';
-import { OPERATIONS } from '../../lambdas/control-plane/operations';
-import { OPERATION_RATES } from '../../lib/constructs/control-plane-api';
+import { OPERATIONS, OPERATION_RATES } from '../../lambdas/control-plane/operations';
 import { IvsChatStack, stackPropsFromContext } from '../../lib/ivs-chat-stack';
 
 /**

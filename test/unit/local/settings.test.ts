@@ -25,6 +25,7 @@ test('defaults', () => {
     maxWsConnections: expect.any(Number),
     heartbeatSeconds: 30,
     sweepIntervalMs: 1000,
+    enforceQuotas: false,
   });
 });
 
@@ -54,6 +55,7 @@ test('reads every variable', () => {
       IVSCHAT_MAX_API_CONNECTIONS: '10',
       IVSCHAT_WS_HEARTBEAT_SECONDS: '2',
       IVSCHAT_SWEEP_INTERVAL_MS: '50',
+      IVSCHAT_ENFORCE_QUOTAS: '1',
     }),
   ).toEqual({
     host: '0.0.0.0',
@@ -69,6 +71,7 @@ test('reads every variable', () => {
     maxApiConnections: 10,
     heartbeatSeconds: 2,
     sweepIntervalMs: 50,
+    enforceQuotas: true,
   });
 });
 
@@ -138,4 +141,11 @@ test('a secret never appears in a configuration error', () => {
   } catch (err) {
     expect((err as Error).message).not.toContain('VERY-SECRET');
   }
+});
+
+test('IVSCHAT_ENFORCE_QUOTAS is 1 or 0 (or unset)', () => {
+  expect(readLocalSettings({ IVSCHAT_ENFORCE_QUOTAS: '0' }).enforceQuotas).toBe(false);
+  expect(() => readLocalSettings({ IVSCHAT_ENFORCE_QUOTAS: 'yes' })).toThrow(
+    new LocalConfigError("IVSCHAT_ENFORCE_QUOTAS must be 1 or 0, got 'yes'"),
+  );
 });
