@@ -3,6 +3,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { AbuseResult, abuse } from './abuse';
+import { AwsSimOptions, AwsSimResult, DEFAULT_AWS_SIM, awsSim } from './aws-sim';
 import { ivschatClient } from './clients';
 import type { FanoutResult } from './fanout';
 import { ROOT, fileLimits, startStack } from './processes';
@@ -10,7 +11,9 @@ import { report } from './report';
 import { ConnectionsResult, ControlPlaneResult, Log, RoomSizeResult, connections, controlPlane, fanout } from './scenarios';
 import { round } from './stats';
 
-const SCENARIOS = ['control', 'fanout', 'growth', 'connections', 'abuse'] as const;
+const SCENARIOS = ['control', 'fanout', 'growth', 'connections', 'abuse', 'aws-sim'] as const;
+/** Scenarios that need no local stack: abuse starts its own, aws-sim simulates AWS. */
+const STANDALONE: readonly Scenario[] = ['abuse', 'aws-sim'];
 type Scenario = (typeof SCENARIOS)[number];
 
 const HELP = `npm run bench [-- options]
@@ -23,6 +26,11 @@ const HELP = `npm run bench [-- options]
   --connections N    connections held (default 10000)
   --abuse-seconds N  length of each abuse stretch: idle, then one viewer flooding each kind (default 20)
   --idle-minutes N   how long the idle server's heap is watched after the floods (default 5)
+  --sim-seconds N    aws-sim: simulated seconds of sending per run (default ${DEFAULT_AWS_SIM.seconds})
+  --sim-viewers LIST aws-sim: room sizes (default ${DEFAULT_AWS_SIM.viewers.join(',')})
+  --sim-rates LIST   aws-sim: msg/s (default ${DEFAULT_AWS_SIM.rates.join(',')})
+  --sim-limits LIST  aws-sim: the account's PostToConnection budgets, requests/s, burst half of it (default ${DEFAULT_AWS_SIM.limits.join(',')})
+  --post-latency MS  aws-sim: time a delivered post takes (default ${DEFAULT_AWS_SIM.postLatencyMs})
   --cpu-prof         write a V8 CPU profile of the local stack to bench/profiles/
   --server-log FILE  keep the local stack's output (its JSON request logs) in FILE
   --out FILE         where the JSON goes (default bench/results/latest.json for a full default run,
@@ -38,6 +46,7 @@ export interface BenchOptions {
   connections: number;
   abuseSeconds: number;
   idleMinutes: number;
+  awsSim: AwsSimOptions;
   cpuProf: boolean;
   serverLog: string;
   out: string;
@@ -54,6 +63,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     connections: 10_000,
     abuseSeconds: 20,
     idleMinutes: 5,
+    awsSim: { ...DEFAULT_AWS_SIM },
     cpuProf: false,
     serverLog: '',
     out: '',
@@ -107,6 +117,21 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       case '--idle-minutes':
         options.idleMinutes = Number(take());
         break;
+      case '--sim-seconds':
+        options.awsSim.seconds = Number(take());
+        break;
+      case '--sim-viewers':
+        options.awsSim.viewers = list(take());
+        break;
+      case '--sim-rates':
+        options.awsSim.rates = list(take());
+        break;
+      case '--sim-limits':
+        options.awsSim.limits = list(take());
+        break;
+      case '--post-latency':
+        options.awsSim.postLatencyMs = Number(take());
+        break;
       case '--server-log':
         options.serverLog = take();
         break;
@@ -127,6 +152,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   }
   if (!(options.abuseSeconds >= 3)) throw new Error(`--abuse-seconds must be at least 3\n${HELP}`);
   if (!(options.idleMinutes > 0)) throw new Error(`--idle-minutes must be more than 0\n${HELP}`);
+  if (!(options.awsSim.seconds > 0) || !(options.awsSim.postLatencyMs >= 0)) {
+    throw new Error(`--sim-seconds must be more than 0 and --post-latency at least 0\n${HELP}`);
+  }
   options.out ||= join(ROOT, 'bench/results', partial ? 'partial.json' : 'latest.json');
   return options;
 }
@@ -148,6 +176,7 @@ export interface BenchResults {
   }[];
   connections?: ConnectionsResult;
   abuse?: AbuseResult;
+  awsSim?: AwsSimResult;
 }
 
 /** The rate at which cost growth is measured: the default room rate, as in the latency target. */
@@ -163,7 +192,7 @@ async function main(): Promise<void> {
   };
   const wanted = (s: Scenario) => options.only.includes(s);
   const limits = fileLimits();
-  const need = wanted('connections') ? options.connections + 1000 : 6000;
+  const need = wanted('connections') ? options.connections + 1000 : SCENARIOS.some((s) => !STANDALONE.includes(s) && wanted(s)) ? 6000 : 0;
   if (limits.soft < need) {
     throw new Error(
       `this process may open ${limits.soft} files (hard limit ${limits.hard}); the clients need about ${need}: raise it with 'ulimit -n ${limits.hard}'`,
@@ -183,7 +212,7 @@ async function main(): Promise<void> {
     options: shown,
     durationSeconds: 0,
   };
-  if (SCENARIOS.some((s) => s !== 'abuse' && wanted(s))) await sharedStackScenarios(options, results, log);
+  if (SCENARIOS.some((s) => !STANDALONE.includes(s) && wanted(s))) await sharedStackScenarios(options, results, log);
   if (wanted('abuse')) {
     // A stack of its own: the figures of a fresh server, not of one holding the other scenarios' data.
     log('== abuse');
@@ -193,6 +222,10 @@ async function main(): Promise<void> {
       log,
       options.serverLog ? `${options.serverLog}.abuse` : undefined,
     );
+  }
+  if (wanted('aws-sim')) {
+    log('== aws-sim');
+    results.awsSim = await awsSim(options.awsSim, log);
   }
   results.durationSeconds = round((performance.now() - started) / 1000, 1);
   console.log(report(results));
