@@ -62,6 +62,8 @@ export interface LedgerSummary {
   lastDeliveryAt: number;
 }
 
+const TICK_MS = 10;
+
 /** Every post of a run, by message and viewer, in one bitset each (50,000 viewers x 100 messages is 5 MB). */
 export class DeliveryLedger {
   private readonly tried: Uint8Array;
@@ -73,6 +75,8 @@ export class DeliveryLedger {
   private retried = 0;
   private duplicates = 0;
   private lastDeliveryAt = NaN;
+  /** First deliveries per 10 ms of the run's clock, for rates over part of a run. */
+  private readonly perTick: number[] = [];
 
   constructor(
     readonly viewers: number,
@@ -100,6 +104,15 @@ export class DeliveryLedger {
     this.count[message] = (this.count[message] as number) + 1;
     this.lastAt[message] = at;
     if (!(at <= this.lastDeliveryAt)) this.lastDeliveryAt = at;
+    const tick = Math.max(0, Math.floor(at / TICK_MS));
+    this.perTick[tick] = (this.perTick[tick] ?? 0) + 1;
+  }
+
+  /** First deliveries from `from` to `to` (ms, to the nearest 10 ms). */
+  deliveredBetween(from: number, to: number): number {
+    let sum = 0;
+    for (let t = Math.max(0, Math.floor(from / TICK_MS)); t < Math.floor(to / TICK_MS); t++) sum += this.perTick[t] ?? 0;
+    return sum;
   }
 
   summary(): LedgerSummary {

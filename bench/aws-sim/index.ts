@@ -14,7 +14,7 @@ export interface AwsSimOptions {
 }
 
 export const DEFAULT_AWS_SIM: AwsSimOptions = {
-  seconds: 5,
+  seconds: 10,
   viewers: [1_000, 10_000, 50_000],
   rates: [1, 10],
   limits: [DEFAULT_LIMITS.ratePerSecond, 100_000],

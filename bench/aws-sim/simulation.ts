@@ -191,19 +191,15 @@ async function drive(
   const s = ledger.summary();
   const reach = Array.from(s.completedAt, (at, m) => at - (sentAt[m] as number)).filter((ms) => Number.isFinite(ms));
   const end = Number.isFinite(s.lastDeliveryAt) ? s.lastDeliveryAt : clock.now();
-  // Deliveries per second over the time they needed: a room that keeps up finishes its last message
-  // as long after its last send as it did its first after the first send, so the sending window
-  // (messages / rate) is the measure; a backlog adds its length beyond that.
-  const firstTail = (s.lastAt[0] ?? NaN) - (sentAt[0] as number);
-  const windowMs = Math.max(
-    (messages * 1000) / scenario.ratePerSecond,
-    end - start - (Number.isFinite(firstTail) ? firstTail : 0) + 1000 / scenario.ratePerSecond,
-  );
+  // Deliveries per second in the second half of the sending window: by then a fan-out that keeps
+  // up delivers what is offered, and one that falls behind shows it (the first half fills the pipe).
+  const sendingMs = (messages * 1000) / scenario.ratePerSecond;
+  const steady = ledger.deliveredBetween(start + sendingMs / 2, start + sendingMs) / (sendingMs / 2000);
   return {
     ...scenario,
     messages,
     offeredPerSecond: scenario.viewers * scenario.ratePerSecond,
-    deliveredPerSecond: Math.round(s.delivered / (windowMs / 1000)),
+    deliveredPerSecond: Math.round(steady),
     attempts: s.attempts,
     throttled: s.throttled,
     retried: s.retried,
