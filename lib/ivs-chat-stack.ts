@@ -40,7 +40,9 @@ export class IvsChatStack extends Stack {
  * - `reviewFunctions=a,b`, `reviewFunctionTag=KEY=VALUE`: the review handlers rooms may use;
  * - `chatLogBuckets`, `chatLogGroups`, `chatLogStreams`: the chat-log destinations;
  * - `operationRates=CreateChatToken=500:1000,CreateRoom=10`: per-operation rate[:burst] over IVS's;
- * - `corsAllowOrigin=http://127.0.0.1:8787`: a browser page on that origin (the console) may call the control plane.
+ * - `corsAllowOrigin=http://127.0.0.1:8787`: a browser page on that origin (the console) may call the control plane;
+ * - `shardThreshold=5000`: rooms above this many connections are delivered in shards (default 2,000);
+ * - `alarmTopicArn=arn:aws:sns:…`: the SNS topic the alarms notify; `metricsNamespace=…`: where the metrics go.
  */
 export function stackPropsFromContext(node: Node): IvsChatStackProps {
   const context = (key: string): unknown => node.tryGetContext(key);
@@ -59,6 +61,11 @@ export function stackPropsFromContext(node: Node): IvsChatStackProps {
   const tagPair = typeof tag === 'string' && tag !== '' ? pair(tag, 'reviewFunctionTag') : undefined;
   const rates = list('operationRates');
   const historyHours = context('historyHours');
+  const text = (key: string): string | undefined => {
+    const value = context(key);
+    return value === undefined || value === null || value === '' ? undefined : String(value);
+  };
+  const shardThreshold = text('shardThreshold');
   return {
     removalPolicy: ['true', true].includes(context('dev') as string | boolean) ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     // `-c historyHours=72`: how long ListMessages lists messages (default 24; 0 turns history off).
@@ -86,6 +93,10 @@ export function stackPropsFromContext(node: Node): IvsChatStackProps {
       typeof context('corsAllowOrigin') === 'string' && context('corsAllowOrigin') !== ''
         ? (context('corsAllowOrigin') as string)
         : undefined,
+    // Checked by the construct (a whole number in range), so `-c shardThreshold=lots` fails the synth.
+    shardThreshold: shardThreshold === undefined ? undefined : Number(shardThreshold),
+    alarmTopicArn: text('alarmTopicArn'),
+    metricsNamespace: text('metricsNamespace'),
   };
 }
 

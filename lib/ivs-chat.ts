@@ -1,13 +1,19 @@
 import { CfnElement, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Topic } from 'aws-cdk-lib/aws-sns';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
+import { ChatAlarms } from './constructs/chat-alarms';
 import { ChatFunction } from './constructs/chat-function';
 import { ChatTable } from './constructs/chat-table';
 import { ControlPlaneApi, Throttle } from './constructs/control-plane-api';
 import { MessagingApi } from './constructs/messaging-api';
 import { RoomIntegrations, RoomIntegrationsProps } from './constructs/room-integrations';
+import { ShardQueue } from './constructs/shard-queue';
 import { TokenKeys } from './constructs/token-keys';
+import { DEFAULT_SHARD_THRESHOLD, SHARD_THRESHOLD_RANGE } from '../lambdas/shared/config';
 import { ENV } from '../lambdas/shared/env';
 import { needsOf } from './permissions';
 
@@ -22,6 +28,15 @@ export interface IvsChatProps {
   corsAllowOrigin?: string;
   /** Hours ListMessages lists a room's messages (default 24; 0 keeps no history). DynamoDB TTL removes them later. */
   historyHours?: number;
+  /**
+   * Rooms with more connections than this are delivered in shards, each by an invocation of the
+   * shard worker through the shard queue (default 2,000; 100 to 5,000). docs/fan-out.md.
+   */
+  shardThreshold?: number;
+  /** The CloudWatch namespace of the fan-out metrics (default `IvsChat/<stack name>`). */
+  metricsNamespace?: string;
+  /** An SNS topic every alarm notifies when it fires and when it clears (default: none, the alarms only show in CloudWatch). */
+  alarmTopicArn?: string;
 }
 
 /**
@@ -40,6 +55,12 @@ export class IvsChat extends Construct {
   readonly messagingUrl: string;
   readonly controlPlane: ControlPlaneApi;
   readonly messaging: MessagingApi;
+  /** Big rooms' fan-out: the shard queue, its dead-letter queue and worker mapping. */
+  readonly shards: ShardQueue;
+  /** Every alarm: dropped deliveries, each function's errors, the shard queue's dead letters and backlog. */
+  readonly alarms: Alarm[];
+  /** Where the functions' metrics go (EMF): Messages, Deliveries, Gone, Throttled, Retried, Dropped, ReviewFallbacks. */
+  readonly metricsNamespace: string;
 
   constructor(scope: Construct, id: string, props: IvsChatProps = {}) {
     super(scope, id);
@@ -50,12 +71,15 @@ export class IvsChat extends Construct {
     const historyHours = props.historyHours ?? 24;
     if (!Number.isInteger(historyHours) || historyHours < 0)
       throw new Error(`historyHours must be a whole number of hours, got ${historyHours}`);
-    const chatFunction = (construct: string, module: string) => {
+    const shardThreshold = props.shardThreshold ?? DEFAULT_SHARD_THRESHOLD;
+    const { min, max } = SHARD_THRESHOLD_RANGE;
+    if (!Number.isInteger(shardThreshold) || shardThreshold < min || shardThreshold > max)
+      throw new Error(`shardThreshold must be a whole number from ${min} to ${max}, got ${shardThreshold}`);
+    const metricsNamespace = (this.metricsNamespace = props.metricsNamespace ?? `IvsChat/${Stack.of(this).stackName}`);
+    const chatFunction = (construct: string, module: string, options: { timeout?: Duration } = {}) => {
       const needs = needsOf(module);
-      const fn = new ChatFunction(this, construct, { module, environment: { [ENV.historyHours]: String(historyHours) } }).bindTable(
-        this.table.table,
-        needs,
-      );
+      const environment = { [ENV.historyHours]: String(historyHours), [ENV.metricsNamespace]: metricsNamespace };
+      const fn = new ChatFunction(this, construct, { module, environment, ...options }).bindTable(this.table.table, needs);
       if (needs.tokenKeys) keys.bind(fn);
       if (needs.reviewHandlers) integrations.grantReviewHandlers(fn);
       if (needs.chatLogs) integrations.grantChatLogs(fn);
@@ -84,6 +108,22 @@ export class IvsChat extends Construct {
       schedule: Schedule.rate(Duration.minutes(1)),
       targets: [new LambdaFunction(sweeper)],
     });
+
+    const shards = (this.shards = new ShardQueue(this, 'Shards', {
+      worker: chatFunction('DeliverShardFn', 'messaging/deliver-shard', { timeout: Duration.seconds(30) }),
+      shardThreshold,
+    }));
+    for (const { fn, module } of needing) if (needsOf(module).shardQueue === 'send') shards.bindSender(fn);
+
+    const alarms = new ChatAlarms(this, 'Alarms', { namespace: metricsNamespace, functions: needing.map(({ fn }) => fn) });
+    this.alarms = [...alarms.all, ...shards.alarms];
+    if (props.alarmTopicArn) {
+      const action = new SnsAction(Topic.fromTopicArn(this, 'AlarmTopic', props.alarmTopicArn));
+      for (const alarm of this.alarms) {
+        alarm.addAlarmAction(action);
+        alarm.addOkAction(action);
+      }
+    }
 
     for (const { fn, module } of needing) {
       if (!needsOf(module).connections) continue;

@@ -16,6 +16,11 @@ export interface FunctionNeeds extends TableAccess {
   reviewHandlers?: boolean;
   /** Writes rooms' chat logs to their S3, CloudWatch Logs and Firehose destinations. */
   chatLogs?: boolean;
+  /**
+   * The shard queue: 'send' for a function that broadcasts (a big room's shards go to the queue),
+   * 'consume' for the shard worker (its event source mapping receives and deletes).
+   */
+  shardQueue?: 'send' | 'consume';
 }
 
 const GET = 'dynamodb:GetItem';
@@ -44,12 +49,30 @@ export const NEEDS: Record<string, FunctionNeeds> = {
   'control-plane/untag-resource': { table: [GET, UPDATE], indexes: [] },
   'control-plane/list-tags-for-resource': { table: [GET], indexes: [] },
   'control-plane/create-chat-token': { table: [GET], indexes: [], tokenKeys: true },
-  // Broadcasters: the fan-out, then the room's chat log; SendEvent keeps its event in the history
-  // (PutItem), DeleteMessage removes the message from it (DeleteItem).
-  'control-plane/send-event': { table: [GET, PUT, DELETE], indexes: ['connectionsByRoom'], connections: true, chatLogs: true },
-  'control-plane/delete-message': { table: [GET, DELETE], indexes: ['connectionsByRoom'], connections: true, chatLogs: true },
+  // Broadcasters: the fan-out (a big room's shards to the shard queue), then the room's chat log;
+  // SendEvent keeps its event in the history (PutItem), DeleteMessage removes the message from it (DeleteItem).
+  'control-plane/send-event': {
+    table: [GET, PUT, DELETE],
+    indexes: ['connectionsByRoom'],
+    connections: true,
+    chatLogs: true,
+    shardQueue: 'send',
+  },
+  'control-plane/delete-message': {
+    table: [GET, DELETE],
+    indexes: ['connectionsByRoom'],
+    connections: true,
+    chatLogs: true,
+    shardQueue: 'send',
+  },
   // The disconnection note (PutItem) $connect looks for, then the broadcast and the closes.
-  'control-plane/disconnect-user': { table: [GET, PUT, DELETE], indexes: ['connectionsByRoom'], connections: true, chatLogs: true },
+  'control-plane/disconnect-user': {
+    table: [GET, PUT, DELETE],
+    indexes: ['connectionsByRoom'],
+    connections: true,
+    chatLogs: true,
+    shardQueue: 'send',
+  },
   'control-plane/create-logging-configuration': { table: [PUT, UPDATE], indexes: [] },
   'control-plane/get-logging-configuration': { table: [GET], indexes: [] },
   'control-plane/update-logging-configuration': { table: [GET, UPDATE], indexes: [] },
@@ -60,7 +83,13 @@ export const NEEDS: Record<string, FunctionNeeds> = {
   'control-plane/list-messages': { table: [GET], indexes: ['roomTimeline'] },
   'control-plane/get-room-presence': { table: [GET], indexes: ['connectionsByRoom'] },
   // The ban, then DisconnectUser's broadcast and closes.
-  'control-plane/ban-user': { table: [GET, PUT, DELETE], indexes: ['connectionsByRoom'], connections: true, chatLogs: true },
+  'control-plane/ban-user': {
+    table: [GET, PUT, DELETE],
+    indexes: ['connectionsByRoom'],
+    connections: true,
+    chatLogs: true,
+    shardQueue: 'send',
+  },
   'control-plane/unban-user': { table: [GET, DELETE], indexes: [] },
   'control-plane/list-bans': { table: [GET], indexes: ['roomTimeline'] },
   // $connect: the room, the user's ban, the used-token claim, the connection record (removed again
@@ -75,7 +104,10 @@ export const NEEDS: Record<string, FunctionNeeds> = {
     connections: true,
     reviewHandlers: true,
     chatLogs: true,
+    shardQueue: 'send',
   },
+  // The shard worker: a big room's shard delivered; the records of its gone connections removed.
+  'messaging/deliver-shard': { table: [DELETE], indexes: [], connections: true, shardQueue: 'consume' },
   'messaging/end-expired-sessions': { table: [DELETE], indexes: ['connectionsByExpiry'], connections: true },
 };
 

@@ -6,7 +6,9 @@ import { parseInput } from '../domain/validate';
 import { lambdaEntry } from '../wiring/deps';
 import { ok, restHandler } from './http';
 
-export const makeHandler = (deps: Pick<Deps, 'scope' | 'idClock' | 'rooms' | 'connections' | 'gateway' | 'chatLog' | 'history'>) =>
+export const makeHandler = (
+  deps: Pick<Deps, 'scope' | 'idClock' | 'rooms' | 'connections' | 'gateway' | 'chatLog' | 'metrics' | 'fanOut' | 'history'>,
+) =>
   restHandler('DeleteMessage', async ({ body }) => {
     const input = parseInput(deleteMessageInput, body);
     return ok({ id: await deleteMessage(deps, roomIdOf(input.roomIdentifier, deps.scope), { messageId: input.id, reason: input.reason }) });

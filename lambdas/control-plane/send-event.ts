@@ -5,7 +5,9 @@ import { parseInput } from '../domain/validate';
 import { lambdaEntry } from '../wiring/deps';
 import { ok, restHandler } from './http';
 
-export const makeHandler = (deps: Pick<Deps, 'scope' | 'idClock' | 'rooms' | 'connections' | 'gateway' | 'chatLog' | 'history'>) =>
+export const makeHandler = (
+  deps: Pick<Deps, 'scope' | 'idClock' | 'rooms' | 'connections' | 'gateway' | 'chatLog' | 'metrics' | 'fanOut' | 'history'>,
+) =>
   restHandler('SendEvent', async ({ body }) => {
     const input = parseInput(sendEventInput, body);
     return ok({ id: await sendEvent(deps, input.roomIdentifier, input) });

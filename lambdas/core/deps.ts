@@ -14,7 +14,16 @@ import type { TokenKeySet, TokenTiming } from '../domain/chat-token';
 import type { IdClock } from '../domain/ids';
 import type { ChatLog } from './chat-log';
 import type { History } from './history';
-import type { ConnectionGateway, ReviewHandlerInvoker } from './ports';
+import type { DeliveryOptions } from './delivery';
+import type { ConnectionGateway, Metrics, ReviewHandlerInvoker, ShardDispatcher } from './ports';
+
+/** How fan-outs deliver: the retry policy and its clock, and where big rooms' shards go. */
+export interface FanOutSettings extends DeliveryOptions {
+  /** Rooms with more connections than this are delivered in shards, when a dispatcher is wired. */
+  shardThreshold: number;
+  /** Hands shards to other invocations (SQS on AWS); none in local mode, which delivers in-process. */
+  dispatcher?: ShardDispatcher;
+}
 
 /**
  * Everything the core and the handlers work with: the stores of data/, the ports of core/ports.ts,
@@ -34,6 +43,9 @@ export interface Deps {
   usedTokens: UsedTokenStore;
   rates: RateCounter;
   gateway: ConnectionGateway;
+  fanOut: FanOutSettings;
+  /** Fan-out and review counters: CloudWatch metrics (EMF) on AWS, in memory elsewhere. */
+  metrics: Metrics;
   /** The chat-token keys; on AWS read from Secrets Manager and re-read every few minutes. */
   tokenKeys: () => Promise<TokenKeySet>;
   tokenTiming: TokenTiming;

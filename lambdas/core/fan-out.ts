@@ -1,32 +1,38 @@
 import type { Room } from '../domain/room';
 import { logger } from '../shared/logger';
 import type { Deps } from './deps';
+import { FAN_OUT_PARALLELISM, eachLimited } from './delivery';
+import { deliverShard, planShards } from './shards';
 
-/** Posts in flight per fan-out: enough to hide latency, few enough not to swamp the gateway. */
-export const FAN_OUT_PARALLELISM = 32;
 /** Longer than $connect may take (API Gateway's 29 s integration timeout): a younger record may be mid-handshake. */
 const HANDSHAKE_GRACE_MS = 30_000;
 
+export type BroadcastDeps = Pick<Deps, 'idClock' | 'connections' | 'gateway' | 'chatLog' | 'metrics' | 'fanOut'>;
+
 /**
- * Sends one serialised frame to every connection of a room: one index query per message, bounded
- * parallel posts. A connection the gateway reports gone loses its own stale record; one that
- * fails otherwise is skipped, so no recipient can hold up or break delivery to the others.
+ * Sends one serialised frame to every connection of a room: one index query per message, then
+ * either the delivery here (bounded parallel posts, each failure but Gone retried within a
+ * deadline, see delivery.ts) or, for a room past the shard threshold where a dispatcher is wired
+ * (AWS), one shard per invocation of the shard worker. A connection the gateway reports gone loses
+ * its own stale record; no recipient can hold up or break delivery to the others.
  * Then the frame goes to the room's chat log, if it has one: after the fan-out, so logging never
  * delays a delivery (and never fails it: the chat log does not reject).
  */
-export async function broadcast(
-  deps: Pick<Deps, 'idClock' | 'connections' | 'gateway' | 'chatLog'>,
-  room: Room,
-  frame: string,
-): Promise<void> {
-  const ids = await deps.connections.idsInRoom(room.id);
+export async function broadcast(deps: BroadcastDeps, room: Room, frame: string): Promise<void> {
+  const connectionIds = await deps.connections.idsInRoom(room.id);
   const connectedBefore = deps.idClock.now().getTime() - HANDSHAKE_GRACE_MS;
-  await eachLimited(ids, FAN_OUT_PARALLELISM, async (id) => {
-    const delivered = await deps.gateway.post(id, frame).catch(() => true);
-    // API Gateway answers Gone for a connection whose handshake is still completing after $connect
-    // wrote its record: only a record older than that window is stale.
-    if (!delivered) await deps.connections.remove(id, { connectedBefore }).catch(() => undefined);
-  });
+  deps.metrics.count('Messages', 1);
+  const { dispatcher, shardThreshold } = deps.fanOut;
+  const shards = planShards({ roomId: room.id, frame, connectionIds, connectedBefore }, dispatcher ? shardThreshold : Infinity);
+  // Past the threshold every shard goes through the queue, even when the hashes put all in one:
+  // a connection's messages then always take the same path. Shards the queue did not take are
+  // delivered here: late beats never.
+  const sharded = dispatcher !== undefined && (shards[0]?.shardCount ?? 1) > 1;
+  const undispatched = sharded ? await dispatcher.dispatch(shards) : shards;
+  if (undispatched.length > 0 && undispatched !== shards) {
+    logger.warn('could not queue shards of a fan-out, delivering them here', { roomId: room.id, shards: undispatched.length });
+  }
+  for (const shard of undispatched) await deliverShard(deps, shard);
   await deps.chatLog.record(room, frame);
 }
 
@@ -46,14 +52,4 @@ export async function closeConnections(deps: Pick<Deps, 'connections' | 'gateway
   });
 }
 
-/** Runs `run` over `items` with at most `limit` in flight. */
-export async function eachLimited<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await run(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
+export { FAN_OUT_PARALLELISM, eachLimited };

@@ -4,16 +4,13 @@ import { toRfc3339 } from '../domain/ids';
 import { MessagingError, messagingErrorOf } from '../shared/errors';
 import { logger } from '../shared/logger';
 import type { Deps } from './deps';
-import { broadcast } from './fan-out';
+import { BroadcastDeps, broadcast } from './fan-out';
 import { deleteMessage, disconnectUser } from './moderation';
 import { reviewMessage } from './review';
 import { endSession } from './sessions';
 
 /** What a client frame may reach: its connection, its room, and what its actions do. */
-export type FrameDeps = Pick<
-  Deps,
-  'idClock' | 'rooms' | 'connections' | 'disconnections' | 'rates' | 'gateway' | 'reviewHandlers' | 'chatLog' | 'history'
->;
+export type FrameDeps = BroadcastDeps & Pick<Deps, 'rooms' | 'disconnections' | 'rates' | 'reviewHandlers' | 'history'>;
 
 /**
  * One client frame from $default. Refusals go back as an ERROR frame to this connection only;

@@ -9,10 +9,10 @@ import { toRfc3339 } from '../domain/ids';
 import { roomIdOf } from '../domain/room';
 import { logger } from '../shared/logger';
 import type { Deps } from './deps';
-import { broadcast, closeConnections } from './fan-out';
+import { BroadcastDeps, broadcast, closeConnections } from './fan-out';
 
 /** What the moderation actions reach: the room, its connections, the fan-out, its chat log and its history. */
-export type ModerationDeps = Pick<Deps, 'idClock' | 'rooms' | 'connections' | 'gateway' | 'chatLog' | 'history'>;
+export type ModerationDeps = BroadcastDeps & Pick<Deps, 'rooms' | 'history'>;
 
 /** An EVENT to every connection of the room, now; returns the event's id and frame. */
 async function broadcastEvent(

@@ -11,7 +11,7 @@ import {
 } from '../domain/review';
 import type { Room } from '../domain/room';
 import { logger } from '../shared/logger';
-import type { ReviewHandlerInvoker } from './ports';
+import type { Metrics, ReviewHandlerInvoker } from './ports';
 
 /**
  * Runs a SEND_MESSAGE of a room with a message review handler through that handler, before the
@@ -20,7 +20,7 @@ import type { ReviewHandlerInvoker } from './ports';
  * late or answers garbage gets the room's fallbackResult instead.
  */
 export async function reviewMessage(
-  deps: { reviewHandlers: ReviewHandlerInvoker },
+  deps: { reviewHandlers: ReviewHandlerInvoker; metrics: Metrics },
   room: Room,
   connection: Connection,
   message: ReviewedMessage,
@@ -43,6 +43,7 @@ export async function reviewMessage(
       fallbackResult: handler.fallbackResult,
       reason: 'failure' in outcome ? outcome.failure : 'the answer is not a valid review result',
     });
+    deps.metrics.count('ReviewFallbacks', 1);
     verdict = fallbackVerdict(handler.fallbackResult, message);
   }
   if (verdict.result === 'DENY')

@@ -18,7 +18,15 @@ export interface Config {
   readonly historyHours: number;
   readonly historyHourMs: number;
   readonly banMinuteMs: number;
+  readonly shardThreshold: number;
+  readonly shardQueueUrl: string | undefined;
+  readonly metricsNamespace: string | undefined;
 }
+
+/** Rooms above this many connections go out in shards: ~1.5 s of posts at 32 in flight, 20 ms each. */
+export const DEFAULT_SHARD_THRESHOLD = 2_000;
+/** Below, shards are too small to pay for a queue hop; above, a shard's message may outgrow SQS's 256 KiB. */
+export const SHARD_THRESHOLD_RANGE = { min: 100, max: 5_000 } as const;
 
 /** AWS's documented default quota for rooms per account and region. */
 const DEFAULT_MAX_ROOMS = 50_000;
@@ -51,6 +59,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     historyHours: wholeNumber(env, ENV.historyHours, DEFAULT_HISTORY_HOURS),
     historyHourMs: wholeNumber(env, ENV.historyHourMs, 3_600_000),
     banMinuteMs: wholeNumber(env, ENV.banMinuteMs, 60_000),
+    shardThreshold: shardThreshold(env),
+    shardQueueUrl: env[ENV.shardQueueUrl] || undefined,
+    metricsNamespace: env[ENV.metricsNamespace] || undefined,
   });
 }
 
@@ -59,6 +70,13 @@ function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   if (text === undefined || text === '') return fallback;
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number, got '${text}'`);
+  return value;
+}
+
+function shardThreshold(env: NodeJS.ProcessEnv): number {
+  const value = wholeNumber(env, ENV.shardThreshold, DEFAULT_SHARD_THRESHOLD);
+  const { min, max } = SHARD_THRESHOLD_RANGE;
+  if (value < min || value > max) throw new Error(`${ENV.shardThreshold} must be between ${min} and ${max}, got ${value}`);
   return value;
 }
 

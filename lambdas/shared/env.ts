@@ -28,6 +28,12 @@ export const ENV = {
   historyHourMs: 'IVSCHAT_HISTORY_HOUR_MS',
   /** Length of one minute of a ban's durationInMinutes. Shorter only for tests of bans ending. */
   banMinuteMs: 'IVSCHAT_BAN_MINUTE_MS',
+  /** Rooms with more connections than this are delivered in shards through the shard queue (AWS; default 2,000). */
+  shardThreshold: 'IVSCHAT_SHARD_THRESHOLD',
+  /** On AWS: the FIFO queue the fan-out hands shards to; unset, every fan-out is delivered in its own invocation. */
+  shardQueueUrl: 'IVSCHAT_SHARD_QUEUE_URL',
+  /** On AWS: the CloudWatch namespace of the fan-out metrics (EMF); unset, metrics are counted in memory only. */
+  metricsNamespace: 'IVSCHAT_METRICS_NAMESPACE',
 } as const;
 
 export type EnvName = (typeof ENV)[keyof typeof ENV];

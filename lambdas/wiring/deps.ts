@@ -2,12 +2,15 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createAwsChatLogWriter } from '../adapters/chat-log-writer';
 import { createManagementApiGateway, noConnections } from '../adapters/connection-gateway';
 import { createDocumentClient } from '../adapters/dynamodb';
+import { createCountingMetrics, createEmfMetrics } from '../adapters/metrics';
 import { createLambdaInvoker } from '../adapters/review-handler-invoker';
+import { createSqsShardDispatcher } from '../adapters/shard-queue';
 import { createSecretsManagerTokenKeys } from '../adapters/token-keys';
 import { createChatLog } from '../core/chat-log';
 import { createHistory } from '../core/history';
-import type { Deps } from '../core/deps';
-import type { ChatLogWriter, ConnectionGateway, ReviewHandlerInvoker } from '../core/ports';
+import { DEFAULT_RETRY_POLICY, systemRetryClock } from '../core/delivery';
+import type { Deps, FanOutSettings } from '../core/deps';
+import type { ChatLogWriter, ConnectionGateway, Metrics, ReviewHandlerInvoker } from '../core/ports';
 import { createBanStore } from '../data/bans';
 import { createConnectionStore } from '../data/connections';
 import { createDisconnectionStore } from '../data/disconnections';
@@ -41,6 +44,10 @@ export interface Adapters {
    */
   chatLogSettle: 'written' | 'queued';
   tokenKeys: () => Promise<TokenKeySet>;
+  /** Default: EMF where a metrics namespace is configured (AWS), counters in memory elsewhere. */
+  metrics: Metrics;
+  /** Replaces parts of the fan-out settings: tests give a clock, a policy or an in-process dispatcher. */
+  fanOut: Partial<FanOutSettings>;
 }
 
 /** The one wiring: every store, port and setting the handlers use, from a configuration and the adapters given. */
@@ -70,6 +77,14 @@ export function buildDeps(cfg: Config, adapters: Partial<Adapters> = {}): Deps {
     gateway:
       adapters.gateway ??
       (cfg.connectionsEndpoint ? createManagementApiGateway({ endpoint: cfg.connectionsEndpoint, region: cfg.region }) : noConnections),
+    fanOut: {
+      policy: DEFAULT_RETRY_POLICY,
+      clock: systemRetryClock,
+      shardThreshold: cfg.shardThreshold,
+      dispatcher: cfg.shardQueueUrl ? createSqsShardDispatcher({ queueUrl: cfg.shardQueueUrl, region: cfg.region }) : undefined,
+      ...adapters.fanOut,
+    },
+    metrics: adapters.metrics ?? (cfg.metricsNamespace ? createEmfMetrics({ namespace: cfg.metricsNamespace }) : createCountingMetrics()),
     tokenKeys: adapters.tokenKeys ?? tokenKeysFrom(cfg),
     tokenTiming: { tokenLifetimeMs: cfg.tokenLifetimeMs, sessionMinuteMs: cfg.sessionMinuteMs },
     reviewHandlers: adapters.reviewHandlers ?? createLambdaInvoker({ region: cfg.region }),
@@ -115,14 +130,20 @@ export function defaultDeps(): Deps {
 
 /**
  * A handler module's Lambda entry point: the handler `makeHandler` builds over the production
- * wiring, built on the first event. Importing a handler module therefore builds nothing, so local
+ * wiring, built on the first event, and the metrics it counted published after each event. Importing a handler module therefore builds nothing, so local
  * mode and tests that import `makeHandler` never build a second, unused handler.
  */
 export function lambdaEntry<H extends (...args: never[]) => unknown>(makeHandler: (deps: Deps) => H): H {
   let built: H | undefined;
-  const entry = (...args: Parameters<H>) => {
-    built ??= makeHandler(defaultDeps());
-    return built(...args);
+  const entry = async (...args: Parameters<H>) => {
+    const deps = defaultDeps();
+    built ??= makeHandler(deps);
+    try {
+      return await built(...args);
+    } finally {
+      // One EMF line per invocation with what it counted, before Lambda may freeze the process.
+      deps.metrics.publish();
+    }
   };
   return entry as H;
 }

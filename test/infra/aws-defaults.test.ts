@@ -52,7 +52,8 @@ describe('by default', () => {
   test('no function role has AWSLambdaBasicExecutionRole (or any managed policy); each writes exactly its own log group', () => {
     expect(JSON.stringify(defaults.template)).not.toContain('AWSLambdaBasicExecutionRole');
     const functions = byType(defaults.resources, 'AWS::Lambda::Function');
-    expect(functions.length).toBe(OPERATIONS.length + 4);
+    // $connect, $disconnect, $default, the session sweeper and the shard worker.
+    expect(functions.length).toBe(OPERATIONS.length + 5);
     for (const [, fn] of functions) {
       const role = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
       expect(defaults.resources[role]?.Properties.ManagedPolicyArns).toBeUndefined();

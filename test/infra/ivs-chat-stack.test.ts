@@ -116,6 +116,8 @@ test.each(Object.entries(NEEDS))('%s gets only the actions it needs', (module, n
     ...(needs.indexes.length ? ['dynamodb:Query'] : []),
     ...(needs.connections ? ['execute-api:ManageConnections'] : []),
     ...(needs.tokenKeys ? ['secretsmanager:GetSecretValue'] : []),
+    ...(needs.shardQueue === 'send' ? ['sqs:SendMessage'] : []),
+    ...(needs.shardQueue === 'consume' ? ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'] : []),
   ]);
   expect([...actions].sort()).toEqual([...expected].sort());
   for (const s of statements) {

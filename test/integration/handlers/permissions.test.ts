@@ -3,6 +3,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { createDocumentClient } from '../../../lambdas/adapters/dynamodb';
 import { createChatToken } from '../../../lambdas/core/chat-tokens';
 import type { Deps } from '../../../lambdas/core/deps';
+import { ShardMessage, serializeShard, shardGroupId } from '../../../lambdas/domain/shards';
 import { createLoggingConfiguration } from '../../../lambdas/core/logging-configurations';
 import { createRoom } from '../../../lambdas/core/rooms';
 import type { Connection } from '../../../lambdas/data/connections';
@@ -48,11 +49,23 @@ beforeAll(async () => {
 });
 afterAll(() => db.close());
 
-function fakes(gone: string[] = []) {
+function fakes(gone: string[] = [], dispatched: ShardMessage[] = []) {
   return {
     gateway: recordingGateway(gone).gateway,
     reviewHandlers: allowingReviewHandlers().reviewHandlers,
     chatLogWriter: memoryChatLogWriter().writer,
+    // Every room of two or more is sharded, and the queue takes none of them: the fan-out delivers
+    // them itself, so the DynamoDB commands are those of a direct fan-out, and `dispatched` says
+    // which modules would send to the shard queue.
+    fanOut: {
+      shardThreshold: 1,
+      dispatcher: {
+        dispatch: async (shards: readonly ShardMessage[]) => {
+          dispatched.push(...shards);
+          return [...shards];
+        },
+      },
+    },
   };
 }
 
@@ -76,12 +89,13 @@ function recordingClient(): { doc: DynamoDBDocumentClient; grants: Grant[] } {
   return { doc, grants };
 }
 
-type Recorder = { deps: Deps; grants: Grant[] };
+type Recorder = { deps: Deps; grants: Grant[]; dispatched: ShardMessage[] };
 
 /** The wiring as production builds it, with the recording client and fakes for what is not DynamoDB. */
 function recorder(gone: string[] = []): Recorder {
   const { doc, grants } = recordingClient();
-  return { deps: buildDeps(config(), { doc, ...fakes(gone), tokenKeys: () => keys }), grants };
+  const dispatched: ShardMessage[] = [];
+  return { deps: buildDeps(config(), { doc, ...fakes(gone, dispatched), tokenKeys: () => keys }), grants, dispatched };
 }
 
 type Module = { makeHandler: (deps: Deps) => (...args: never[]) => Promise<unknown> };
@@ -330,6 +344,22 @@ const SCENARIOS: Record<string, (r: (gone?: string[]) => Recorder) => Promise<Re
     }
     return sent;
   },
+  'messaging/deliver-shard': async (r) => {
+    const { room, gone } = await loggedRoomWithStaleConnection();
+    const shard: ShardMessage = {
+      roomId: room.id,
+      shard: 0,
+      shardCount: 2,
+      frame: '{"Type":"EVENT"}',
+      connectionIds: [...gone, unique('live')],
+      connectedBefore: Date.now() - 30_000,
+    };
+    const worked = r(gone);
+    const handler = (await load('messaging/deliver-shard')).makeHandler(worked.deps) as (e: unknown, c: unknown) => Promise<unknown>;
+    const event = { Records: [{ messageId: 'm1', body: serializeShard(shard), attributes: { MessageGroupId: shardGroupId(shard) } }] };
+    expect(await handler(event, lambdaContext)).toEqual({ batchItemFailures: [] });
+    return [worked];
+  },
   'messaging/end-expired-sessions': async (r) => {
     const room = await newRoom();
     await connection(room, unique('expired'), { sessionEndsInMs: -1_000 });
@@ -345,6 +375,8 @@ async function loggedRoomWithStaleConnection() {
   const configuration = await newConfiguration();
   const room = await newRoom({ loggingConfigurationIdentifiers: [configuration.arn] });
   const stale = await connection(room, unique('gone'), { connectedAgoMs: 120_000 });
+  // Two connections at least: the fan-out shards it (see fakes()).
+  await connection(room, unique('live'));
   return { room, gone: [stale.connectionId] };
 }
 
@@ -360,4 +392,6 @@ test.each(Object.keys(NEEDS))('%s sends exactly the DynamoDB commands lib/permis
   const needs = NEEDS[module];
   const granted = [...(needs?.table ?? []), ...(needs?.indexes ?? []).map((index) => `index ${index}`)].sort();
   expect(sent).toEqual(granted);
+  // Only the modules granted SendMessage on the shard queue ever hand it shards.
+  expect(recorders.some((r) => r.dispatched.length > 0)).toBe(needs?.shardQueue === 'send');
 });

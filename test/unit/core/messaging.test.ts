@@ -1,3 +1,6 @@
+import { createCountingMetrics } from '../../../lambdas/adapters/metrics';
+import { DEFAULT_RETRY_POLICY } from '../../../lambdas/core/delivery';
+import { testFanOut } from '../../fixtures/fakes';
 import type { Connection, ConnectionStore } from '../../../lambdas/data/connections';
 import type { Deps } from '../../../lambdas/core/deps';
 import { handleFrame } from '../../../lambdas/core/frames';
@@ -25,6 +28,7 @@ function fakeDeps(overrides: { posts?: Record<string, boolean | Error>; disconne
   /** The order in which DisconnectUser notes the user and looks up its connections. */
   const steps: string[] = [];
   const unused = () => Promise.reject(new Error('not used by this test'));
+  const metrics = createCountingMetrics();
   const connections: ConnectionStore = {
     put: unused,
     get: async () => {
@@ -60,20 +64,25 @@ function fakeDeps(overrides: { posts?: Record<string, boolean | Error>; disconne
       },
     },
     chatLog: { record: async () => undefined },
+    metrics,
+    fanOut: testFanOut(),
     history: { keep: async () => undefined, forget: async () => undefined, retentionMs: 0 },
     bans: { removeAll: async () => undefined },
     disconnections: {
       note: async (_roomId: string, userId: string, note: { id: string; at: number }) => void steps.push(`note ${userId} ${note.at}`),
     },
   } as unknown as Deps;
-  return { deps, posted, removed, closed, steps };
+  return { deps, posted, removed, closed, steps, metrics };
 }
 
 test('a fan-out removes only the records of gone connections, and only ones older than a handshake', async () => {
-  const { deps, posted, removed } = fakeDeps({ posts: { gone: false, broken: new Error('timeout') } });
+  const { deps, posted, removed, metrics } = fakeDeps({ posts: { gone: false, broken: new Error('timeout') } });
   await sendEvent(deps, room.arn, { eventName: 'app:x' });
-  expect(posted.map(([id]) => id)).toEqual(['live', 'gone', 'broken']);
+  // Gone is not retried; the broken one is, until its retries run out.
+  expect(posted.filter(([id]) => id !== 'broken').map(([id]) => id)).toEqual(['live', 'gone']);
+  expect(posted.filter(([id]) => id === 'broken').length).toBe(DEFAULT_RETRY_POLICY.maxRetries + 1);
   expect(removed).toEqual([['gone', { connectedBefore: NOW.getTime() - 30_000 }]]);
+  expect(metrics.totals).toMatchObject({ Messages: 1, Deliveries: 1, Gone: 1, Dropped: 1, Retried: DEFAULT_RETRY_POLICY.maxRetries });
 });
 
 test('a failing connection read still answers the client with an ERROR carrying its RequestId', async () => {

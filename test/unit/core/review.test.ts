@@ -1,3 +1,4 @@
+import { createCountingMetrics } from '../../../lambdas/adapters/metrics';
 import { reviewMessage } from '../../../lambdas/core/review';
 import type { Connection } from '../../../lambdas/data/connections';
 import { MessagingError } from '../../../lambdas/shared/errors';
@@ -39,18 +40,24 @@ function invoker(answer: (event: unknown, signal: AbortSignal) => Promise<unknow
       return answer(event, signal);
     },
   };
-  return { reviewHandlers, calls };
+  const metrics = createCountingMetrics();
+  return { reviewHandlers, calls, metrics };
 }
 
 test('a room without a handler delivers the message unreviewed', async () => {
-  const { reviewHandlers, calls } = invoker(async () => ({ ReviewResult: 'DENY' }));
-  await expect(reviewMessage({ reviewHandlers }, roomWith(), connection, message)).resolves.toEqual(message);
+  const { reviewHandlers, calls, metrics } = invoker(async () => ({ ReviewResult: 'DENY' }));
+  await expect(reviewMessage({ reviewHandlers, metrics }, roomWith(), connection, message)).resolves.toEqual(message);
   expect(calls).toEqual([]);
+  expect(metrics.totals.ReviewFallbacks).toBe(0);
 });
 
 test('the handler gets the AWS event and may rewrite content and attributes', async () => {
-  const { reviewHandlers, calls } = invoker(async () => ({ ReviewResult: 'ALLOW', Content: '**** it', Attributes: { masked: 'true' } }));
-  await expect(reviewMessage({ reviewHandlers }, roomWith('DENY'), connection, message)).resolves.toEqual({
+  const { reviewHandlers, calls, metrics } = invoker(async () => ({
+    ReviewResult: 'ALLOW',
+    Content: '**** it',
+    Attributes: { masked: 'true' },
+  }));
+  await expect(reviewMessage({ reviewHandlers, metrics }, roomWith('DENY'), connection, message)).resolves.toEqual({
     content: '**** it',
     attributes: { masked: 'true' },
   });
@@ -70,8 +77,8 @@ test('the handler gets the AWS event and may rewrite content and attributes', as
 });
 
 test("DENY is ERROR 406 with the handler's reason, whatever the fallback", async () => {
-  const { reviewHandlers } = invoker(async () => ({ ReviewResult: 'DENY', Attributes: { Reason: 'profanity' } }));
-  await expect(reviewMessage({ reviewHandlers }, roomWith('ALLOW'), connection, message)).rejects.toEqual(
+  const { reviewHandlers, metrics } = invoker(async () => ({ ReviewResult: 'DENY', Attributes: { Reason: 'profanity' } }));
+  await expect(reviewMessage({ reviewHandlers, metrics }, roomWith('ALLOW'), connection, message)).rejects.toEqual(
     new MessagingError(406, 'profanity'),
   );
 });
@@ -83,25 +90,29 @@ describe.each([
   ['takes 300 ms', () => new Promise((resolve) => setTimeout(() => resolve({ ReviewResult: 'DENY' }), 300))],
 ])('a handler that %s', (_label, answer) => {
   test('gets fallback ALLOW: the message as sent', async () => {
-    const { reviewHandlers } = invoker(answer);
-    await expect(reviewMessage({ reviewHandlers }, roomWith('ALLOW'), connection, message)).resolves.toEqual({
+    const { reviewHandlers, metrics } = invoker(answer);
+    await expect(reviewMessage({ reviewHandlers, metrics }, roomWith('ALLOW'), connection, message)).resolves.toEqual({
       content: 'darn it',
       attributes: { k: 'v' },
     });
+    expect(metrics.totals.ReviewFallbacks).toBe(1);
   });
 
   test('gets fallback DENY: ERROR 406', async () => {
-    const { reviewHandlers } = invoker(answer);
-    const refused = reviewMessage({ reviewHandlers }, roomWith('DENY'), connection, message);
+    const { reviewHandlers, metrics } = invoker(answer);
+    const refused = reviewMessage({ reviewHandlers, metrics }, roomWith('DENY'), connection, message);
     await expect(refused).rejects.toBeInstanceOf(MessagingError);
     await expect(refused).rejects.toMatchObject({ code: 406 });
+    expect(metrics.totals.ReviewFallbacks).toBe(1);
   });
 });
 
 test('a late answer is given up on after 200 ms and the call is aborted', async () => {
-  const { reviewHandlers, calls } = invoker(() => new Promise(() => undefined));
+  const { reviewHandlers, calls, metrics } = invoker(() => new Promise(() => undefined));
   const started = Date.now();
-  await expect(reviewMessage({ reviewHandlers }, roomWith('ALLOW'), connection, message)).resolves.toMatchObject({ content: 'darn it' });
+  await expect(reviewMessage({ reviewHandlers, metrics }, roomWith('ALLOW'), connection, message)).resolves.toMatchObject({
+    content: 'darn it',
+  });
   const waited = Date.now() - started;
   expect(waited).toBeGreaterThanOrEqual(195);
   expect(waited).toBeLessThan(400);

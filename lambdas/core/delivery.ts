@@ -1,0 +1,142 @@
+// Delivery of one frame to a list of connections: bounded parallel posts, every failure but Gone
+// retried with exponential backoff and full jitter until a deadline, and an account of what happened.
+// Pure over its ports (gateway, clock): the Lambda handlers, local mode and the capacity simulator
+// (bench/) run this same code.
+import { ConnectionGateway, POST_FAILURE_KINDS, PostFailureKind, postFailureKindOf } from './ports';
+
+/** Posts in flight per delivery: enough to hide latency, few enough not to swamp the gateway. */
+export const FAN_OUT_PARALLELISM = 32;
+
+export interface RetryPolicy {
+  /** Ceiling of the first retry's wait; each further retry doubles it. */
+  baseDelayMs: number;
+  /** Ceiling no wait exceeds, however many retries came before. */
+  maxDelayMs: number;
+  /** Retries per post at most, so that a gateway failing instantly cannot spin until the deadline. */
+  maxRetries: number;
+  /**
+   * From the start of the delivery: a retry that would start later is not made and the post is
+   * dropped. A post started before it may still take its own timeout (3 s on AWS) to settle.
+   */
+  deadlineMs: number;
+}
+
+/**
+ * Room for ten doublings from 25 ms, capped at 1 s, within 8 s: past API Gateway's 1-second
+ * throttle window many times over, and well inside the 29 s the $default function has (its first
+ * posts to a room of the shard threshold take ~1.5 s at 32 in flight and 20 ms each).
+ */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { baseDelayMs: 25, maxDelayMs: 1_000, maxRetries: 10, deadlineMs: 8_000 };
+
+/** Time and chance, injected so that tests and the simulator control them. */
+export interface RetryClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+  /** Uniform in [0, 1). */
+  random(): number;
+}
+
+export const systemRetryClock: RetryClock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: () => Math.random(),
+};
+
+/**
+ * Full jitter (the AWS Architecture Blog's "Exponential Backoff And Jitter"): uniform between 0 and
+ * min(max, base * 2^retry), so that posters throttled together do not come back together.
+ */
+export function backoffMs(policy: RetryPolicy, retry: number, random: number): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retry);
+  return Math.floor(random * ceiling);
+}
+
+/**
+ * The wait before retry number `retry` (0 for the first) of a post that just failed, or undefined
+ * when none is left: the retries are used up, or the retry would start past the deadline.
+ */
+export function nextRetryWait(policy: RetryPolicy, retry: number, elapsedMs: number, random: number): number | undefined {
+  if (retry >= policy.maxRetries) return undefined;
+  const wait = backoffMs(policy, retry, random);
+  return elapsedMs + wait > policy.deadlineMs ? undefined : wait;
+}
+
+/** What one delivery did, for its log line and its metrics. */
+export interface DeliveryReport {
+  /** Connections that got the frame. */
+  delivered: number;
+  /** Connections the gateway reported gone (their records are stale). */
+  gone: string[];
+  /** 429 answers, first attempts and retries alike. */
+  throttled: number;
+  /** Retries made. */
+  retried: number;
+  /** Connections that never got the frame, with the kind of their last failure. */
+  dropped: { connectionId: string; kind: PostFailureKind }[];
+}
+
+export interface DeliveryOptions {
+  policy: RetryPolicy;
+  clock: RetryClock;
+  parallelism?: number;
+}
+
+/**
+ * Sends `frame` to each of `connectionIds` once: `parallelism` posts in flight, a failed post
+ * retried (holding its slot while it waits, so a throttled account also gets fewer posts at once)
+ * until it succeeds, is gone, or its retries or the deadline run out. Never rejects: every
+ * connection ends in exactly one of delivered, gone or dropped.
+ */
+export async function deliverFrame(
+  gateway: ConnectionGateway,
+  connectionIds: readonly string[],
+  frame: string,
+  options: DeliveryOptions,
+): Promise<DeliveryReport> {
+  const { policy, clock } = options;
+  const startedAt = clock.now();
+  const report: DeliveryReport = { delivered: 0, gone: [], throttled: 0, retried: 0, dropped: [] };
+  await eachLimited(connectionIds, options.parallelism ?? FAN_OUT_PARALLELISM, async (connectionId) => {
+    for (let retry = 0; ; retry++) {
+      let kind: PostFailureKind;
+      try {
+        if (await gateway.post(connectionId, frame)) report.delivered++;
+        else report.gone.push(connectionId);
+        return;
+      } catch (err) {
+        kind = postFailureKindOf(err);
+      }
+      if (kind === 'throttled') report.throttled++;
+      const wait = nextRetryWait(policy, retry, clock.now() - startedAt, clock.random());
+      if (wait === undefined) {
+        report.dropped.push({ connectionId, kind });
+        return;
+      }
+      report.retried++;
+      await clock.sleep(wait);
+    }
+  });
+  return report;
+}
+
+/** The dropped connections by the kind of their last failure, for a log line. */
+export function droppedByKind(report: DeliveryReport): Partial<Record<PostFailureKind, number>> {
+  const counts: Partial<Record<PostFailureKind, number>> = {};
+  for (const kind of POST_FAILURE_KINDS) {
+    const n = report.dropped.filter((d) => d.kind === kind).length;
+    if (n > 0) counts[kind] = n;
+  }
+  return counts;
+}
+
+/** Runs `run` over `items` with at most `limit` in flight. */
+export async function eachLimited<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await run(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

@@ -1,0 +1,173 @@
+import type { APIGatewayProxyResult, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { createCountingMetrics } from '../../../lambdas/adapters/metrics';
+import { createDocumentClient } from '../../../lambdas/adapters/dynamodb';
+import { DEFAULT_RETRY_POLICY, systemRetryClock } from '../../../lambdas/core/delivery';
+import type { Deps } from '../../../lambdas/core/deps';
+import type { ConnectionGateway, ShardDispatcher } from '../../../lambdas/core/ports';
+import { createRoom } from '../../../lambdas/core/rooms';
+import { ShardMessage, serializeShard, shardGroupId } from '../../../lambdas/domain/shards';
+import { makeHandler as makeDefault } from '../../../lambdas/messaging/default';
+import { makeHandler as makeWorker } from '../../../lambdas/messaging/deliver-shard';
+import { readConfig } from '../../../lambdas/shared/config';
+import { buildDeps } from '../../../lambdas/wiring/deps';
+import { RunningDynalite, ensureTable, startDynalite } from '../../../lib/local/dynalite';
+import { lambdaContext, wsEvent } from '../../fixtures/events';
+import { allowingReviewHandlers, memoryChatLogWriter } from '../../fixtures/fakes';
+
+/**
+ * The shard path end to end in one process: $default (the real handler, over dynalite) splits a
+ * room past the threshold into shards and hands them to a dispatcher that behaves as the SQS FIFO
+ * queue does (each message group worked one message at a time, in the order queued; groups in
+ * parallel, at random pace); the real shard worker handler delivers each. Every connection must get
+ * every message exactly once, and each sender's messages in the order they were sent.
+ */
+const TABLE_NAME = 'shards-test';
+const ROOM_SIZE = 700;
+const THRESHOLD = 100;
+const PER_SENDER = 6;
+
+let db: RunningDynalite;
+beforeAll(async () => {
+  db = await startDynalite(undefined);
+  await ensureTable(db.endpoint, 'us-east-1', TABLE_NAME);
+});
+afterAll(() => db.close());
+
+const pause = (maxMs: number) => new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * maxMs)));
+
+/** A gateway that records, per connection, the frames it got in order, each post taking a random few ms. */
+function slowRecordingGateway() {
+  const received = new Map<string, { content: string; sender: string }[]>();
+  const gateway: ConnectionGateway = {
+    post: async (id, frame) => {
+      await pause(3);
+      const parsed = JSON.parse(frame) as { Type: string; Content?: string; Sender?: { UserId: string } };
+      if (parsed.Type === 'MESSAGE') {
+        received.set(id, [...(received.get(id) ?? []), { content: parsed.Content ?? '', sender: parsed.Sender?.UserId ?? '' }]);
+      }
+      return true;
+    },
+    disconnect: async () => undefined,
+  };
+  return { gateway, received };
+}
+
+/**
+ * The SQS FIFO queue's contract, in process: a group's messages go to the worker one at a time in
+ * the order they were queued (the next only after the worker answered for the previous); groups
+ * independently, each at its own random pace.
+ */
+function inProcessFifo(worker: (event: SQSEvent) => Promise<SQSBatchResponse>) {
+  const groups = new Map<string, Promise<void>>();
+  const queued: ShardMessage[] = [];
+  const failures: string[] = [];
+  let sequence = 0;
+  const dispatcher: ShardDispatcher = {
+    dispatch: async (shards) => {
+      for (const shard of shards) {
+        queued.push(shard);
+        const groupId = shardGroupId(shard);
+        const messageId = `m${sequence++}`;
+        const previous = groups.get(groupId) ?? Promise.resolve();
+        groups.set(
+          groupId,
+          previous.then(async () => {
+            await pause(15);
+            const answer = await worker({
+              Records: [{ messageId, body: serializeShard(shard), attributes: { MessageGroupId: groupId } }],
+            } as unknown as SQSEvent);
+            failures.push(...answer.batchItemFailures.map((f) => f.itemIdentifier));
+          }),
+        );
+      }
+      return [];
+    },
+  };
+  const drained = async () => {
+    for (;;) {
+      const pending = [...groups.values()];
+      await Promise.all(pending);
+      if ([...groups.values()].every((p, i) => p === pending[i])) return;
+    }
+  };
+  return { dispatcher, queued, failures, drained };
+}
+
+test('a room past the threshold: every connection gets every message once, each sender in order', async () => {
+  const config = readConfig({ AWS_REGION: 'us-east-1', IVSCHAT_TABLE_NAME: TABLE_NAME, DYNAMODB_ENDPOINT: db.endpoint });
+  const doc = createDocumentClient(config, { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const { gateway, received } = slowRecordingGateway();
+  const metrics = createCountingMetrics();
+  let worker: (event: SQSEvent) => Promise<SQSBatchResponse> = async () => {
+    throw new Error('not wired yet');
+  };
+  const fifo = inProcessFifo((event) => worker(event));
+  const deps: Deps = buildDeps(config, {
+    doc,
+    gateway,
+    metrics,
+    reviewHandlers: allowingReviewHandlers().reviewHandlers,
+    chatLogWriter: memoryChatLogWriter().writer,
+    fanOut: { policy: DEFAULT_RETRY_POLICY, clock: systemRetryClock, shardThreshold: THRESHOLD, dispatcher: fifo.dispatcher },
+  });
+  const workerHandler = makeWorker(deps);
+  worker = (event) => workerHandler(event, lambdaContext) as Promise<SQSBatchResponse>;
+
+  const room = await createRoom(deps, { maximumMessageRatePerSecond: 100 });
+  const now = Date.now();
+  const ids = Array.from({ length: ROOM_SIZE }, (_, i) => `conn${i.toString(36).padStart(4, '0')}=`);
+  const senders = { ann: ids[0] as string, bob: ids[1] as string };
+  for (let i = 0; i < ids.length; i += 50) {
+    await Promise.all(
+      ids.slice(i, i + 50).map((connectionId, j) =>
+        deps.connections.put({
+          connectionId,
+          roomId: room.id,
+          roomArn: room.arn,
+          userId: i + j === 1 ? 'bob' : i + j === 0 ? 'ann' : `viewer${i + j}`,
+          capabilities: ['SEND_MESSAGE'],
+          attributes: {},
+          sessionExpiresAt: now + 3_600_000,
+          connectedAt: now,
+        }),
+      ),
+    );
+  }
+
+  // Each sender sends its messages one after another (each accepted before the next), both at once.
+  const $default = makeDefault(deps);
+  const send = async (connectionId: string, content: string) => {
+    const body = JSON.stringify({ Action: 'SEND_MESSAGE', RequestId: content, Content: content });
+    const res = (await $default(wsEvent('$default', connectionId, { body }), lambdaContext)) as APIGatewayProxyResult;
+    expect(res.statusCode).toBe(200);
+  };
+  await Promise.all(
+    Object.entries(senders).map(async ([name, connectionId]) => {
+      for (let n = 1; n <= PER_SENDER; n++) await send(connectionId, `${name}-${n}`);
+    }),
+  );
+  await fifo.drained();
+
+  // 700 connections over a threshold of 100: 8 shards, each message queued as 8 shard messages.
+  const messages = 2 * PER_SENDER;
+  expect(fifo.queued).toHaveLength(messages * 8);
+  expect(new Set(fifo.queued.map((s) => s.shardCount))).toEqual(new Set([8]));
+  expect(fifo.failures).toEqual([]);
+  // A connection is in the same shard, so the same queue group, for every message.
+  const groupOf = new Map<string, Set<string>>();
+  for (const shard of fifo.queued)
+    for (const id of shard.connectionIds) groupOf.set(id, (groupOf.get(id) ?? new Set()).add(shardGroupId(shard)));
+  expect([...groupOf.values()].every((groups) => groups.size === 1)).toBe(true);
+  expect(groupOf.size).toBe(ROOM_SIZE);
+
+  for (const id of ids) {
+    const got = received.get(id) ?? [];
+    expect(got).toHaveLength(messages);
+    expect(new Set(got.map((m) => m.content)).size).toBe(messages);
+    for (const name of Object.keys(senders)) {
+      const fromSender = got.filter((m) => m.sender === name).map((m) => m.content);
+      expect(fromSender).toEqual(Array.from({ length: PER_SENDER }, (_, n) => `${name}-${n + 1}`));
+    }
+  }
+  expect(metrics.totals).toMatchObject({ Messages: messages, Deliveries: messages * ROOM_SIZE, Dropped: 0 });
+}, 60_000);
