@@ -115,6 +115,11 @@ export class DeliveryLedger {
     return sum;
   }
 
+  /** Distinct viewers that got message `message`. */
+  deliveredOf(message: number): number {
+    return this.count[message] ?? 0;
+  }
+
   summary(): LedgerSummary {
     const delivered = this.count.reduce((a, b) => a + b, 0);
     return {

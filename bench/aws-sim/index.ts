@@ -14,7 +14,7 @@ export interface AwsSimOptions {
 }
 
 export const DEFAULT_AWS_SIM: AwsSimOptions = {
-  seconds: 10,
+  seconds: 5,
   viewers: [1_000, 10_000, 50_000],
   rates: [1, 10],
   limits: [DEFAULT_LIMITS.ratePerSecond, 100_000],
@@ -23,8 +23,10 @@ export const DEFAULT_AWS_SIM: AwsSimOptions = {
 
 export interface AwsSimResult {
   options: AwsSimOptions;
-  /** Simulated time: every room size, rate and limit. */
+  /** Simulated time: every room size, rate and limit, big rooms in shards (the AWS default). */
   runs: SimResult[];
+  /** Rooms at 1 msg/s at the raised limit without shards: every message one invocation, as before the shard queue. */
+  unsharded: SimResult[];
   /** The same code at twice the default budget's rate (20,000 viewers at 1 msg/s). */
   overload: SimResult;
   /** Wall clock, the SDK adapter over HTTP to the emulator: one fitting run and one at 2x a small budget. */
@@ -38,9 +40,9 @@ const limitsAt = (ratePerSecond: number, postLatencyMs: number): AccountLimits =
   postLatencyMs,
 });
 
-/** Viewers of the 2x overload run and of the wire check (one process posts ~1,000 a second over HTTP). */
+/** Viewers of the 2x overload run and of the wire check (small enough for one busy process to post over HTTP in time). */
 const OVERLOAD_VIEWERS = 20_000;
-const WIRE_VIEWERS = 1_000;
+const WIRE_VIEWERS = 200;
 const WIRE_SECONDS = 3;
 
 export async function awsSim(options: AwsSimOptions, log: (line: string) => void): Promise<AwsSimResult> {
@@ -50,9 +52,10 @@ export async function awsSim(options: AwsSimOptions, log: (line: string) => void
   const run = async (scenario: SimScenario, how: (s: SimScenario) => Promise<SimResult>) => {
     const r = await how(scenario);
     log(
-      `${r.mode} ${r.viewers} viewers x ${r.ratePerSecond} msg/s @ ${r.limits.ratePerSecond}/s: ` +
-        `${r.deliveredPerSecond}/s delivered of ${r.offeredPerSecond}/s, ${r.throttled} throttled, ${r.retried} retried, ${r.lost} lost, ` +
-        `reach-all p99 ${r.reachAllMs.p99} ms, peak ${r.concurrency.peak} invocations (${r.wallSeconds} s)`,
+      `${r.mode}${r.sharded ? '' : ' unsharded'} ${r.viewers} viewers x ${r.ratePerSecond} msg/s @ ${r.limits.ratePerSecond}/s: ` +
+        `${r.deliveredPerSecond}/s delivered of ${r.offeredPerSecond}/s, ${r.throttled} throttled, ${r.retried} retried, ` +
+        `${r.lost} lost (${r.countedDropped} counted dropped, ${r.timedOut} invocations timed out), ${r.unfinished} of ${r.messages} messages unfinished, ` +
+        `reach-all p99 ${r.reachAllMs.p99 ?? '-'} ms, peak ${r.concurrency.peak} invocations (${r.wallSeconds} s)`,
     );
     return r;
   };
@@ -60,20 +63,27 @@ export async function awsSim(options: AwsSimOptions, log: (line: string) => void
   for (const limit of options.limits) {
     for (const viewers of options.viewers) {
       for (const ratePerSecond of options.rates) {
-        runs.push(
-          await run({ viewers, ratePerSecond, seconds: options.seconds, limits: limitsAt(limit, options.postLatencyMs) }, simulate),
-        );
+        const limits = limitsAt(limit, options.postLatencyMs);
+        runs.push(await run({ viewers, ratePerSecond, seconds: options.seconds, limits, sharded: true }, simulate));
       }
     }
   }
+  const raised = limitsAt(Math.max(...options.limits), options.postLatencyMs);
+  const unsharded: SimResult[] = [];
+  for (const viewers of options.viewers) {
+    unsharded.push(await run({ viewers, ratePerSecond: 1, seconds: options.seconds, limits: raised, sharded: false }, simulate));
+  }
   const base = limitsAt(DEFAULT_LIMITS.ratePerSecond, options.postLatencyMs);
-  const overload = await run({ viewers: OVERLOAD_VIEWERS, ratePerSecond: 1, seconds: options.seconds, limits: base }, simulate);
+  const overload = await run(
+    { viewers: OVERLOAD_VIEWERS, ratePerSecond: 1, seconds: options.seconds, limits: base, sharded: true },
+    simulate,
+  );
   const small = limitsAt(WIRE_VIEWERS / 2, options.postLatencyMs);
   const wire = [
-    await run({ viewers: WIRE_VIEWERS, ratePerSecond: 1, seconds: WIRE_SECONDS, limits: base }, simulateOverHttp),
-    await run({ viewers: WIRE_VIEWERS, ratePerSecond: 1, seconds: WIRE_SECONDS, limits: small }, simulateOverHttp),
+    await run({ viewers: WIRE_VIEWERS, ratePerSecond: 1, seconds: WIRE_SECONDS, limits: base, sharded: true }, simulateOverHttp),
+    await run({ viewers: WIRE_VIEWERS, ratePerSecond: 1, seconds: WIRE_SECONDS, limits: small, sharded: true }, simulateOverHttp),
   ];
   // The model's view of the same two runs, so the wire check compares like with like.
-  wire.push(await run({ viewers: WIRE_VIEWERS, ratePerSecond: 1, seconds: WIRE_SECONDS, limits: small }, simulate));
-  return { options, runs, overload, wire };
+  wire.push(await run({ viewers: WIRE_VIEWERS, ratePerSecond: 1, seconds: WIRE_SECONDS, limits: small, sharded: true }, simulate));
+  return { options, runs, unsharded, overload, wire };
 }

@@ -11,16 +11,17 @@ export class VirtualTime {
   /** Binary min-heap of [at, seq, resolve], by time, then by order of scheduling. */
   private readonly heap: { at: number; seq: number; resolve: () => void }[] = [];
 
-  now(): number {
-    return this.t;
-  }
+  /** Arrow functions, so that they can be handed on unbound (as a RetryClock's members). */
+  readonly now = (): number => this.t;
 
-  sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => this.push({ at: this.t + Math.max(0, ms), seq: this.seq++, resolve }));
-  }
+  readonly sleep = (ms: number): Promise<void> =>
+    new Promise((resolve) => this.push({ at: this.t + Math.max(0, ms), seq: this.seq++, resolve }));
 
-  /** Runs the simulation until `work` settles; rejects if it can never settle (nothing scheduled). */
-  async run<T>(work: Promise<T>): Promise<T> {
+  /**
+   * Runs the simulation until `work` settles, or until the next sleep due is past `until` (the work
+   * is then left where it stands: true when it settled). Rejects if it can never settle (nothing scheduled).
+   */
+  async run(work: Promise<unknown>, until = Infinity): Promise<boolean> {
     let settled = false;
     work.then(
       () => (settled = true),
@@ -29,9 +30,10 @@ export class VirtualTime {
     for (;;) {
       // A macrotask turn: every microtask queued so far, and every one they queue, has run.
       await new Promise((resolve) => setImmediate(resolve));
-      if (settled) return work;
+      if (settled) return work.then(() => true);
       const next = this.pop();
       if (!next) throw new Error('the simulation is stuck: work pending, but nothing scheduled');
+      if (next.at > until) return false;
       this.t = next.at;
       next.resolve();
       while (this.heap.length > 0 && (this.heap[0] as { at: number }).at === this.t) this.pop()?.resolve();

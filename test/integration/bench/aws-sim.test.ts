@@ -3,6 +3,7 @@ import { createManagementApiGateway } from '../../../lambdas/adapters/connection
 import { DEFAULT_LIMITS, DeliveryLedger, messageFrame, viewerId } from '../../../bench/aws-sim/account';
 import { RunningEmulator, startConnectionsEmulator } from '../../../bench/aws-sim/connections-emulator';
 import { simulate } from '../../../bench/aws-sim/simulation';
+import { DEFAULT_RETRY_POLICY } from '../../../lambdas/core/delivery';
 
 /**
  * The capacity simulator's parts against the real SDK: the @connections emulator answers as API
@@ -45,7 +46,7 @@ describe('the @connections emulator', () => {
 
 describe('a simulated run', () => {
   test('a room whose load fits the budget: every viewer gets every message, at the rate offered', async () => {
-    const r = await simulate({ viewers: 500, ratePerSecond: 5, seconds: 4, limits: DEFAULT_LIMITS });
+    const r = await simulate({ viewers: 500, ratePerSecond: 5, seconds: 4, limits: DEFAULT_LIMITS, sharded: true });
     expect(r).toMatchObject({ messages: 20, offeredPerSecond: 2_500, throttled: 0, lost: 0, duplicates: 0, incomplete: 0 });
     expect(r.deliveredPerSecond).toBeGreaterThanOrEqual(0.95 * 2_500);
     // 500 posts, 32 at a time, 20 ms each: 16 rounds.
@@ -53,13 +54,34 @@ describe('a simulated run', () => {
     expect(r.concurrency.peak).toBeGreaterThanOrEqual(1);
   });
 
-  test('past the budget: throttled posts are counted, and what never arrived is reported as lost', async () => {
+  test('a short burst past the budget: throttled posts are retried until they get through, none lost', async () => {
     const limits = { ratePerSecond: 1_000, burst: 500, postLatencyMs: 20 };
-    const r = await simulate({ viewers: 2_000, ratePerSecond: 2, seconds: 2, limits });
+    const r = await simulate({ viewers: 2_000, ratePerSecond: 2, seconds: 2, limits, sharded: true });
+    expect(r.throttled).toBeGreaterThan(0);
+    expect(r.retried).toBeGreaterThanOrEqual(r.throttled);
+    expect(r).toMatchObject({ lost: 0, countedDropped: 0, duplicates: 0, incomplete: 0, timedOut: 0 });
+  });
+
+  test('sustained 2x overload, unsharded: what never arrived is lost, and every loss is counted by the fan-out code', async () => {
+    const limits = { ratePerSecond: 1_000, burst: 500, postLatencyMs: 20 };
+    const r = await simulate({ viewers: 1_000, ratePerSecond: 2, seconds: 10, limits, sharded: false });
     expect(r.throttled).toBeGreaterThan(0);
     expect(r.lost).toBeGreaterThan(0);
+    // Never silent: the Dropped metric holds every delivery that never happened.
+    expect(r.countedDropped).toBe(r.lost);
     expect(r.attempts).toBeGreaterThanOrEqual(r.viewers * r.messages);
-    // The budget bounds what gets through: over the run at most its burst plus its rate.
-    expect(r.viewers * r.messages - r.lost).toBeLessThanOrEqual(limits.burst + limits.ratePerSecond * 60);
+    // The budget bounds what gets through: its burst plus its rate over the run.
+    const runSeconds = r.seconds + DEFAULT_RETRY_POLICY.deadlineMs / 1000 + 1;
+    expect(r.viewers * r.messages - r.lost).toBeLessThanOrEqual(limits.burst + limits.ratePerSecond * runSeconds);
+  });
+
+  test('an invocation past its timeout: its later posts never happen, and the run says so', async () => {
+    // 3,000 viewers in one invocation each message (no shards), 1 s a post: 94 rounds of 32, far past 29 s.
+    const limits = { ratePerSecond: 100_000, burst: 50_000, postLatencyMs: 1_000 };
+    const r = await simulate({ viewers: 3_000, ratePerSecond: 1, seconds: 1, limits, sharded: false });
+    expect(r.timedOut).toBe(1);
+    expect(r.lost).toBeGreaterThan(0);
+    // A timed-out invocation publishes no metrics: its losses are not in the Dropped count (only in Lambda's Errors).
+    expect(r.countedDropped).toBe(0);
   });
 });

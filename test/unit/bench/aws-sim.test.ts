@@ -20,6 +20,15 @@ test('virtual time: sleeps end in time order (ties in the order they were made),
   expect(Date.now() - wallStart).toBeLessThan(1_000);
 });
 
+test('virtual time: a run stops at its horizon, leaving later sleeps undone', async () => {
+  const time = new VirtualTime();
+  const done: number[] = [];
+  const work = Promise.all([10, 50, 200].map((ms) => time.sleep(ms).then(() => done.push(ms))));
+  await expect(time.run(work, 100)).resolves.toBe(false);
+  expect(done).toEqual([10, 50]);
+  expect(time.now()).toBe(50);
+});
+
 test('virtual time: work that waits on nothing it schedules is reported stuck, not awaited for ever', async () => {
   const time = new VirtualTime();
   await expect(time.run(new Promise(() => undefined))).rejects.toThrow('stuck');
