@@ -42,7 +42,8 @@ export function createManagementApiGateway(options: {
   region: string;
   clientConfig?: Partial<ApiGatewayManagementApiClientConfig>;
 }): ConnectionGateway {
-  const keepAlive = { keepAlive: true, maxSockets: 64 };
+  // As many sockets as the shard worker has posts in flight (core/shards.ts SHARD_PARALLELISM).
+  const keepAlive = { keepAlive: true, maxSockets: 128 };
   const requestHandler = new NodeHttpHandler({
     httpsAgent: new Agent(keepAlive),
     httpAgent: new HttpAgent(keepAlive),

@@ -61,18 +61,22 @@ export function nextRetryWait(policy: RetryPolicy, retry: number, elapsedMs: num
   return elapsedMs + wait > policy.deadlineMs ? undefined : wait;
 }
 
+/** Why a frame did not reach a connection: its last post's failure, or the deadline before it was tried at all. */
+export type DropReason = PostFailureKind | 'deadline';
+const DROP_REASONS: readonly DropReason[] = [...POST_FAILURE_KINDS, 'deadline'];
+
 /** What one delivery did, for its log line and its metrics. */
 export interface DeliveryReport {
-  /** Connections that got the frame. */
+  /** Frames that reached their connection. */
   delivered: number;
-  /** Connections the gateway reported gone (their records are stale). */
+  /** Connections the gateway reported gone (their records are stale; their later frames are not sent). */
   gone: string[];
   /** 429 answers, first attempts and retries alike. */
   throttled: number;
   /** Retries made. */
   retried: number;
-  /** Connections that never got the frame, with the kind of their last failure. */
-  dropped: { connectionId: string; kind: PostFailureKind }[];
+  /** Frames that never reached their connection, one entry each, with the reason. */
+  dropped: { connectionId: string; reason: DropReason }[];
 }
 
 export interface DeliveryOptions {
@@ -81,50 +85,87 @@ export interface DeliveryOptions {
   parallelism?: number;
 }
 
+/** Frames for one connection, to be posted in this order. */
+export interface ConnectionFrames {
+  connectionId: string;
+  frames: readonly string[];
+}
+
 /**
  * Sends `frame` to each of `connectionIds` once: `parallelism` posts in flight, a failed post
  * retried (holding its slot while it waits, so a throttled account also gets fewer posts at once)
- * until it succeeds, is gone, or its retries or the deadline run out. Never rejects: every
- * connection ends in exactly one of delivered, gone or dropped.
+ * until it succeeds, is gone, or its retries or the deadline run out. No post starts after the
+ * deadline, so a delivery ends within it plus one post's timeout, however big the list. Never
+ * rejects: every connection ends in exactly one of delivered, gone or dropped.
  */
-export async function deliverFrame(
+export function deliverFrame(
   gateway: ConnectionGateway,
   connectionIds: readonly string[],
   frame: string,
   options: DeliveryOptions,
 ): Promise<DeliveryReport> {
+  return deliverInOrder(
+    gateway,
+    connectionIds.map((connectionId) => ({ connectionId, frames: [frame] })),
+    options,
+  );
+}
+
+/**
+ * deliverFrame for several frames per connection (a shard worker's batch of one queue group): each
+ * connection gets its frames one after another in the given order, connections in parallel. A
+ * dropped frame does not hold back the next one; a gone connection gets nothing more.
+ */
+export async function deliverInOrder(
+  gateway: ConnectionGateway,
+  deliveries: readonly ConnectionFrames[],
+  options: DeliveryOptions,
+): Promise<DeliveryReport> {
   const { policy, clock } = options;
   const startedAt = clock.now();
   const report: DeliveryReport = { delivered: 0, gone: [], throttled: 0, retried: 0, dropped: [] };
-  await eachLimited(connectionIds, options.parallelism ?? FAN_OUT_PARALLELISM, async (connectionId) => {
+  /** One frame to one connection, with its retries: whether the connection is still there. */
+  const post = async (connectionId: string, frame: string): Promise<boolean> => {
+    if (clock.now() - startedAt > policy.deadlineMs) {
+      report.dropped.push({ connectionId, reason: 'deadline' });
+      return true;
+    }
     for (let retry = 0; ; retry++) {
       let kind: PostFailureKind;
       try {
-        if (await gateway.post(connectionId, frame)) report.delivered++;
-        else report.gone.push(connectionId);
-        return;
+        if (!(await gateway.post(connectionId, frame))) return false;
+        report.delivered++;
+        return true;
       } catch (err) {
         kind = postFailureKindOf(err);
       }
       if (kind === 'throttled') report.throttled++;
       const wait = nextRetryWait(policy, retry, clock.now() - startedAt, clock.random());
       if (wait === undefined) {
-        report.dropped.push({ connectionId, kind });
-        return;
+        report.dropped.push({ connectionId, reason: kind });
+        return true;
       }
       report.retried++;
       await clock.sleep(wait);
+    }
+  };
+  await eachLimited(deliveries, options.parallelism ?? FAN_OUT_PARALLELISM, async ({ connectionId, frames }) => {
+    for (const frame of frames) {
+      if (!(await post(connectionId, frame))) {
+        report.gone.push(connectionId);
+        return;
+      }
     }
   });
   return report;
 }
 
-/** The dropped connections by the kind of their last failure, for a log line. */
-export function droppedByKind(report: DeliveryReport): Partial<Record<PostFailureKind, number>> {
-  const counts: Partial<Record<PostFailureKind, number>> = {};
-  for (const kind of POST_FAILURE_KINDS) {
-    const n = report.dropped.filter((d) => d.kind === kind).length;
-    if (n > 0) counts[kind] = n;
+/** The dropped frames by reason, for a log line. */
+export function droppedByReason(report: DeliveryReport): Partial<Record<DropReason, number>> {
+  const counts: Partial<Record<DropReason, number>> = {};
+  for (const reason of DROP_REASONS) {
+    const n = report.dropped.filter((d) => d.reason === reason).length;
+    if (n > 0) counts[reason] = n;
   }
   return counts;
 }

@@ -15,13 +15,12 @@ import type { IdClock } from '../domain/ids';
 import type { ChatLog } from './chat-log';
 import type { History } from './history';
 import type { DeliveryOptions } from './delivery';
+import type { ShardPlan } from './shards';
 import type { ConnectionGateway, Metrics, ReviewHandlerInvoker, ShardDispatcher } from './ports';
 
 /** How fan-outs deliver: the retry policy and its clock, and where big rooms' shards go. */
-export interface FanOutSettings extends DeliveryOptions {
-  /** Rooms with more connections than this are delivered in shards, when a dispatcher is wired. */
-  shardThreshold: number;
-  /** Hands shards to other invocations (SQS on AWS); none in local mode, which delivers in-process. */
+export interface FanOutSettings extends DeliveryOptions, ShardPlan {
+  /** Hands shards to other invocations (SQS on AWS); none in local mode, which delivers in-process (the plan then goes unused). */
   dispatcher?: ShardDispatcher;
 }
 

@@ -22,8 +22,9 @@ export async function broadcast(deps: BroadcastDeps, room: Room, frame: string):
   const connectionIds = await deps.connections.idsInRoom(room.id);
   const connectedBefore = deps.idClock.now().getTime() - HANDSHAKE_GRACE_MS;
   deps.metrics.count('Messages', 1);
-  const { dispatcher, shardThreshold } = deps.fanOut;
-  const shards = planShards({ roomId: room.id, frame, connectionIds, connectedBefore }, dispatcher ? shardThreshold : Infinity);
+  const { dispatcher } = deps.fanOut;
+  const plan = dispatcher ? deps.fanOut : { shardThreshold: Infinity, shardSize: Infinity };
+  const shards = planShards({ roomId: room.id, frame, connectionIds, connectedBefore }, plan);
   // Past the threshold every shard goes through the queue, even when the hashes put all in one:
   // a connection's messages then always take the same path. Shards the queue did not take are
   // delivered here: late beats never.

@@ -7,6 +7,7 @@ import { createLambdaInvoker } from '../adapters/review-handler-invoker';
 import { createSqsShardDispatcher } from '../adapters/shard-queue';
 import { createSecretsManagerTokenKeys } from '../adapters/token-keys';
 import { createChatLog } from '../core/chat-log';
+import { DEFAULT_SHARD_SIZE } from '../core/shards';
 import { createHistory } from '../core/history';
 import { DEFAULT_RETRY_POLICY, systemRetryClock } from '../core/delivery';
 import type { Deps, FanOutSettings } from '../core/deps';
@@ -81,6 +82,7 @@ export function buildDeps(cfg: Config, adapters: Partial<Adapters> = {}): Deps {
       policy: DEFAULT_RETRY_POLICY,
       clock: systemRetryClock,
       shardThreshold: cfg.shardThreshold,
+      shardSize: DEFAULT_SHARD_SIZE,
       dispatcher: cfg.shardQueueUrl ? createSqsShardDispatcher({ queueUrl: cfg.shardQueueUrl, region: cfg.region }) : undefined,
       ...adapters.fanOut,
     },

@@ -73,7 +73,7 @@ describe('the core retrying through the real client', () => {
     const started = Date.now();
     const report = await deliverFrame(gateway(), ['busy', 'fine'], 'hello', { policy, clock: systemRetryClock });
     expect(report.delivered).toBe(1);
-    expect(report.dropped).toEqual([{ connectionId: 'busy', kind: 'throttled' }]);
+    expect(report.dropped).toEqual([{ connectionId: 'busy', reason: 'throttled' }]);
     expect(report.throttled).toBe(report.retried + 1);
     // The deadline, plus at most one post's round trip (generous: the machine is shared).
     expect(Date.now() - started).toBeLessThan(policy.deadlineMs + 2_000);

@@ -50,7 +50,7 @@ const shardsOf = (connections: number, frame = '{"Type":"MESSAGE","Id":"AbCdEfGh
       connectionIds: Array.from({ length: connections }, (_, i) => `conn${i}AbCdEfGh=`),
       connectedBefore: 1,
     },
-    100,
+    { shardThreshold: 100, shardSize: 100 },
   );
 const batchesSince = (before: number) => stub.requests.slice(before).map((r) => JSON.parse(r.body.toString()) as Batch);
 

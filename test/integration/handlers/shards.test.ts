@@ -17,8 +17,9 @@ import { allowingReviewHandlers, memoryChatLogWriter } from '../../fixtures/fake
 /**
  * The shard path end to end in one process: $default (the real handler, over dynalite) splits a
  * room past the threshold into shards and hands them to a dispatcher that behaves as the SQS FIFO
- * queue does (each message group worked one message at a time, in the order queued; groups in
- * parallel, at random pace); the real shard worker handler delivers each. Every connection must get
+ * queue does (each message group worked in batches of up to 10, in the order queued; groups in
+ * parallel, at random pace, half of them held back so that their batches are full); the real shard
+ * worker handler delivers each batch. Every connection must get
  * every message exactly once, and each sender's messages in the order they were sent.
  */
 const TABLE_NAME = 'shards-test';
@@ -53,44 +54,57 @@ function slowRecordingGateway() {
 }
 
 /**
- * The SQS FIFO queue's contract, in process: a group's messages go to the worker one at a time in
- * the order they were queued (the next only after the worker answered for the previous); groups
- * independently, each at its own random pace.
+ * The SQS FIFO queue's contract, in process: a group's messages go to the worker in the order they
+ * were queued, in batches of up to 10, the next batch only after the worker answered for the one
+ * before; groups independently, each at its own random pace. Groups `held` get nothing until
+ * `release()` (a worker busy elsewhere, a backlog): their messages then come in full batches.
  */
-function inProcessFifo(worker: (event: SQSEvent) => Promise<SQSBatchResponse>) {
-  const groups = new Map<string, Promise<void>>();
+function inProcessFifo(worker: (event: SQSEvent) => Promise<SQSBatchResponse>, held: (shard: ShardMessage) => boolean) {
+  const waiting = new Map<string, { messageId: string; shard: ShardMessage }[]>();
+  const running = new Map<string, Promise<void>>();
   const queued: ShardMessage[] = [];
+  const batchSizes: number[] = [];
   const failures: string[] = [];
+  const heldGroups = new Set<string>();
+  let released = false;
   let sequence = 0;
+  const pump = (groupId: string) => {
+    if (heldGroups.has(groupId) || running.has(groupId) || (waiting.get(groupId) ?? []).length === 0) return;
+    const run = (async () => {
+      await pause(40);
+      const batch = (waiting.get(groupId) ?? []).splice(0, 10);
+      batchSizes.push(batch.length);
+      const answer = await worker({
+        Records: batch.map(({ messageId, shard }) => ({ messageId, body: serializeShard(shard), attributes: { MessageGroupId: groupId } })),
+      } as unknown as SQSEvent);
+      failures.push(...answer.batchItemFailures.map((f) => f.itemIdentifier));
+      running.delete(groupId);
+      pump(groupId);
+    })();
+    running.set(groupId, run);
+  };
   const dispatcher: ShardDispatcher = {
     dispatch: async (shards) => {
       for (const shard of shards) {
         queued.push(shard);
         const groupId = shardGroupId(shard);
-        const messageId = `m${sequence++}`;
-        const previous = groups.get(groupId) ?? Promise.resolve();
-        groups.set(
-          groupId,
-          previous.then(async () => {
-            await pause(15);
-            const answer = await worker({
-              Records: [{ messageId, body: serializeShard(shard), attributes: { MessageGroupId: groupId } }],
-            } as unknown as SQSEvent);
-            failures.push(...answer.batchItemFailures.map((f) => f.itemIdentifier));
-          }),
-        );
+        if (held(shard) && !released) heldGroups.add(groupId);
+        waiting.set(groupId, [...(waiting.get(groupId) ?? []), { messageId: `m${sequence++}`, shard }]);
+        pump(groupId);
       }
       return [];
     },
   };
-  const drained = async () => {
-    for (;;) {
-      const pending = [...groups.values()];
-      await Promise.all(pending);
-      if ([...groups.values()].every((p, i) => p === pending[i])) return;
-    }
+  const release = () => {
+    released = true;
+    const groups = [...heldGroups];
+    heldGroups.clear();
+    for (const groupId of groups) pump(groupId);
   };
-  return { dispatcher, queued, failures, drained };
+  const drained = async () => {
+    while (running.size > 0) await Promise.all([...running.values()]);
+  };
+  return { dispatcher, queued, batchSizes, failures, release, drained };
 }
 
 test('a room past the threshold: every connection gets every message once, each sender in order', async () => {
@@ -101,14 +115,24 @@ test('a room past the threshold: every connection gets every message once, each 
   let worker: (event: SQSEvent) => Promise<SQSBatchResponse> = async () => {
     throw new Error('not wired yet');
   };
-  const fifo = inProcessFifo((event) => worker(event));
+  // Odd shards are held until every message is sent, even ones worked as messages come.
+  const fifo = inProcessFifo(
+    (event) => worker(event),
+    (shard) => shard.shard % 2 === 1,
+  );
   const deps: Deps = buildDeps(config, {
     doc,
     gateway,
     metrics,
     reviewHandlers: allowingReviewHandlers().reviewHandlers,
     chatLogWriter: memoryChatLogWriter().writer,
-    fanOut: { policy: DEFAULT_RETRY_POLICY, clock: systemRetryClock, shardThreshold: THRESHOLD, dispatcher: fifo.dispatcher },
+    fanOut: {
+      policy: DEFAULT_RETRY_POLICY,
+      clock: systemRetryClock,
+      shardThreshold: THRESHOLD,
+      shardSize: THRESHOLD,
+      dispatcher: fifo.dispatcher,
+    },
   });
   const workerHandler = makeWorker(deps);
   worker = (event) => workerHandler(event, lambdaContext) as Promise<SQSBatchResponse>;
@@ -146,6 +170,7 @@ test('a room past the threshold: every connection gets every message once, each 
       for (let n = 1; n <= PER_SENDER; n++) await send(connectionId, `${name}-${n}`);
     }),
   );
+  fifo.release();
   await fifo.drained();
 
   // 700 connections over a threshold of 100: 8 shards, each message queued as 8 shard messages.
@@ -153,6 +178,10 @@ test('a room past the threshold: every connection gets every message once, each 
   expect(fifo.queued).toHaveLength(messages * 8);
   expect(new Set(fifo.queued.map((s) => s.shardCount))).toEqual(new Set([8]));
   expect(fifo.failures).toEqual([]);
+  // The held groups' 12 messages each came as a batch of 10 and one of 2, worked as the queue
+  // hands them over; the others mostly one by one.
+  expect(fifo.batchSizes.filter((n) => n === 10).length).toBeGreaterThanOrEqual(4);
+  expect(fifo.batchSizes.reduce((a, b) => a + b, 0)).toBe(messages * 8);
   // A connection is in the same shard, so the same queue group, for every message.
   const groupOf = new Map<string, Set<string>>();
   for (const shard of fifo.queued)

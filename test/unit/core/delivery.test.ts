@@ -1,5 +1,5 @@
 import { createCountingMetrics } from '../../../lambdas/adapters/metrics';
-import { DEFAULT_RETRY_POLICY, RetryPolicy, backoffMs, deliverFrame, nextRetryWait } from '../../../lambdas/core/delivery';
+import { DEFAULT_RETRY_POLICY, RetryPolicy, backoffMs, deliverFrame, deliverInOrder, nextRetryWait } from '../../../lambdas/core/delivery';
 import { ConnectionGateway, PostFailure, PostFailureKind } from '../../../lambdas/core/ports';
 import { deliverShard } from '../../../lambdas/core/shards';
 import type { ConnectionStore } from '../../../lambdas/data/connections';
@@ -67,7 +67,7 @@ describe('deliverFrame', () => {
     const clock = virtualClock(() => 0.999);
     const report = await deliverFrame(gateway, ['a', 'b'], 'frame', { policy, clock });
     expect(report.delivered).toBe(1);
-    expect(report.dropped).toEqual([{ connectionId: 'a', kind: 'throttled' }]);
+    expect(report.dropped).toEqual([{ connectionId: 'a', reason: 'throttled' }]);
     // Waits of 99, 199, 399, 799, then 999 each until the next would end past 5 s.
     expect(clock.slept).toEqual([99, 199, 399, 799, 999, 999, 999]);
     expect(clock.now()).toBeLessThanOrEqual(policy.deadlineMs);
@@ -100,6 +100,50 @@ describe('deliverFrame', () => {
   });
 });
 
+describe('deliverInOrder', () => {
+  test('each connection gets its frames in order; a gone one gets nothing more; a dropped frame does not hold back the next', async () => {
+    const posted: [string, string][] = [];
+    const failing = new Set(['b:2']);
+    const gateway: ConnectionGateway = {
+      post: async (id, frame) => {
+        posted.push([id, frame]);
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 2));
+        if (id === 'gone') return false;
+        if (failing.has(`${id}:${frame}`)) throw new PostFailure('server', 'down');
+        return true;
+      },
+      disconnect: async () => undefined,
+    };
+    const frames = ['1', '2', '3'];
+    const report = await deliverInOrder(
+      gateway,
+      ['a', 'b', 'gone'].map((connectionId) => ({ connectionId, frames })),
+      { policy: { ...policy, maxRetries: 1 }, clock: virtualClock() },
+    );
+    const to = (id: string) => posted.filter(([c]) => c === id).map(([, f]) => f);
+    expect(to('a')).toEqual(['1', '2', '3']);
+    expect(to('b')).toEqual(['1', '2', '2', '3']);
+    expect(to('gone')).toEqual(['1']);
+    expect(report).toMatchObject({ delivered: 5, gone: ['gone'], retried: 1, dropped: [{ connectionId: 'b', reason: 'server' }] });
+  });
+
+  test('no post starts after the deadline: the frames left are dropped as such, untried', async () => {
+    const clock = virtualClock();
+    const gateway: ConnectionGateway = {
+      post: async () => {
+        await clock.sleep(1_000);
+        return true;
+      },
+      disconnect: async () => undefined,
+    };
+    const ids = Array.from({ length: 10 }, (_, i) => `c${i}`);
+    const report = await deliverFrame(gateway, ids, 'frame', { policy, clock, parallelism: 1 });
+    // One post a second, one at a time: posts start at 0..5 s, the rest would start past 5 s.
+    expect(report.delivered).toBe(6);
+    expect(report.dropped).toEqual(ids.slice(6).map((connectionId) => ({ connectionId, reason: 'deadline' })));
+  });
+});
+
 describe('deliverShard', () => {
   const connections = (removed: string[]) =>
     ({
@@ -115,7 +159,7 @@ describe('deliverShard', () => {
       const { gateway, calls } = scriptedGateway({ t1: ['throttled'], t2: ['throttled'], late: ['throttled', 'ok'], g: ['gone'] });
       const metrics = createCountingMetrics();
       const removed: string[] = [];
-      const fanOut = { policy, clock: virtualClock(() => 0.999), shardThreshold: 2_000 };
+      const fanOut = { policy, clock: virtualClock(() => 0.999), shardThreshold: 2_000, shardSize: 500 };
       await deliverShard(
         { gateway, metrics, fanOut, connections: connections(removed) },
         { ...shard, connectionIds: ['ok', 't1', 't2', 'late', 'g'] },
@@ -138,7 +182,7 @@ describe('deliverShard', () => {
     const info = jest.spyOn(logger, 'info');
     try {
       const metrics = createCountingMetrics();
-      const fanOut = { policy, clock: virtualClock(), shardThreshold: 2_000 };
+      const fanOut = { policy, clock: virtualClock(), shardThreshold: 2_000, shardSize: 500 };
       await deliverShard(
         { gateway: scriptedGateway({}).gateway, metrics, fanOut, connections: connections([]) },
         { ...shard, connectionIds: ['a'] },
