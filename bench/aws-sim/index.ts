@@ -4,7 +4,7 @@ import { AccountLimits, DEFAULT_LIMITS } from './account';
 import { SimResult, SimScenario, simulate, simulateOverHttp } from './simulation';
 
 export interface AwsSimOptions {
-  /** Simulated seconds of sending per run. */
+  /** Simulated seconds of sending per run, at least MIN_MESSAGES messages' worth. */
   seconds: number;
   viewers: number[];
   rates: number[];
@@ -14,7 +14,7 @@ export interface AwsSimOptions {
 }
 
 export const DEFAULT_AWS_SIM: AwsSimOptions = {
-  seconds: 5,
+  seconds: 2,
   viewers: [1_000, 10_000, 50_000],
   rates: [1, 10],
   limits: [DEFAULT_LIMITS.ratePerSecond, 100_000],
@@ -32,6 +32,10 @@ export interface AwsSimResult {
   /** Wall clock, the SDK adapter over HTTP to the emulator: one fitting run and one at 2x a small budget. */
   wire: SimResult[];
 }
+
+/** Messages per run at the least: a room at 1 msg/s is sent to for 5 s. */
+const MIN_MESSAGES = 5;
+const secondsAt = (options: AwsSimOptions, ratePerSecond: number) => Math.max(options.seconds, MIN_MESSAGES / ratePerSecond);
 
 /** A budget's burst: half a second's worth, as API Gateway's default (10,000/s, burst 5,000). */
 const limitsAt = (ratePerSecond: number, postLatencyMs: number): AccountLimits => ({
@@ -55,7 +59,7 @@ export async function awsSim(options: AwsSimOptions, log: (line: string) => void
       `${r.mode}${r.sharded ? '' : ' unsharded'} ${r.viewers} viewers x ${r.ratePerSecond} msg/s @ ${r.limits.ratePerSecond}/s: ` +
         `${r.deliveredPerSecond}/s delivered of ${r.offeredPerSecond}/s, ${r.throttled} throttled, ${r.retried} retried, ` +
         `${r.lost} lost (${r.countedDropped} counted dropped, ${r.timedOut} invocations timed out), ${r.unfinished} of ${r.messages} messages unfinished, ` +
-        `reach-all p99 ${r.reachAllMs.p99 ?? '-'} ms, peak ${r.concurrency.peak} invocations (${r.wallSeconds} s)`,
+        `reach-all p99 ${r.reachAllMs.count > 0 ? r.reachAllMs.p99 : '-'} ms, peak ${r.concurrency.peak} invocations (${r.wallSeconds} s)`,
     );
     return r;
   };
@@ -64,18 +68,18 @@ export async function awsSim(options: AwsSimOptions, log: (line: string) => void
     for (const viewers of options.viewers) {
       for (const ratePerSecond of options.rates) {
         const limits = limitsAt(limit, options.postLatencyMs);
-        runs.push(await run({ viewers, ratePerSecond, seconds: options.seconds, limits, sharded: true }, simulate));
+        runs.push(await run({ viewers, ratePerSecond, seconds: secondsAt(options, ratePerSecond), limits, sharded: true }, simulate));
       }
     }
   }
   const raised = limitsAt(Math.max(...options.limits), options.postLatencyMs);
   const unsharded: SimResult[] = [];
   for (const viewers of options.viewers) {
-    unsharded.push(await run({ viewers, ratePerSecond: 1, seconds: options.seconds, limits: raised, sharded: false }, simulate));
+    unsharded.push(await run({ viewers, ratePerSecond: 1, seconds: secondsAt(options, 1), limits: raised, sharded: false }, simulate));
   }
   const base = limitsAt(DEFAULT_LIMITS.ratePerSecond, options.postLatencyMs);
   const overload = await run(
-    { viewers: OVERLOAD_VIEWERS, ratePerSecond: 1, seconds: options.seconds, limits: base, sharded: true },
+    { viewers: OVERLOAD_VIEWERS, ratePerSecond: 1, seconds: secondsAt(options, 1), limits: base, sharded: true },
     simulate,
   );
   const small = limitsAt(WIRE_VIEWERS / 2, options.postLatencyMs);

@@ -40,7 +40,7 @@ export function awsSimTargets(a: AwsSimResult | undefined): TargetCheck[] {
       measured:
         `${n(o.viewers)} x ${o.ratePerSecond} @ ${n(o.limits.ratePerSecond)}: ${n(o.deliveredPerSecond)}/s delivered, ${n(o.throttled)} throttled, ` +
         `${n(o.retried)} retried, ${n(o.lost)} of ${n(o.viewers * o.messages)} lost (${n(o.countedDropped)} in the Dropped metric, ` +
-        `${n(o.loggedDropped)} in warnings), ${o.unfinished} messages unfinished, reach-all p99 ${o.reachAllMs.p99 ?? '-'} ms`,
+        `${n(o.loggedDropped)} in warnings), ${o.unfinished} messages unfinished, ${o.reachAllMs.count} of ${o.messages} reaching every viewer`,
       met:
         o.deliveredPerSecond >= DELIVERED_RATIO * o.limits.ratePerSecond &&
         o.unfinished === 0 &&
@@ -87,7 +87,7 @@ export function awsSimReport(a: AwsSimResult, table: (headers: string[], rows: (
   return [
     `AWS capacity simulator: the fan-out code of the functions (lambdas/core: broadcast, the retries, the shards through a ` +
       `modelled SQS FIFO shard queue and shard-worker invocations) against API Gateway's account throttle (a token bucket, 429 past it) ` +
-      `with ${o.postLatencyMs} ms a post; ${o.seconds} simulated seconds of sending per run, then ${HORIZON_MS / 1000} s more at most. ` +
+      `with ${o.postLatencyMs} ms a post; ${o.seconds} simulated seconds of sending per run (5 messages at least), then ${HORIZON_MS / 1000} s more at most. ` +
       `"lost / counted": deliveries that never happened / those the fan-out code counted in its Dropped metric; "timed out": ` +
       `invocations past their Lambda timeout; "unfinished": messages whose shards were still queued or being worked at the end ` +
       `(late, not lost); "Lambda": invocations running at once.`,

@@ -8,6 +8,7 @@ import { createCountingMetrics } from '../../lambdas/adapters/metrics';
 import { DEFAULT_RETRY_POLICY, RetryClock } from '../../lambdas/core/delivery';
 import type { Deps, FanOutSettings } from '../../lambdas/core/deps';
 import { broadcast } from '../../lambdas/core/fan-out';
+import { DEFAULT_SHARD_SIZE } from '../../lambdas/core/shards';
 import { ConnectionGateway, MetricName, PostFailure, ShardDispatcher } from '../../lambdas/core/ports';
 import { parseShard } from '../../lambdas/domain/shards';
 import { DEFAULT_SHARD_THRESHOLD } from '../../lambdas/shared/config';
@@ -33,12 +34,12 @@ import { VirtualTime } from './virtual-time';
 export const DEFAULT_TIMEOUT_MS = 29_000;
 export const WORKER_TIMEOUT_MS = 30_000;
 /**
- * Simulated time a run goes on after its last message is sent: past the $default timeout, and as
- * long as a shard may wait in the queue before its backlog alarm fires. A fan-out that keeps up has
- * long finished by then; one whose shards queue up faster than the budget lets them out would go on
- * for minutes, and is cut here, its unfinished messages reported as such.
+ * Simulated time a run goes on after its last message is sent, by default. A fan-out that keeps up
+ * has long finished by then (each delivery stops starting posts 8 s in); one whose shards queue up
+ * faster than the budget lets them out would go on for minutes, and is cut here, its unfinished
+ * messages reported as such.
  */
-export const HORIZON_MS = 30_000;
+export const HORIZON_MS = 10_000;
 
 export interface SimScenario {
   viewers: number;
@@ -48,6 +49,8 @@ export interface SimScenario {
   limits: AccountLimits;
   /** Rooms past IVSCHAT_SHARD_THRESHOLD go out in shards through the shard queue (the AWS default); false: one invocation per message. */
   sharded: boolean;
+  /** Simulated time the run may go on after its last send (default HORIZON_MS). */
+  horizonMs?: number;
 }
 
 export interface SimResult extends SimScenario {
@@ -227,6 +230,7 @@ async function drive(
         policy: DEFAULT_RETRY_POLICY,
         clock: bounded.clock,
         shardThreshold: DEFAULT_SHARD_THRESHOLD,
+        shardSize: DEFAULT_SHARD_SIZE,
         ...(scenario.sharded ? { dispatcher } : {}),
       };
       const deps = { ...base, gateway: bounded.gateway, metrics, fanOut } satisfies Partial<Deps> as unknown as Deps;
@@ -273,7 +277,7 @@ async function drive(
     await queue.drained();
   })();
   try {
-    await settle(work, start + sendingMs + HORIZON_MS);
+    await settle(work, start + sendingMs + (scenario.horizonMs ?? HORIZON_MS));
   } finally {
     quiet.restore();
   }

@@ -76,9 +76,9 @@ describe('a simulated run', () => {
   });
 
   test('an invocation past its timeout: its later posts never happen, and the run says so', async () => {
-    // 3,000 viewers in one invocation each message (no shards), 1 s a post: 94 rounds of 32, far past 29 s.
-    const limits = { ratePerSecond: 100_000, burst: 50_000, postLatencyMs: 1_000 };
-    const r = await simulate({ viewers: 3_000, ratePerSecond: 1, seconds: 1, limits, sharded: false });
+    // Posts that take 30 s each: the $default invocation's first 32 are still in flight at its 29 s timeout.
+    const limits = { ratePerSecond: 100_000, burst: 50_000, postLatencyMs: 30_000 };
+    const r = await simulate({ viewers: 3_000, ratePerSecond: 1, seconds: 1, limits, sharded: false, horizonMs: 60_000 });
     expect(r.timedOut).toBe(1);
     expect(r.lost).toBeGreaterThan(0);
     // A timed-out invocation publishes no metrics: its losses are not in the Dropped count (only in Lambda's Errors).
