@@ -26,7 +26,7 @@ const HELP = `npm run bench [-- options]
   --connections N    connections held (default 10000)
   --abuse-seconds N  length of each abuse stretch: idle, then one viewer flooding each kind (default 20)
   --idle-minutes N   how long the idle server's heap is watched after the floods (default 5)
-  --sim-seconds N    aws-sim: simulated seconds of sending per run (default ${DEFAULT_AWS_SIM.seconds})
+  --sim-seconds N    aws-sim: simulated seconds of sending per run, 5 messages at least (default ${DEFAULT_AWS_SIM.seconds})
   --sim-viewers LIST aws-sim: room sizes (default ${DEFAULT_AWS_SIM.viewers.join(',')})
   --sim-rates LIST   aws-sim: msg/s (default ${DEFAULT_AWS_SIM.rates.join(',')})
   --sim-limits LIST  aws-sim: the account's PostToConnection budgets, requests/s, burst half of it (default ${DEFAULT_AWS_SIM.limits.join(',')})

@@ -199,7 +199,7 @@ const ROOM: Room = {
 /**
  * Sends `seconds x ratePerSecond` messages, evenly paced, each fanned out by its own $default
  * invocation with the code the functions run (big rooms' shards then by shard-worker invocations),
- * and waits until every fan-out has finished.
+ * and waits until every fan-out has finished, or the horizon has passed.
  */
 async function drive(
   clock: Clock,
