@@ -1,4 +1,5 @@
 import { AbuseResult, AbuseStretch, toIdle } from './abuse';
+import { awsSimReport, awsSimTargets } from './aws-sim/report';
 import type { FanoutResult } from './fanout';
 import type { BenchResults } from './run';
 import type { ConnectionsSide, LoopResult } from './scenarios';
@@ -100,6 +101,7 @@ export function targets(r: BenchResults): TargetCheck[] {
     met: idle ? idle.serverCores <= IDLE_CPU : undefined,
   });
   checks.push(...abuseTargets(r.abuse));
+  checks.push(...awsSimTargets(r.awsSim));
   return checks;
 }
 
@@ -325,6 +327,7 @@ export function report(r: BenchResults): string {
     );
   }
   if (r.abuse) out.push(...abuseReport(r.abuse));
+  if (r.awsSim) out.push(...awsSimReport(r.awsSim, table));
   const others = [
     ...Object.values(r.controlPlane ?? {}).map((l: LoopResult) => l.otherCores),
     ...(r.fanout ?? []).flatMap((f) => [...f.service, ...f.baseline].map((x) => x.otherCores)),

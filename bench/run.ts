@@ -4,6 +4,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { AbuseResult, abuse } from './abuse';
+import { AwsSimOptions, AwsSimResult, DEFAULT_AWS_SIM, awsSim } from './aws-sim';
 import { ivschatClient } from './clients';
 import type { FanoutResult } from './fanout';
 import { PROBE_ENV, attachProbe } from '../test/helpers/process-probe';
@@ -22,7 +23,9 @@ import {
 } from './scenarios';
 import { round } from './stats';
 
-const SCENARIOS = ['idle', 'control', 'fanout', 'growth', 'connections', 'abuse'] as const;
+const SCENARIOS = ['idle', 'control', 'fanout', 'growth', 'connections', 'abuse', 'aws-sim'] as const;
+/** Scenarios that need no local stack: abuse starts its own, aws-sim simulates AWS. */
+const STANDALONE: readonly Scenario[] = ['abuse', 'aws-sim'];
 type Scenario = (typeof SCENARIOS)[number];
 
 /** The fan-out points of a default run: one sender alone (the per-message cost), then rooms up to 10,000. */
@@ -52,6 +55,11 @@ const HELP = `npm run bench [-- options]
   --connections N    connections held (default 50000; the bench raises its open-files limit for them)
   --abuse-seconds N  length of each abuse stretch: idle, then one viewer flooding each kind (default 20)
   --idle-minutes N   how long the idle server's heap is watched after the floods (default 5)
+  --sim-seconds N    aws-sim: simulated seconds of sending per run, 5 messages at least (default ${DEFAULT_AWS_SIM.seconds})
+  --sim-viewers LIST aws-sim: room sizes (default ${DEFAULT_AWS_SIM.viewers.join(',')})
+  --sim-rates LIST   aws-sim: msg/s (default ${DEFAULT_AWS_SIM.rates.join(',')})
+  --sim-limits LIST  aws-sim: the account's PostToConnection budgets, requests/s, burst half of it (default ${DEFAULT_AWS_SIM.limits.join(',')})
+  --post-latency MS  aws-sim: time a delivered post takes (default ${DEFAULT_AWS_SIM.postLatencyMs})
   --cpu-prof         write a V8 CPU profile of the local stack to bench/profiles/
   --server-log FILE  keep the local stack's output (its JSON request logs) in FILE
   --out FILE         where the JSON goes (default bench/results/latest.json for a full default run,
@@ -67,6 +75,7 @@ export interface BenchOptions {
   connections: number;
   abuseSeconds: number;
   idleMinutes: number;
+  awsSim: AwsSimOptions;
   cpuProf: boolean;
   serverLog: string;
   out: string;
@@ -83,6 +92,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     connections: 50_000,
     abuseSeconds: 20,
     idleMinutes: 5,
+    awsSim: { ...DEFAULT_AWS_SIM },
     cpuProf: false,
     serverLog: '',
     out: '',
@@ -148,6 +158,21 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       case '--idle-minutes':
         options.idleMinutes = Number(take());
         break;
+      case '--sim-seconds':
+        options.awsSim.seconds = Number(take());
+        break;
+      case '--sim-viewers':
+        options.awsSim.viewers = list(take());
+        break;
+      case '--sim-rates':
+        options.awsSim.rates = list(take());
+        break;
+      case '--sim-limits':
+        options.awsSim.limits = list(take());
+        break;
+      case '--post-latency':
+        options.awsSim.postLatencyMs = Number(take());
+        break;
       case '--server-log':
         options.serverLog = take();
         break;
@@ -170,6 +195,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   if (!(options.idleSeconds > 0)) throw new Error(`--idle-seconds must be more than 0\n${HELP}`);
   if (!(options.abuseSeconds >= 3)) throw new Error(`--abuse-seconds must be at least 3\n${HELP}`);
   if (!(options.idleMinutes > 0)) throw new Error(`--idle-minutes must be more than 0\n${HELP}`);
+  if (!(options.awsSim.seconds > 0) || !(options.awsSim.postLatencyMs >= 0)) {
+    throw new Error(`--sim-seconds must be more than 0 and --post-latency at least 0\n${HELP}`);
+  }
   options.out ||= join(ROOT, 'bench/results', partial ? 'partial.json' : 'latest.json');
   return options;
 }
@@ -198,6 +226,7 @@ export interface BenchResults {
   }[];
   connections?: ConnectionsResult;
   abuse?: AbuseResult;
+  awsSim?: AwsSimResult;
 }
 
 /** Descriptors besides the connections' sockets: the other scenarios' sockets, files, the SDK's pool. */
@@ -217,7 +246,9 @@ async function main(): Promise<void> {
   const wanted = (s: Scenario) => options.only.includes(s);
   const limits = fileLimits();
   const biggestRoom = Math.max(0, ...(wanted('fanout') ? options.points.map((p) => p.receivers) : []));
-  const need = (connections: number) => Math.max(wanted('connections') ? connections : 0, biggestRoom, 5000) + FILES_TO_SPARE;
+  const needsStack = SCENARIOS.some((s) => !STANDALONE.includes(s) && wanted(s));
+  const need = (connections: number) =>
+    needsStack ? Math.max(wanted('connections') ? connections : 0, biggestRoom, 5000) + FILES_TO_SPARE : 0;
   let connectionsAsked: number | undefined;
   if (limits.soft < need(options.connections)) {
     // The clients hold as many sockets as the server: this process runs again with a higher limit
@@ -255,7 +286,7 @@ async function main(): Promise<void> {
     options: shown,
     durationSeconds: 0,
   };
-  if (SCENARIOS.some((s) => s !== 'abuse' && wanted(s))) await sharedStackScenarios(options, results, log);
+  if (needsStack) await sharedStackScenarios(options, results, log);
   if (wanted('abuse')) {
     // A stack of its own: the figures of a fresh server, not of one holding the other scenarios' data.
     log('== abuse');
@@ -265,6 +296,10 @@ async function main(): Promise<void> {
       log,
       options.serverLog ? `${options.serverLog}.abuse` : undefined,
     );
+  }
+  if (wanted('aws-sim')) {
+    log('== aws-sim');
+    results.awsSim = await awsSim(options.awsSim, log);
   }
   results.durationSeconds = round((performance.now() - started) / 1000, 1);
   results.loadAverage.end = loadAverage();

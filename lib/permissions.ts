@@ -65,8 +65,9 @@ export const NEEDS: Record<string, FunctionNeeds> = {
     chatLogs: true,
     shardQueue: 'send',
   },
+  // The disconnection note (PutItem) $connect looks for, then the broadcast and the closes.
   'control-plane/disconnect-user': {
-    table: [GET, DELETE],
+    table: [GET, PUT, DELETE],
     indexes: ['connectionsByRoom'],
     connections: true,
     chatLogs: true,
@@ -92,7 +93,7 @@ export const NEEDS: Record<string, FunctionNeeds> = {
   'control-plane/unban-user': { table: [GET, DELETE], indexes: [] },
   'control-plane/list-bans': { table: [GET], indexes: ['roomTimeline'] },
   // $connect: the room, the user's ban, the used-token claim, the connection record (removed again
-  // if the room vanished or the user was banned meanwhile).
+  // if the room vanished, the user was banned or disconnected meanwhile: the ban and note are GetItems).
   'messaging/connect': { table: [GET, PUT, DELETE], indexes: [], tokenKeys: true },
   'messaging/disconnect': { table: [DELETE], indexes: [] },
   // $default: the sender's record, the room, the rate counter, the review handler, the fan-out, the

@@ -9,7 +9,18 @@ import { ok, restHandler } from './http';
 export const makeHandler = (
   deps: Pick<
     Deps,
-    'scope' | 'idClock' | 'rooms' | 'connections' | 'gateway' | 'chatLog' | 'metrics' | 'fanOut' | 'history' | 'bans' | 'banMinuteMs'
+    | 'scope'
+    | 'idClock'
+    | 'rooms'
+    | 'connections'
+    | 'disconnections'
+    | 'gateway'
+    | 'chatLog'
+    | 'metrics'
+    | 'fanOut'
+    | 'history'
+    | 'bans'
+    | 'banMinuteMs'
   >,
 ) =>
   restHandler('BanUser', async ({ body }) => {

@@ -7,7 +7,10 @@ import { lambdaEntry } from '../wiring/deps';
 import { ok, restHandler } from './http';
 
 export const makeHandler = (
-  deps: Pick<Deps, 'scope' | 'idClock' | 'rooms' | 'connections' | 'gateway' | 'chatLog' | 'metrics' | 'fanOut' | 'history'>,
+  deps: Pick<
+    Deps,
+    'scope' | 'idClock' | 'rooms' | 'connections' | 'disconnections' | 'gateway' | 'chatLog' | 'metrics' | 'fanOut' | 'history'
+  >,
 ) =>
   restHandler('DisconnectUser', async ({ body }) => {
     const input = parseInput(disconnectUserInput, body);

@@ -39,5 +39,39 @@ export const OPERATIONS: readonly Operation[] = [
   { name: 'ListBans', method: 'POST', path: '/ListBans', module: 'list-bans' },
 ];
 
+/**
+ * IVS Chat's documented per-account call rates (TPS) per operation (service quotas page, see the
+ * API notes). On AWS each method gets its own API Gateway throttle at that rate, with a burst of
+ * one second's worth (lib/constructs/control-plane-api.ts); local mode applies the same buckets
+ * when IVSCHAT_ENFORCE_QUOTAS=1 (lib/local/rest-gateway.ts). Either way a caller meets
+ * ThrottlingException where AWS would throttle.
+ */
+export const OPERATION_RATES: Readonly<Record<string, number>> = {
+  CreateRoom: 5,
+  GetRoom: 5,
+  UpdateRoom: 5,
+  DeleteRoom: 5,
+  ListRooms: 5,
+  CreateChatToken: 200,
+  SendEvent: 100,
+  DeleteMessage: 100,
+  DisconnectUser: 100,
+  CreateLoggingConfiguration: 3,
+  GetLoggingConfiguration: 3,
+  UpdateLoggingConfiguration: 3,
+  DeleteLoggingConfiguration: 3,
+  ListLoggingConfigurations: 3,
+  TagResource: 10,
+  UntagResource: 10,
+  ListTagsForResource: 10,
+  // The extensions (docs/extensions.md) have no IVS quota; ours: history reads as often as tokens
+  // are minted (a backend may read it for each joining viewer), presence polled, bans as DisconnectUser.
+  ListMessages: 200,
+  GetRoomPresence: 50,
+  BanUser: 100,
+  UnbanUser: 100,
+  ListBans: 10,
+};
+
 /** The IAM action name for an operation, e.g. `ivschat:CreateRoom`. */
 export const iamAction = (operation: Operation): string => `ivschat:${operation.name}`;

@@ -11,7 +11,7 @@ import { readPage } from './pages';
  * $connect looks for a ban again after writing its record, so a connect racing a ban is closed by
  * one or refused by the other. A ban with a duration ends by itself: every read compares its end.
  */
-export type BanDeps = ModerationDeps & Pick<Deps, 'scope' | 'bans' | 'banMinuteMs'>;
+export type BanDeps = ModerationDeps & Pick<Deps, 'scope' | 'bans' | 'banMinuteMs' | 'disconnections'>;
 
 const DEFAULT_MAX_RESULTS = 50;
 

@@ -1,5 +1,6 @@
 import type { BanStore } from '../data/bans';
 import type { ConnectionStore } from '../data/connections';
+import type { DisconnectionStore } from '../data/disconnections';
 import type { HistoryStore } from '../data/history';
 import type { LoggingConfigurationStore } from '../data/logging-configurations';
 import type { LoggingReferenceStore } from '../data/logging-references';
@@ -36,6 +37,8 @@ export interface Deps {
   loggingConfigurations: LoggingConfigurationStore;
   loggingReferences: LoggingReferenceStore;
   connections: ConnectionStore;
+  /** When DisconnectUser last closed a user's connections in a room ($connect checks it after its write). */
+  disconnections: DisconnectionStore;
   usedTokens: UsedTokenStore;
   rates: RateCounter;
   gateway: ConnectionGateway;

@@ -10,7 +10,7 @@ import { reviewMessage } from './review';
 import { endSession } from './sessions';
 
 /** What a client frame may reach: its connection, its room, and what its actions do. */
-export type FrameDeps = BroadcastDeps & Pick<Deps, 'rooms' | 'rates' | 'reviewHandlers' | 'history'>;
+export type FrameDeps = BroadcastDeps & Pick<Deps, 'rooms' | 'disconnections' | 'rates' | 'reviewHandlers' | 'history'>;
 
 /**
  * One client frame from $default. Refusals go back as an ERROR frame to this connection only;
@@ -26,7 +26,10 @@ export async function handleFrame(deps: FrameDeps, connectionId: string, body: s
     // Inside the try: the official client has no request timeout, so every failure, this read's
     // included, must reach the client as an ERROR or its promise stays pending for good.
     const connection = await deps.connections.get(connectionId);
-    if (!connection) throw new MessagingError(401, 'The connection is not open');
+    if (!connection) {
+      await closeZombie(deps, connectionId, parsed.requestId);
+      return;
+    }
     if (connection.sessionExpiresAt <= deps.idClock.now().getTime()) {
       // The sweeper has not closed it yet. The 401 carries the RequestId so that the client settles
       // this request instead of leaving it pending while it reconnects.
@@ -43,6 +46,21 @@ export async function handleFrame(deps: FrameDeps, connectionId: string, body: s
       .post(connectionId, errorFrame({ id: deps.idClock.newId(), requestId: parsed.requestId, code, message }))
       .catch((postErr: unknown) => logger.error('could not send an ERROR frame', { error: postErr as Error }));
   }
+}
+
+/**
+ * A socket that sends a frame but has no record: a DeleteRoom or DisconnectUser removed it while
+ * the socket was still inside $connect, where API Gateway cannot close it yet (see
+ * core/sessions.ts). It was meant to be closed, so it is now: an ERROR that settles the client's
+ * request (not 401, on which the official client would reconnect), then a clean close, which the
+ * official client takes as a server disconnect.
+ */
+async function closeZombie(deps: FrameDeps, connectionId: string, requestId: string | undefined): Promise<void> {
+  logger.info('closing a connection that has no record', { connectionId });
+  await deps.gateway
+    .post(connectionId, errorFrame({ id: deps.idClock.newId(), requestId, code: 403, message: 'The connection is closed' }))
+    .catch((err: unknown) => logger.warn('could not send an ERROR frame before the close', { error: err as Error }));
+  await deps.gateway.disconnect(connectionId);
 }
 
 async function perform(deps: FrameDeps, connection: Connection, action: ClientAction): Promise<void> {

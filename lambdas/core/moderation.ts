@@ -55,11 +55,18 @@ export async function deleteMessage(deps: ModerationDeps, roomId: string, reques
 /**
  * DisconnectUser (HTTP or socket): the room hears aws:DISCONNECT_USER first, then every connection
  * of that user in the room is closed, which the official client takes as a clean server disconnect
- * (no reconnect).
+ * (no reconnect). A connection still inside its $connect has no socket to close yet (API Gateway
+ * answers Gone): the note written before the lookup is what that $connect finds changed once its
+ * record is written (see core/sessions.ts), so it is refused instead of opening.
  */
-export async function disconnectUser(deps: ModerationDeps, roomId: string, request: UserDisconnection): Promise<void> {
+export async function disconnectUser(
+  deps: ModerationDeps & Pick<Deps, 'disconnections'>,
+  roomId: string,
+  request: UserDisconnection,
+): Promise<void> {
   const attributes = disconnectUserAttributes(request.userId, request.reason);
   await broadcastEvent(deps, roomId, { requestId: request.requestId, eventName: DISCONNECT_USER_EVENT, attributes });
+  await deps.disconnections.note(roomId, request.userId, { id: deps.idClock.newId(), at: deps.idClock.now().getTime() });
   await closeConnections(deps, await deps.connections.idsOfUser(roomId, request.userId));
 }
 

@@ -3,7 +3,7 @@ import type { Connection } from '../data/connections';
 import { openToken } from '../domain/chat-token';
 import { errorFrame } from '../domain/messaging';
 import { roomIdOf } from '../domain/room';
-import { MessagingError, ResourceNotFoundException } from '../shared/errors';
+import { MessagingError } from '../shared/errors';
 import { assertMayConnect } from './bans';
 import type { Deps } from './deps';
 import { FAN_OUT_PARALLELISM, eachLimited } from './fan-out';
@@ -19,7 +19,7 @@ const SWEEP_LOOKBACK_MS = 10 * 60_000;
  * 403 while the token's user is banned from the room, 404 when the token's room does not exist.
  */
 export async function connect(
-  deps: Pick<Deps, 'scope' | 'idClock' | 'rooms' | 'connections' | 'usedTokens' | 'tokenKeys' | 'bans'>,
+  deps: Pick<Deps, 'scope' | 'idClock' | 'rooms' | 'connections' | 'disconnections' | 'usedTokens' | 'tokenKeys' | 'bans'>,
   input: { token: string | undefined; connectionId: string; sourceIp?: string },
 ): Promise<Connection> {
   if (!input.token) throw new MessagingError(401, 'A chat token is required');
@@ -28,9 +28,12 @@ export async function connect(
   if (claims === 'invalid') throw new MessagingError(401, 'The chat token is not valid');
   if (claims === 'expired' || claims.sessionExpiresAt <= now) throw new MessagingError(401, 'The chat token has expired');
   const roomId = roomIdOf(claims.roomArn, deps.scope);
-  // ResourceNotFoundException when it is gone: 404, as the Messaging API codes it.
-  await deps.rooms.get(roomId);
-  await assertMayConnect(deps, roomId, claims.userId);
+  const [, , noteBefore] = await Promise.all([
+    // ResourceNotFoundException when it is gone: 404, as the Messaging API codes it.
+    deps.rooms.get(roomId),
+    assertMayConnect(deps, roomId, claims.userId),
+    deps.disconnections.last(roomId, claims.userId),
+  ]);
   if (!(await deps.usedTokens.claim(claims.tokenId, claims.tokenExpiresAt))) {
     throw new MessagingError(401, 'The chat token has already been used');
   }
@@ -46,23 +49,36 @@ export async function connect(
     ...(input.sourceIp ? { sourceIp: input.sourceIp } : {}),
   };
   await deps.connections.put(connection);
-  // A DeleteRoom between the check above and the put would leave this connection behind in a
-  // room that no longer exists; looking again after the put closes that window.
-  const stillThere = await deps.rooms.get(roomId).then(
-    () => true,
-    (err: unknown) => (err instanceof ResourceNotFoundException ? false : Promise.reject(err)),
-  );
-  if (!stillThere) {
-    await deps.connections.remove(input.connectionId);
-    throw new ResourceNotFoundException(`Room not found: ${claims.roomArn}`, roomId, 'ROOM');
-  }
-  // Likewise a BanUser between the first ban check and the put: it wrote its ban before looking
-  // for the user's connections, so either it finds this record or this read finds its ban.
-  await assertMayConnect(deps, roomId, claims.userId).catch(async (err: unknown) => {
+  await assertNothingMissed(deps, connection, noteBefore).catch(async (err: unknown) => {
     await deps.connections.remove(input.connectionId);
     throw err;
   });
   return connection;
+}
+
+/**
+ * A DeleteRoom, BanUser or DisconnectUser that lands while a connection is inside $connect cannot
+ * close it: on AWS its socket is not open yet (DeleteConnection answers Gone), so it would open
+ * afterwards with no record. Each of them writes first (the room deleted, the ban, the
+ * disconnection note) and looks for connections after; $connect writes its record first and looks
+ * at those three after. Either the operation finds the record, or these reads find its write and
+ * the handshake is refused. A note that changed since $connect began is a DisconnectUser that
+ * landed meanwhile; one written before it began is not, and the user may come back.
+ */
+async function assertNothingMissed(
+  deps: Pick<Deps, 'idClock' | 'rooms' | 'bans' | 'disconnections'>,
+  connection: Connection,
+  noteBefore: string | undefined,
+): Promise<void> {
+  const [, , noteAfter] = await Promise.all([
+    // ResourceNotFoundException when it is gone: 404, as the Messaging API codes it.
+    deps.rooms.get(connection.roomId),
+    assertMayConnect(deps, connection.roomId, connection.userId),
+    deps.disconnections.last(connection.roomId, connection.userId),
+  ]);
+  if (noteAfter !== noteBefore) {
+    throw new MessagingError(403, 'The user was disconnected from the room while connecting');
+  }
 }
 
 /** $disconnect: the socket is gone, so is its record. */

@@ -102,6 +102,12 @@ export const BAN_LIST_SORT_KEY_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.
 
 export const userIdOfBanSortKey = (sortKey: string): string => Buffer.from(idOfListSortKey(sortKey), 'base64url').toString('utf8');
 
+/** When a user was last disconnected from a room (DisconnectUser): what $connect looks at once its record is written. */
+export const disconnectionKey = (roomId: string, userId: string): ItemKey => ({
+  PK: `KICK#${roomId}`,
+  SK: `USER#${Buffer.from(userId).toString('base64url')}`,
+});
+
 /** A room's message history: one partition per room, one item per message or event, keyed by its id (what DeleteMessage knows). */
 export const historyOfRoomPartition = (roomId: string): string => `HIST#${roomId}`;
 

@@ -12,7 +12,9 @@ const tokenOf = (event: WsEvent): string | undefined => {
   return header?.split(',')[0]?.trim() || undefined;
 };
 
-export const makeHandler = (deps: Pick<Deps, 'scope' | 'idClock' | 'rooms' | 'connections' | 'usedTokens' | 'tokenKeys' | 'bans'>) =>
+export const makeHandler = (
+  deps: Pick<Deps, 'scope' | 'idClock' | 'rooms' | 'connections' | 'disconnections' | 'usedTokens' | 'tokenKeys' | 'bans'>,
+) =>
   wsHandler('$connect', async (event) => {
     const token = tokenOf(event);
     await connect(deps, { token, connectionId: event.requestContext.connectionId, sourceIp: event.requestContext.identity?.sourceIp });

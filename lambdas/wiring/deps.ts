@@ -14,6 +14,7 @@ import type { Deps, FanOutSettings } from '../core/deps';
 import type { ChatLogWriter, ConnectionGateway, Metrics, ReviewHandlerInvoker } from '../core/ports';
 import { createBanStore } from '../data/bans';
 import { createConnectionStore } from '../data/connections';
+import { createDisconnectionStore } from '../data/disconnections';
 import { createHistoryStore } from '../data/history';
 import { createLoggingConfigurationStore } from '../data/logging-configurations';
 import { createLoggingReferenceStore } from '../data/logging-references';
@@ -71,6 +72,7 @@ export function buildDeps(cfg: Config, adapters: Partial<Adapters> = {}): Deps {
     loggingConfigurations,
     loggingReferences: createLoggingReferenceStore({ doc, tableName }),
     connections: createConnectionStore({ doc, tableName }),
+    disconnections: createDisconnectionStore({ doc, tableName }),
     usedTokens: createUsedTokenStore({ doc, tableName }),
     rates: createRateCounter({ doc, tableName }),
     gateway:

@@ -13,7 +13,7 @@ import {
 } from 'aws-cdk-lib/aws-apigateway';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { OPERATIONS, Operation } from '../../lambdas/control-plane/operations';
+import { OPERATIONS, OPERATION_RATES, Operation } from '../../lambdas/control-plane/operations';
 import { corsHeaders, isCorsOrigin } from '../../lambdas/shared/cors';
 import { ENV } from '../../lambdas/shared/env';
 import { ChatFunction } from './chat-function';
@@ -50,38 +50,6 @@ const CORS_ALLOW_HEADERS = [
   'amz-sdk-invocation-id',
   'amz-sdk-request',
 ];
-
-/**
- * IVS Chat's documented per-account call rates (TPS) per operation (service quotas page, see the
- * API notes): each method gets its own API Gateway throttle at that rate, with a burst of one
- * second's worth, so a caller meets ThrottlingException where AWS would throttle.
- */
-export const OPERATION_RATES: Readonly<Record<string, number>> = {
-  CreateRoom: 5,
-  GetRoom: 5,
-  UpdateRoom: 5,
-  DeleteRoom: 5,
-  ListRooms: 5,
-  CreateChatToken: 200,
-  SendEvent: 100,
-  DeleteMessage: 100,
-  DisconnectUser: 100,
-  CreateLoggingConfiguration: 3,
-  GetLoggingConfiguration: 3,
-  UpdateLoggingConfiguration: 3,
-  DeleteLoggingConfiguration: 3,
-  ListLoggingConfigurations: 3,
-  TagResource: 10,
-  UntagResource: 10,
-  ListTagsForResource: 10,
-  // The extensions (docs/extensions.md) have no IVS quota; ours: history reads as often as tokens
-  // are minted (a backend may read it for each joining viewer), presence polled, bans as DisconnectUser.
-  ListMessages: 200,
-  GetRoomPresence: 50,
-  BanUser: 100,
-  UnbanUser: 100,
-  ListBans: 10,
-};
 
 /**
  * The IVS Chat API as a REST API: one route per operation, exactly as the AWS SDK sends it

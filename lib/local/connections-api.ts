@@ -18,7 +18,7 @@ export interface ConnectionsApiOptions {
   connections: ConnectionGateway;
   /** What GetConnection reports, or undefined when the connection is not open. */
   describe(id: string): { connectedAt: number; lastActiveAt: number; sourceIp: string; userAgent: string } | undefined;
-  /** True while the connection is open or still inside its handshake. */
+  /** True while the connection is open (inside its handshake it is not yet, as on API Gateway). */
   exists(id: string): boolean;
 }
 

@@ -40,6 +40,8 @@ export interface StartLocalOptions {
   heartbeatSeconds?: number;
   /** IVSCHAT_SWEEP_INTERVAL_MS: how often expired sessions and items are removed (default 1000). */
   sweepIntervalMs?: number;
+  /** IVSCHAT_ENFORCE_QUOTAS: IVS's per-operation rates enforced, answered ThrottlingException (default false). */
+  enforceQuotas?: boolean;
   /** IVSCHAT_MAX_ROOMS: rooms before CreateRoom answers ServiceQuotaExceededException (default 50000). */
   maxRooms?: number;
   /** IVSCHAT_MAX_LOGGING_CONFIGURATIONS: logging configurations before the quota error (default 10). */
@@ -82,6 +84,7 @@ export const OPTION_ENV: Readonly<Record<EnvOption, string>> = {
   maxApiConnections: LOCAL_ENV.maxApiConnections,
   heartbeatSeconds: LOCAL_ENV.heartbeatSeconds,
   sweepIntervalMs: LOCAL_ENV.sweepIntervalMs,
+  enforceQuotas: LOCAL_ENV.enforceQuotas,
   maxRooms: ENV.maxRooms,
   maxLoggingConfigurations: ENV.maxLoggingConfigurations,
   tokenLifetimeMs: ENV.tokenLifetimeMs,
@@ -99,7 +102,7 @@ export function optionsToEnv(options: StartLocalOptions): Record<string, string>
     const name = OPTION_ENV[option as EnvOption];
     if (!name)
       throw new LocalConfigError(`startLocal: unknown option ${option}; the options: ${Object.keys(OPTION_ENV).join(', ')}, logLevel`);
-    env[name] = Array.isArray(value) ? value.join(',') : String(value);
+    env[name] = Array.isArray(value) ? value.join(',') : typeof value === 'boolean' ? (value ? '1' : '0') : String(value);
   }
   return env;
 }

@@ -2,7 +2,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from '../../lambdas/data/dynamo-errors';
 import type { ItemKey } from '../../lambdas/data/keys';
-import { roomRateKey, usedTokenKey } from '../../lambdas/data/keys';
+import { DisconnectionStore, disconnectionExpiry } from '../../lambdas/data/disconnections';
+import { disconnectionKey, roomRateKey, usedTokenKey } from '../../lambdas/data/keys';
 import type { RateCounter } from '../../lambdas/data/rate-counters';
 import { TABLE } from '../../lambdas/data/table';
 import type { UsedTokenStore } from '../../lambdas/data/used-tokens';
@@ -142,6 +143,20 @@ export function trackUsedTokens(tokens: UsedTokenStore, sweeper: ExpirySweeper):
         return await tokens.claim(tokenId, tokenExpiresAt);
       } finally {
         sweeper.track(usedTokenKey(tokenId), Math.ceil(tokenExpiresAt / 1000) + 60);
+      }
+    },
+  };
+}
+
+/** A DisconnectionStore that has the sweeper delete each note once it has expired (see data/disconnections.ts). */
+export function trackDisconnections(store: DisconnectionStore, sweeper: ExpirySweeper): DisconnectionStore {
+  return {
+    ...store,
+    note: async (roomId, userId, note) => {
+      try {
+        await store.note(roomId, userId, note);
+      } finally {
+        sweeper.track(disconnectionKey(roomId, userId), disconnectionExpiry(note.at));
       }
     },
   };

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DOCUMENT_TRANSLATION } from '../../lambdas/adapters/dynamodb';
-import { OPERATIONS } from '../../lambdas/control-plane/operations';
+import { OPERATIONS, OPERATION_RATES } from '../../lambdas/control-plane/operations';
 import type { Deps } from '../../lambdas/core/deps';
 import type { ConnectionGateway } from '../../lambdas/core/ports';
 import { REVIEW_TIMEOUT_MS } from '../../lambdas/domain/review';
@@ -15,7 +15,7 @@ import { withMemoryCache } from './connection-cache';
 import { InProcessDocumentClient } from './in-process-dynamodb';
 import { ensureTable, startDynalite } from './dynalite';
 import { hostPolicy } from './http-edge';
-import { createExpirySweeper, trackRates, trackUsedTokens } from './expiry';
+import { createExpirySweeper, trackDisconnections, trackRates, trackUsedTokens } from './expiry';
 import { trackBans, trackHistory } from './expiring-extensions';
 import { loadLocalLambdas } from './local-lambdas';
 import { reconcileTable } from './reconcile';
@@ -130,6 +130,7 @@ export async function startLocalStack(
       connections: withSessionsInMemory(
         withMemoryCache(withConnectionRecordsInMemory(wired.connections, watch, settings.maxWsConnections)),
       ),
+      disconnections: trackDisconnections(wired.disconnections, expiry),
       rates: withRatesInMemory(trackRates(wired.rates, expiry)),
       usedTokens: trackUsedTokens(wired.usedTokens, expiry),
       bans: trackBans(wired.bans, expiry),
@@ -178,6 +179,7 @@ export async function startLocalStack(
         hosts,
         maxConnections: settings.maxApiConnections,
         serveUnsigned: consoleRoutes,
+        ...(settings.enforceQuotas ? { operationRates: OPERATION_RATES } : {}),
       }),
     );
 

@@ -11,6 +11,7 @@ import type { Principal } from './settings';
 import { listen } from './listen';
 import { HostPolicy, SERVER_OPTIONS, answerUnread, capConnections, declaresMoreThan, hostAllowed, readBody } from './http-edge';
 import { precheckSigV4 } from './sigv4';
+import { tokenBucket } from './token-bucket';
 import type { ServeUnsigned } from './unsigned-routes';
 
 export type ProxyHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
@@ -35,6 +36,11 @@ export interface RestGatewayOptions {
   maxBodyBytes?: number;
   /** The few unsigned routes (readiness, console): tried after the Host check, before any body is read or route matched. */
   serveUnsigned?: ServeUnsigned;
+  /**
+   * Requests per second per operation name (burst: one second's worth), as API Gateway's method
+   * throttles on AWS; requests past them get 429 ThrottlingException. Unset: no throttling.
+   */
+  operationRates?: Readonly<Record<string, number>>;
 }
 
 export interface RunningGateway {
@@ -57,6 +63,9 @@ const ACCEPT_QUIET_MS = 25;
 /** On close: the most time given to late connections and to accepted ones to send their request. */
 const CLOSE_GRACE_MS = 1_000;
 
+/** API Gateway's THROTTLED gateway response, as the stack configures it (x-amzn-ErrorType is what the SDK reads). */
+const THROTTLED: AwsError = { name: 'ThrottlingException', status: 429, message: 'Too Many Requests' };
+
 /** API Gateway's answer to an unknown route or an unsigned request when the API uses AWS_IAM. */
 const MISSING_TOKEN: AwsError = { name: 'MissingAuthenticationTokenException', status: 403, message: 'Missing Authentication Token' };
 
@@ -73,6 +82,9 @@ export async function startRestGateway(options: RestGatewayOptions): Promise<Run
     status: 413,
     message: `Request body larger than ${maxBodyBytes} bytes`,
   };
+  const throttles = new Map(
+    Object.entries(options.operationRates ?? {}).map(([name, rate]) => [name, tokenBucket({ ratePerSecond: rate, burst: rate })]),
+  );
   let closing = false;
   const inFlight = new Set<Promise<void>>();
 
@@ -118,6 +130,9 @@ export async function startRestGateway(options: RestGatewayOptions): Promise<Run
     const match = matchRoute(options.routes, req.method ?? '', rawPath);
     if (!match) return fail(MISSING_TOKEN, true);
     operation = match.route.operation.name;
+    // As a method throttle does, every request to the operation counts, whoever sent it; a refusal
+    // costs nothing more than this.
+    if (throttles.get(operation)?.take() === false) return fail(THROTTLED, true);
 
     const signed = { method: req.method ?? '', rawPath, rawQuery, headers: req.headers };
     const checked = precheckSigV4(signed, {

@@ -26,6 +26,8 @@ export const LOCAL_ENV = {
   sweepIntervalMs: 'IVSCHAT_SWEEP_INTERVAL_MS',
   /** Read by Powertools itself (lambdas/shared/logger.ts); checked here, because Powertools ignores a bad one. */
   logLevel: 'POWERTOOLS_LOG_LEVEL',
+  /** `1`: the control plane throttles each operation at IVS's rate (ThrottlingException), as the AWS stack does. */
+  enforceQuotas: 'IVSCHAT_ENFORCE_QUOTAS',
 } as const;
 
 /** Powertools' levels, as it matches them: upper case only ('debug' would silently be INFO). */
@@ -60,6 +62,8 @@ export interface LocalSettings {
   maxApiConnections: number;
   heartbeatSeconds: number;
   sweepIntervalMs: number;
+  /** IVSCHAT_ENFORCE_QUOTAS=1: IVS's per-operation rates (OPERATION_RATES) apply, as on AWS. */
+  enforceQuotas: boolean;
 }
 
 /** Default cap on control-plane connections: far above what SDK clients keep open, far below the file limit. */
@@ -115,6 +119,7 @@ export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSe
     ),
     heartbeatSeconds: whole(env, LOCAL_ENV.heartbeatSeconds, 30, 1),
     sweepIntervalMs: sweepInterval(env),
+    enforceQuotas: flag(env, LOCAL_ENV.enforceQuotas),
   };
 }
 
@@ -122,6 +127,13 @@ function checkLogLevel(env: NodeJS.ProcessEnv): void {
   const level = env[LOCAL_ENV.logLevel];
   if (level === undefined || level === '' || LOG_LEVELS.includes(level)) return;
   throw new LocalConfigError(`${LOCAL_ENV.logLevel} must be one of ${LOG_LEVELS.join(', ')}, got '${level}'`);
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string): boolean {
+  const text = env[name];
+  if (text === undefined || text === '' || text === '0') return false;
+  if (text === '1') return true;
+  throw new LocalConfigError(`${name} must be 1 or 0, got '${text}'`);
 }
 
 function whole(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {

@@ -103,8 +103,11 @@ interface Live {
  */
 export async function startWsGateway(options: WsGatewayOptions): Promise<RunningWsGateway> {
   const live = new Map<string, Live>();
-  /** Connections whose $connect is still running: frames for them wait, they are not "gone". */
-  const pending = new Map<string, { frames: string[]; bytes: number; closeRequested: boolean; overflowed: boolean }>();
+  /**
+   * Connections whose $connect is still running. As on API Gateway, the @connections API cannot
+   * reach them yet: a post or a close answers gone (see lambdas/core/sessions.ts for what that means).
+   */
+  const pending = new Set<string>();
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: MAX_MESSAGE_BYTES,
@@ -132,18 +135,6 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
 
   const connections: ConnectionGateway = {
     post: async (id, frame) => {
-      const waiting = pending.get(id);
-      if (waiting) {
-        // Bounded as a live connection's unsent data is: the handshake may never complete.
-        waiting.bytes += Buffer.byteLength(frame);
-        if (waiting.bytes > MAX_UNSENT_BYTES) {
-          waiting.frames.length = 0;
-          waiting.overflowed = true;
-          return false;
-        }
-        waiting.frames.push(frame);
-        return true;
-      }
       const conn = live.get(id);
       if (!conn || conn.dropped || conn.socket.readyState !== WebSocket.OPEN) return false;
       const bytes = encoded(frame);
@@ -159,8 +150,6 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
       return true;
     },
     disconnect: async (id) => {
-      const waiting = pending.get(id);
-      if (waiting) waiting.closeRequested = true;
       live.get(id)?.socket.close(1000);
     },
   };
@@ -248,7 +237,7 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
     socket.setTimeout(0);
     const id = randomBytes(12).toString('base64url');
     const info = { connectedAt: Date.now(), sourceIp: req.socket.remoteAddress ?? '', userAgent: req.headers['user-agent'] ?? '' };
-    pending.set(id, { frames: [], bytes: 0, closeRequested: false, overflowed: false });
+    pending.add(id);
     // The client may go away while $connect runs, or the upgrade may fail after it: then the socket
     // never becomes live, and its $disconnect must still run so that no record is left behind.
     let connected = false;
@@ -291,7 +280,6 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
     const selected = Object.entries(result.headers ?? {}).find(([k]) => k.toLowerCase() === 'sec-websocket-protocol')?.[1];
     (req as IncomingMessage & { selectedProtocol?: string }).selectedProtocol = selected === undefined ? undefined : String(selected);
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const waiting = pending.get(id);
       pending.delete(id);
       const conn: Live = {
         socket: ws,
@@ -353,9 +341,6 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
             .catch(() => undefined),
         );
       });
-      if (waiting?.overflowed) return drop(conn, `more than ${MAX_UNSENT_BYTES} bytes unsent`);
-      for (const frame of waiting?.frames ?? []) ws.send(frame);
-      if (waiting?.closeRequested) ws.close(1000);
     });
   };
 
@@ -365,7 +350,7 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
     hosts: options.hosts,
     connections,
     describe: (id) => live.get(id),
-    exists: (id) => live.has(id) || pending.has(id),
+    exists: (id) => live.has(id),
   });
   const server = createServer(SERVER_OPTIONS, (req, res) => {
     // A caller that hangs up mid-body, or a malformed id, must cost that request only.

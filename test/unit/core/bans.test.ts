@@ -9,8 +9,12 @@ import { loadOrCreateTokenKeys } from '../../../lib/local/token-keys';
 const ROOM_ARN = 'arn:aws:ivschat:us-east-1:000000000000:room/abcdEFGH1234';
 const keys = parseTokenKeySet(loadOrCreateTokenKeys(undefined));
 
-/** Fake deps for $connect whose ban lookups answer `bans` in turn (the last one from then on). */
-function connectDeps(bans: (Ban | undefined)[]) {
+/**
+ * Fake deps for $connect whose ban lookups answer `bans` in turn (the last one from then on), and
+ * whose DisconnectUser note lookups answer `notes` in turn likewise.
+ */
+function connectDeps(bans: (Ban | undefined)[], notes: (string | undefined)[] = [undefined]) {
+  let noteLookups = 0;
   const records = new Map<string, Connection>();
   let lookups = 0;
   const deps = {
@@ -28,6 +32,7 @@ function connectDeps(bans: (Ban | undefined)[]) {
       },
     },
     bans: { active: async () => bans[Math.min(lookups++, bans.length - 1)] },
+    disconnections: { last: async () => notes[Math.min(noteLookups++, notes.length - 1)] },
   } as unknown as Deps;
   return { deps, records, lookups: () => lookups };
 }
@@ -54,4 +59,22 @@ test('no ban: the connection opens, after looking twice', async () => {
   const { deps, records, lookups } = connectDeps([undefined]);
   await expect(connect(deps, { token: await token(), connectionId: 'c1' })).resolves.toMatchObject({ userId: 'troll' });
   expect([records.size, lookups()]).toEqual([1, 2]);
+});
+
+test('a DisconnectUser landing while $connect runs: the record is removed again and the handshake refused', async () => {
+  const { deps, records } = connectDeps([undefined], [undefined, 'note-1']);
+  await expect(connect(deps, { token: await token(), connectionId: 'c1' })).rejects.toMatchObject({ code: 403 });
+  expect(records.size).toBe(0);
+});
+
+test('a DisconnectUser before this $connect began does not refuse it (the user may come back)', async () => {
+  const { deps, records } = connectDeps([undefined], ['note-1']);
+  await expect(connect(deps, { token: await token(), connectionId: 'c1' })).resolves.toMatchObject({ userId: 'troll' });
+  expect(records.size).toBe(1);
+});
+
+test('a second DisconnectUser landing while $connect runs is seen too (the note changed)', async () => {
+  const { deps, records } = connectDeps([undefined], ['note-1', 'note-2']);
+  await expect(connect(deps, { token: await token(), connectionId: 'c1' })).rejects.toMatchObject({ code: 403 });
+  expect(records.size).toBe(0);
 });

@@ -25,6 +25,8 @@ function fakeDeps(overrides: { posts?: Record<string, boolean | Error>; disconne
   const posted: [string, Record<string, unknown>][] = [];
   const removed: [string, { connectedBefore?: number } | undefined][] = [];
   const closed: string[] = [];
+  /** The order in which DisconnectUser notes the user and looks up its connections. */
+  const steps: string[] = [];
   const unused = () => Promise.reject(new Error('not used by this test'));
   const metrics = createCountingMetrics();
   const connections: ConnectionStore = {
@@ -38,7 +40,10 @@ function fakeDeps(overrides: { posts?: Record<string, boolean | Error>; disconne
       return undefined;
     },
     idsInRoom: async () => ['live', 'gone', 'broken'],
-    idsOfUser: async () => ['a', 'b'],
+    idsOfUser: async () => {
+      steps.push('lookup');
+      return ['a', 'b'];
+    },
     expired: unused,
   };
   const deps = {
@@ -63,8 +68,11 @@ function fakeDeps(overrides: { posts?: Record<string, boolean | Error>; disconne
     fanOut: testFanOut(),
     history: { keep: async () => undefined, forget: async () => undefined, retentionMs: 0 },
     bans: { removeAll: async () => undefined },
+    disconnections: {
+      note: async (_roomId: string, userId: string, note: { id: string; at: number }) => void steps.push(`note ${userId} ${note.at}`),
+    },
   } as unknown as Deps;
-  return { deps, posted, removed, closed, metrics };
+  return { deps, posted, removed, closed, steps, metrics };
 }
 
 test('a fan-out removes only the records of gone connections, and only ones older than a handshake', async () => {
@@ -97,4 +105,25 @@ test('closing connections is best-effort: one that cannot be closed does not fai
   expect(removed).toEqual([['b', undefined]]);
   await expect(closeRoom(deps, room.id)).resolves.toBeUndefined();
   expect(closed).toEqual(['b', 'gone', 'broken']);
+});
+
+test('DisconnectUser notes the user before it looks up its connections (a $connect in between finds the note)', async () => {
+  const { deps, steps } = fakeDeps();
+  await disconnectUser(deps, room.id, { userId: 'u' });
+  expect(steps).toEqual([`note u ${NOW.getTime()}`, 'lookup']);
+});
+
+test('a frame from a socket with no record (a zombie) gets an ERROR that settles its request, then the socket is closed', async () => {
+  const { deps, posted, closed } = fakeDeps();
+  await handleFrame(deps, 'zombie', JSON.stringify({ Action: 'SEND_MESSAGE', RequestId: 'r-1', Content: 'hi' }));
+  expect(posted).toEqual([
+    ['zombie', { Type: 'ERROR', Id: 'newIdNewId12', RequestId: 'r-1', ErrorCode: 403, ErrorMessage: 'The connection is closed' }],
+  ]);
+  expect(closed).toEqual(['zombie']);
+});
+
+test('a zombie is closed even when its ERROR cannot be sent', async () => {
+  const { deps, closed } = fakeDeps({ posts: { zombie: new Error('gateway down') } });
+  await handleFrame(deps, 'zombie', JSON.stringify({ Action: 'SEND_MESSAGE', RequestId: 'r-1', Content: 'hi' }));
+  expect(closed).toEqual(['zombie']);
 });

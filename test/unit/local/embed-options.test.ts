@@ -30,6 +30,11 @@ test('options become the variables, read as npm start reads them; the ports defa
   expect([settings.apiPort, settings.wsPort, settings.allowedHosts]).toEqual([9001, 0, ['chat.test', 'other.test']]);
 });
 
+test('a yes/no option becomes 1 or 0, as the variable is spelled', () => {
+  expect(optionsToEnv({ enforceQuotas: true })).toMatchObject({ IVSCHAT_ENFORCE_QUOTAS: '1' });
+  expect(readLocalSettings(optionsToEnv({ enforceQuotas: false })).enforceQuotas).toBe(false);
+});
+
 test('an option the variables do not have is refused by name, with the list', () => {
   expect(() => optionsToEnv({ port: 0 } as never)).toThrow(LocalConfigError);
   expect(() => optionsToEnv({ port: 0 } as never)).toThrow(/^startLocal: unknown option port; the options: host, apiPort, wsPort, /);

@@ -26,6 +26,7 @@ test('defaults', () => {
     maxWsConnections: expect.any(Number),
     heartbeatSeconds: 30,
     sweepIntervalMs: 1000,
+    enforceQuotas: false,
   });
 });
 
@@ -55,6 +56,7 @@ test('reads every variable', () => {
       IVSCHAT_MAX_API_CONNECTIONS: '10',
       IVSCHAT_WS_HEARTBEAT_SECONDS: '2',
       IVSCHAT_SWEEP_INTERVAL_MS: '50',
+      IVSCHAT_ENFORCE_QUOTAS: '1',
     }),
   ).toEqual({
     host: '0.0.0.0',
@@ -71,6 +73,7 @@ test('reads every variable', () => {
     maxApiConnections: 10,
     heartbeatSeconds: 2,
     sweepIntervalMs: 50,
+    enforceQuotas: true,
   });
 });
 
@@ -175,4 +178,11 @@ test('what is allowed: region names of every partition, each log level, duration
     }),
   ).not.toThrow();
   expect(readLocalSettings({ IVSCHAT_API_PORT: '0', IVSCHAT_WS_PORT: '0' })).toMatchObject({ apiPort: 0, wsPort: 0 });
+});
+
+test('IVSCHAT_ENFORCE_QUOTAS is 1 or 0 (or unset)', () => {
+  expect(readLocalSettings({ IVSCHAT_ENFORCE_QUOTAS: '0' }).enforceQuotas).toBe(false);
+  expect(() => readLocalSettings({ IVSCHAT_ENFORCE_QUOTAS: 'yes' })).toThrow(
+    new LocalConfigError("IVSCHAT_ENFORCE_QUOTAS must be 1 or 0, got 'yes'"),
+  );
 });
