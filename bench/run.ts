@@ -49,6 +49,7 @@ const HELP = `npm run bench [-- options]
   --seconds N        length of each control-plane and fan-out run (default 10)
   --growth LIST      cost-growth room sizes, at 10 msg/s (default 10,100,1000,5000)
   --growth-seconds N length of each cost-growth run not already measured by fan-out (default 5)
+  --receiver-processes N  processes the receivers are spread over, each reading its share (default: the cores, at least 2)
   --connections N    connections held (default 50000; the bench raises its open-files limit for them)
   --abuse-seconds N  length of each abuse stretch: idle, then one viewer flooding each kind (default 20)
   --idle-minutes N   how long the idle server's heap is watched after the floods (default 5)
@@ -65,6 +66,7 @@ export interface BenchOptions {
   growth: number[];
   growthSeconds: number;
   connections: number;
+  receiverProcesses: number;
   abuseSeconds: number;
   idleMinutes: number;
   cpuProf: boolean;
@@ -81,6 +83,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     growth: [10, 100, 1000, 5000, 10_000],
     growthSeconds: 5,
     connections: 50_000,
+    receiverProcesses: Math.max(2, cpus().length),
     abuseSeconds: 20,
     idleMinutes: 5,
     cpuProf: false,
@@ -142,6 +145,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       case '--connections':
         options.connections = Number(take());
         break;
+      case '--receiver-processes':
+        options.receiverProcesses = Number(take());
+        break;
       case '--abuse-seconds':
         options.abuseSeconds = Number(take());
         break;
@@ -169,6 +175,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   if (receivers) options.points = receivers.flatMap((n) => rates.map((rate) => ({ receivers: n, rate })));
   if (!(options.idleSeconds > 0)) throw new Error(`--idle-seconds must be more than 0\n${HELP}`);
   if (!(options.abuseSeconds >= 3)) throw new Error(`--abuse-seconds must be at least 3\n${HELP}`);
+  if (!(Number.isInteger(options.receiverProcesses) && options.receiverProcesses > 0))
+    throw new Error(`--receiver-processes must be a whole number above 0\n${HELP}`);
   if (!(options.idleMinutes > 0)) throw new Error(`--idle-minutes must be more than 0\n${HELP}`);
   options.out ||= join(ROOT, 'bench/results', partial ? 'partial.json' : 'latest.json');
   return options;
@@ -305,7 +313,7 @@ async function sharedStackScenarios(options: BenchOptions, results: BenchResults
       const sizes = [...new Set(options.points.map((p) => p.receivers))];
       for (const n of sizes) {
         const rates = options.points.filter((p) => p.receivers === n).map((p) => p.rate);
-        const r = await fanout(stack, sdk, n, rates, options.seconds, log);
+        const r = await fanout(stack, sdk, n, rates, options.seconds, options.receiverProcesses, log);
         results.fanout.push(r);
         bySize.set(n, r);
       }
@@ -327,7 +335,7 @@ async function sharedStackScenarios(options: BenchOptions, results: BenchResults
           });
           continue;
         }
-        const r = await fanout(stack, sdk, n, [GROWTH_RATE], options.growthSeconds, log);
+        const r = await fanout(stack, sdk, n, [GROWTH_RATE], options.growthSeconds, options.receiverProcesses, log);
         results.growth.push({
           receivers: n,
           ratePerSecond: GROWTH_RATE,
@@ -340,7 +348,7 @@ async function sharedStackScenarios(options: BenchOptions, results: BenchResults
     }
     if (wanted('connections')) {
       log('== connections');
-      results.connections = await connections(stack, probe, sdk, options.connections, log);
+      results.connections = await connections(stack, probe, sdk, options.connections, options.receiverProcesses, log);
     }
   } finally {
     sdk.destroy();
