@@ -1,7 +1,8 @@
 import { Agent } from 'node:http';
-import { CreateChatTokenCommand, CreateRoomCommand, IvschatClient } from '@aws-sdk/client-ivschat';
+import { CreateRoomCommand, IvschatClient } from '@aws-sdk/client-ivschat';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import WebSocket from 'ws';
+import type { TokenMinter } from './mint';
 
 /** The official SDK client on the local control plane, with room for the bench's parallel calls. */
 export function ivschatClient(apiUrl: string): IvschatClient {
@@ -51,14 +52,17 @@ export interface ChatTarget {
   openSender(): Promise<WebSocket>;
 }
 
-/** A new room of the service; each connection gets its own token, minted and then presented once. */
-export async function serviceRoom(sdk: IvschatClient, wsUrl: string, name: string): Promise<ChatTarget & { arn: string }> {
-  const room = await sdk.send(new CreateRoomCommand({ name, maximumMessageRatePerSecond: 100 }));
+/** The bench's clients of the local control plane: the SDK, and the lighter token minter (bench/mint.ts). */
+export interface ServiceClients {
+  sdk: IvschatClient;
+  minter: TokenMinter;
+}
+
+/** A new room of the service; each connection gets its own token, minted through CreateChatToken and then presented once. */
+export async function serviceRoom(clients: ServiceClients, wsUrl: string, name: string): Promise<ChatTarget & { arn: string }> {
+  const room = await clients.sdk.send(new CreateRoomCommand({ name, maximumMessageRatePerSecond: 100 }));
   const arn = room.arn as string;
-  const mint = async (userId: string, capabilities: ('SEND_MESSAGE' | 'DELETE_MESSAGE' | 'DISCONNECT_USER')[]) => {
-    const { token } = await resentOnReset(() => sdk.send(new CreateChatTokenCommand({ roomIdentifier: arn, userId, capabilities })));
-    return token as string;
-  };
+  const mint = (userId: string, capabilities: string[]) => resentOnReset(() => clients.minter.mint(arn, userId, capabilities));
   return {
     name: 'ivschat',
     arn,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { AbuseResult, abuse } from './abuse';
 import { ivschatClient } from './clients';
+import { tokenMinter } from './mint';
 import type { FanoutResult } from './fanout';
 import { PROBE_ENV, attachProbe } from '../test/helpers/process-probe';
 import { ROOT, fileLimits, startStack } from './processes';
@@ -296,6 +297,7 @@ async function sharedStackScenarios(options: BenchOptions, results: BenchResults
   });
   const probe = await attachProbe(stack.child.pid, stack.child.output);
   const sdk = ivschatClient(stack.apiUrl);
+  const clients = { sdk, minter: tokenMinter(stack.apiUrl) };
   try {
     log(`control plane ${stack.apiUrl}, messaging ${stack.wsUrl}, dynalite ${stack.dynamodbEndpoint}`);
     if (wanted('idle')) {
@@ -313,7 +315,7 @@ async function sharedStackScenarios(options: BenchOptions, results: BenchResults
       const sizes = [...new Set(options.points.map((p) => p.receivers))];
       for (const n of sizes) {
         const rates = options.points.filter((p) => p.receivers === n).map((p) => p.rate);
-        const r = await fanout(stack, sdk, n, rates, options.seconds, options.receiverProcesses, log);
+        const r = await fanout(stack, clients, n, rates, options.seconds, options.receiverProcesses, log);
         results.fanout.push(r);
         bySize.set(n, r);
       }
@@ -335,7 +337,7 @@ async function sharedStackScenarios(options: BenchOptions, results: BenchResults
           });
           continue;
         }
-        const r = await fanout(stack, sdk, n, [GROWTH_RATE], options.growthSeconds, options.receiverProcesses, log);
+        const r = await fanout(stack, clients, n, [GROWTH_RATE], options.growthSeconds, options.receiverProcesses, log);
         results.growth.push({
           receivers: n,
           ratePerSecond: GROWTH_RATE,
@@ -348,10 +350,11 @@ async function sharedStackScenarios(options: BenchOptions, results: BenchResults
     }
     if (wanted('connections')) {
       log('== connections');
-      results.connections = await connections(stack, probe, sdk, options.connections, options.receiverProcesses, log);
+      results.connections = await connections(stack, probe, clients, options.connections, options.receiverProcesses, log);
     }
   } finally {
     sdk.destroy();
+    clients.minter.destroy();
     probe.close();
     log('stopping the local stack');
     await stack.child.stop(options.cpuProf ? 60_000 : 5_000);

@@ -4,7 +4,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent } from 'node:http';
 import type WebSocket from 'ws';
 import { roomKey } from '../lambdas/data/keys';
-import { ChatTarget, bareTarget, closeAll, serviceRoom } from './clients';
+import { ChatTarget, ServiceClients, bareTarget, closeAll, serviceRoom } from './clients';
 import { FanoutResult, fanoutRun } from './fanout';
 import { PROBE_ENV, ProcessProbe, attachProbe } from '../test/helpers/process-probe';
 import { Stack, cpuMeter, settle, sleep, startBareWs } from './processes';
@@ -129,7 +129,7 @@ export interface RoomSizeResult {
  */
 export async function fanout(
   stack: Stack,
-  sdk: IvschatClient,
+  clients: ServiceClients,
   receivers: number,
   rates: readonly number[],
   seconds: number,
@@ -144,7 +144,7 @@ export async function fanout(
     await bare.child.stop();
   }
   await settle(stack.child.pid);
-  const room = await serviceRoom(sdk, stack.wsUrl, `bench-fanout-${receivers}`);
+  const room = await serviceRoom(clients, stack.wsUrl, `bench-fanout-${receivers}`);
   const service = await measureRoom(room, stack.child.pid, receivers, rates, seconds, processes, log);
   await settle(stack.child.pid);
   return { receivers, service, baseline };
@@ -229,7 +229,7 @@ export interface ConnectionsResult {
 export async function connections(
   stack: Stack,
   probe: ProcessProbe,
-  sdk: IvschatClient,
+  clients: ServiceClients,
   count: number,
   processes: number,
   log: Log,
@@ -244,7 +244,7 @@ export async function connections(
     await bare.child.stop();
   }
   await settle(stack.child.pid);
-  const room = await serviceRoom(sdk, stack.wsUrl, 'bench-connections');
+  const room = await serviceRoom(clients, stack.wsUrl, 'bench-connections');
   const service = await holdConnections(room, stack.child.pid, probe, count, processes, log);
   return { count, service, baseline };
 }
