@@ -10,9 +10,9 @@ import { PROBE_ENV } from '../test/helpers/process-probe';
  * a heap snapshot, opens N more, takes another, and prints the objects whose count or size grew,
  * per connection. For the service (default) or the bare ws server (--bare).
  *
- *   npx tsx bench/heap-diff.ts [N] [--bare]
+ *   npx tsx bench/heap-diff.ts [N] [--bare] [--strings]   (--strings: strings by shape too)
  */
-async function snapshot(url: string): Promise<Map<string, { count: number; size: number }>> {
+async function snapshot(url: string, strings: boolean): Promise<Map<string, { count: number; size: number }>> {
   const socket = new WebSocket(url, { maxPayload: 2 ** 31 });
   await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
   const chunks: string[] = [];
@@ -45,7 +45,10 @@ async function snapshot(url: string): Promise<Map<string, { count: number; size:
   const byKind = new Map<string, { count: number; size: number }>();
   for (let i = 0; i < snap.nodes.length; i += fields.length) {
     const type = types[snap.nodes[i + T] as number] as string;
-    const name = type === 'object' || type === 'closure' || type === 'native' ? (snap.strings[snap.nodes[i + N] as number] ?? '') : '';
+    const named = type === 'object' || type === 'closure' || type === 'native' || (strings && type === 'string');
+    const raw = named ? (snap.strings[snap.nodes[i + N] as number] ?? '') : '';
+    // Strings grouped by their shape: digits and id-like runs blanked, so one kind per use.
+    const name = type === 'string' ? raw.slice(0, 40).replace(/[A-Za-z0-9_-]{8,}/g, '…').replace(/\d+/g, '0') : raw;
     const kind = `${type}${name ? ` ${name.slice(0, 60)}` : ''}`;
     const entry = byKind.get(kind) ?? { count: 0, size: 0 };
     entry.count += 1;
@@ -58,6 +61,7 @@ async function snapshot(url: string): Promise<Map<string, { count: number; size:
 async function main() {
   const n = Number(process.argv[2] ?? 2000);
   const bare = process.argv.includes('--bare');
+  const strings = process.argv.includes('--strings');
   const server = bare ? await startBareWs(PROBE_ENV) : await startStack([], undefined, PROBE_ENV);
   const child = server.child;
   const inspector = async () => {
@@ -78,22 +82,22 @@ async function main() {
   try {
     await pool.open(target, n);
     await settle(child.pid);
-    const a = await snapshot(url);
+    const a = await snapshot(url, strings);
     await pool.open(target, n);
     await settle(child.pid);
-    const b = await snapshot(url);
+    const b = await snapshot(url, strings);
     const rows = [...b]
       .map(([kind, after]) => {
         const before = a.get(kind) ?? { count: 0, size: 0 };
         return { kind, count: (after.count - before.count) / n, bytes: (after.size - before.size) / n };
       })
-      .filter((r) => Math.abs(r.bytes) >= 8)
+      .filter((r) => Math.abs(r.bytes) >= 4)
       .sort((x, y) => y.bytes - x.bytes);
     const total = rows.reduce((s, r) => s + r.bytes, 0);
     console.log(
       `${bare ? 'bare ws' : 'ivschat'}: ${n} more connections, heap objects per connection (self sizes): ${total.toFixed(0)} bytes`,
     );
-    for (const r of rows.slice(0, 40)) console.log(`${r.bytes.toFixed(0).padStart(7)} B ${r.count.toFixed(2).padStart(7)}  ${r.kind}`);
+    for (const r of rows.slice(0, 60)) console.log(`${r.bytes.toFixed(0).padStart(7)} B ${r.count.toFixed(2).padStart(7)}  ${r.kind}`);
   } finally {
     await pool.close();
     sdk?.destroy();
