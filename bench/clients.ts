@@ -1,12 +1,8 @@
 import { Agent } from 'node:http';
-import { performance } from 'node:perf_hooks';
-import { CreateChatTokenCommand, CreateRoomCommand, IvschatClient } from '@aws-sdk/client-ivschat';
+import { CreateRoomCommand, IvschatClient } from '@aws-sdk/client-ivschat';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import WebSocket from 'ws';
-import { Samples, eachLimited } from './stats';
-
-/** Handshakes in flight while opening many connections. */
-const OPEN_CONCURRENCY = 64;
+import type { TokenMinter } from './mint';
 
 /** The official SDK client on the local control plane, with room for the bench's parallel calls. */
 export function ivschatClient(apiUrl: string): IvschatClient {
@@ -38,25 +34,41 @@ export function openSocket(url: string, protocol?: string, i = 0): Promise<WebSo
   });
 }
 
+/** Where one receiver connects: the URL, the subprotocol (the service's token) and its index. */
+export interface ConnectArgs {
+  url: string;
+  protocol?: string;
+  index: number;
+}
+
 /**
  * Something a chat room can be measured on: the service (a room, tokens minted through
- * CreateChatToken) or the bare-ws baseline. Receivers may only receive; the sender may send.
+ * CreateChatToken) or the bare-ws baseline. Receivers may only receive (they are opened in the
+ * receiver processes, bench/receivers.ts); the sender may send.
  */
 export interface ChatTarget {
   name: string;
-  openReceiver(i: number): Promise<WebSocket>;
+  connectArgs(i: number): Promise<ConnectArgs>;
   openSender(): Promise<WebSocket>;
 }
 
-/** A new room of the service; each connection gets its own token, minted and then presented once. */
-export async function serviceRoom(sdk: IvschatClient, wsUrl: string, name: string): Promise<ChatTarget & { arn: string }> {
-  const room = await sdk.send(new CreateRoomCommand({ name, maximumMessageRatePerSecond: 100 }));
+/** The bench's clients of the local control plane: the SDK, and the lighter token minter (bench/mint.ts). */
+export interface ServiceClients {
+  sdk: IvschatClient;
+  minter: TokenMinter;
+}
+
+/** A new room of the service; each connection gets its own token, minted through CreateChatToken and then presented once. */
+export async function serviceRoom(clients: ServiceClients, wsUrl: string, name: string): Promise<ChatTarget & { arn: string }> {
+  const room = await clients.sdk.send(new CreateRoomCommand({ name, maximumMessageRatePerSecond: 100 }));
   const arn = room.arn as string;
-  const open = async (userId: string, capabilities: ('SEND_MESSAGE' | 'DELETE_MESSAGE' | 'DISCONNECT_USER')[], i = 0) => {
-    const { token } = await resentOnReset(() => sdk.send(new CreateChatTokenCommand({ roomIdentifier: arn, userId, capabilities })));
-    return openSocket(wsUrl, token as string, i);
+  const mint = (userId: string, capabilities: string[]) => resentOnReset(() => clients.minter.mint(arn, userId, capabilities));
+  return {
+    name: 'ivschat',
+    arn,
+    connectArgs: async (i) => ({ url: wsUrl, protocol: await mint(`receiver-${i}`, []), index: i }),
+    openSender: async () => openSocket(wsUrl, await mint('sender', ['SEND_MESSAGE'])),
   };
-  return { name: 'ivschat', arn, openReceiver: (i) => open(`receiver-${i}`, [], i), openSender: () => open('sender', ['SEND_MESSAGE']) };
 }
 
 /**
@@ -76,35 +88,7 @@ async function resentOnReset<T>(call: () => Promise<T>, attempts = 3): Promise<T
 }
 
 export function bareTarget(url: string): ChatTarget {
-  return { name: 'bare ws', openReceiver: (i) => openSocket(url, undefined, i), openSender: () => openSocket(url) };
-}
-
-/** Opens `count` receivers, 64 handshakes in flight; reports the rate and each open's latency. */
-export async function openReceivers(
-  target: ChatTarget,
-  count: number,
-  progress: (opened: number) => void = () => undefined,
-): Promise<{ sockets: WebSocket[]; seconds: number; openMs: Float64Array }> {
-  const sockets: WebSocket[] = new Array(count);
-  const openMs = new Samples();
-  const start = performance.now();
-  let lastReport = start;
-  try {
-    await eachLimited(count, OPEN_CONCURRENCY, async (i) => {
-      const t0 = performance.now();
-      sockets[i] = await target.openReceiver(i);
-      const now = performance.now();
-      openMs.push(now - t0);
-      if (now - lastReport > 2_000) {
-        lastReport = now;
-        progress(openMs.length);
-      }
-    });
-  } catch (err) {
-    await closeAll(sockets);
-    throw err;
-  }
-  return { sockets, seconds: (performance.now() - start) / 1000, openMs: openMs.values() };
+  return { name: 'bare ws', connectArgs: async (i) => ({ url, index: i }), openSender: () => openSocket(url) };
 }
 
 /** Closes sockets and waits (bounded) until they are closed. */

@@ -39,13 +39,15 @@ export function spawnTs<T>(
     ready: (stdout: string) => T | undefined;
     timeoutMs?: number;
     logFile?: string;
+    /** An IPC channel to the child (process.send in it), as child.process.send. */
+    ipc?: boolean;
   },
 ): Promise<{ child: Child; ready: T }> {
   const node = [process.execPath, ...(options.nodeArgs ?? []), '--import', 'tsx', script].map(shellQuote).join(' ');
   const proc = spawn('sh', ['-c', `ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec ${node}`], {
     cwd: ROOT,
     env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   const keep = (d: Buffer) => {
@@ -150,16 +152,21 @@ export interface CpuUse {
   other: number;
 }
 
-/** Starts measuring; the returned function ends the stretch and tells what was used. */
-export function cpuMeter(serverPid: number): () => CpuUse {
+/**
+ * Starts measuring; the returned function ends the stretch and tells what was used. The client's
+ * CPU is this process's and that of `clientPids` (the receiver processes).
+ */
+export function cpuMeter(serverPid: number, clientPids: readonly number[] = []): () => CpuUse {
   const started = performance.now();
   const server = cpuSeconds(serverPid);
   const client = process.cpuUsage();
+  const children = clientPids.map(cpuSeconds);
   const machine = machineBusySeconds();
   return () => {
     const used = process.cpuUsage(client);
     const serverUsed = cpuSeconds(serverPid) - server;
-    const clientUsed = (used.user + used.system) / 1e6;
+    const childrenUsed = clientPids.reduce((sum, pid, k) => sum + cpuSeconds(pid) - (children[k] as number), 0);
+    const clientUsed = (used.user + used.system) / 1e6 + childrenUsed;
     return {
       seconds: (performance.now() - started) / 1000,
       server: serverUsed,

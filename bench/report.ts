@@ -280,7 +280,7 @@ export function report(r: BenchResults): string {
   if (r.connections) {
     const c = r.connections;
     out.push(
-      `Connections: ${c.count.toLocaleString('en')} opened by the bench's process, the server in its own (service: a CreateChatToken each, then the handshake), then one message to all.`,
+      `Connections: ${c.count.toLocaleString('en')} opened from the receiver processes, the server in its own (service: a CreateChatToken each from the bench's process, then the handshake), then one message to all.`,
       '',
     );
     const row = (name: string, s: ConnectionsSide) => [

@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { AbuseResult, abuse } from './abuse';
 import { AwsSimOptions, AwsSimResult, DEFAULT_AWS_SIM, awsSim } from './aws-sim';
 import { ivschatClient } from './clients';
+import { tokenMinter } from './mint';
 import type { FanoutResult } from './fanout';
 import { PROBE_ENV, attachProbe } from '../test/helpers/process-probe';
 import { ROOT, fileLimits, startStack } from './processes';
@@ -52,6 +53,7 @@ const HELP = `npm run bench [-- options]
   --seconds N        length of each control-plane and fan-out run (default 10)
   --growth LIST      cost-growth room sizes, at 10 msg/s (default 10,100,1000,5000)
   --growth-seconds N length of each cost-growth run not already measured by fan-out (default 5)
+  --receiver-processes N  processes the receivers are spread over, each reading its share (default: the cores, at least 2)
   --connections N    connections held (default 50000; the bench raises its open-files limit for them)
   --abuse-seconds N  length of each abuse stretch: idle, then one viewer flooding each kind (default 20)
   --idle-minutes N   how long the idle server's heap is watched after the floods (default 5)
@@ -73,6 +75,7 @@ export interface BenchOptions {
   growth: number[];
   growthSeconds: number;
   connections: number;
+  receiverProcesses: number;
   abuseSeconds: number;
   idleMinutes: number;
   awsSim: AwsSimOptions;
@@ -90,6 +93,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     growth: [10, 100, 1000, 5000, 10_000],
     growthSeconds: 5,
     connections: 50_000,
+    receiverProcesses: Math.max(2, cpus().length),
     abuseSeconds: 20,
     idleMinutes: 5,
     awsSim: { ...DEFAULT_AWS_SIM },
@@ -152,6 +156,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       case '--connections':
         options.connections = Number(take());
         break;
+      case '--receiver-processes':
+        options.receiverProcesses = Number(take());
+        break;
       case '--abuse-seconds':
         options.abuseSeconds = Number(take());
         break;
@@ -194,6 +201,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   if (receivers) options.points = receivers.flatMap((n) => rates.map((rate) => ({ receivers: n, rate })));
   if (!(options.idleSeconds > 0)) throw new Error(`--idle-seconds must be more than 0\n${HELP}`);
   if (!(options.abuseSeconds >= 3)) throw new Error(`--abuse-seconds must be at least 3\n${HELP}`);
+  if (!(Number.isInteger(options.receiverProcesses) && options.receiverProcesses > 0))
+    throw new Error(`--receiver-processes must be a whole number above 0\n${HELP}`);
   if (!(options.idleMinutes > 0)) throw new Error(`--idle-minutes must be more than 0\n${HELP}`);
   if (!(options.awsSim.seconds > 0) || !(options.awsSim.postLatencyMs >= 0)) {
     throw new Error(`--sim-seconds must be more than 0 and --post-latency at least 0\n${HELP}`);
@@ -323,6 +332,7 @@ async function sharedStackScenarios(options: BenchOptions, results: BenchResults
   });
   const probe = await attachProbe(stack.child.pid, stack.child.output);
   const sdk = ivschatClient(stack.apiUrl);
+  const clients = { sdk, minter: tokenMinter(stack.apiUrl) };
   try {
     log(`control plane ${stack.apiUrl}, messaging ${stack.wsUrl}, dynalite ${stack.dynamodbEndpoint}`);
     if (wanted('idle')) {
@@ -340,7 +350,7 @@ async function sharedStackScenarios(options: BenchOptions, results: BenchResults
       const sizes = [...new Set(options.points.map((p) => p.receivers))];
       for (const n of sizes) {
         const rates = options.points.filter((p) => p.receivers === n).map((p) => p.rate);
-        const r = await fanout(stack, sdk, n, rates, options.seconds, log);
+        const r = await fanout(stack, clients, n, rates, options.seconds, options.receiverProcesses, log);
         results.fanout.push(r);
         bySize.set(n, r);
       }
@@ -362,7 +372,7 @@ async function sharedStackScenarios(options: BenchOptions, results: BenchResults
           });
           continue;
         }
-        const r = await fanout(stack, sdk, n, [GROWTH_RATE], options.growthSeconds, log);
+        const r = await fanout(stack, clients, n, [GROWTH_RATE], options.growthSeconds, options.receiverProcesses, log);
         results.growth.push({
           receivers: n,
           ratePerSecond: GROWTH_RATE,
@@ -375,10 +385,11 @@ async function sharedStackScenarios(options: BenchOptions, results: BenchResults
     }
     if (wanted('connections')) {
       log('== connections');
-      results.connections = await connections(stack, probe, sdk, options.connections, log);
+      results.connections = await connections(stack, probe, clients, options.connections, options.receiverProcesses, log);
     }
   } finally {
     sdk.destroy();
+    clients.minter.destroy();
     probe.close();
     log('stopping the local stack');
     await stack.child.stop(options.cpuProf ? 60_000 : 5_000);

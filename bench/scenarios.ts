@@ -4,10 +4,11 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent } from 'node:http';
 import type WebSocket from 'ws';
 import { roomKey } from '../lambdas/data/keys';
-import { ChatTarget, bareTarget, closeAll, openReceivers, serviceRoom } from './clients';
+import { ChatTarget, ServiceClients, bareTarget, closeAll, serviceRoom } from './clients';
 import { FanoutResult, fanoutRun } from './fanout';
 import { PROBE_ENV, ProcessProbe, attachProbe } from '../test/helpers/process-probe';
 import { Stack, cpuMeter, settle, sleep, startBareWs } from './processes';
+import { ReceiverPool } from './receivers';
 import { Latency, closedLoop, latency, round } from './stats';
 
 export type Log = (line: string) => void;
@@ -128,22 +129,23 @@ export interface RoomSizeResult {
  */
 export async function fanout(
   stack: Stack,
-  sdk: IvschatClient,
+  clients: ServiceClients,
   receivers: number,
   rates: readonly number[],
   seconds: number,
+  processes: number,
   log: Log,
 ): Promise<RoomSizeResult> {
   const bare = await startBareWs();
   let baseline: FanoutResult[];
   try {
-    baseline = await measureRoom(bareTarget(bare.url), bare.child.pid, receivers, rates, seconds, log);
+    baseline = await measureRoom(bareTarget(bare.url), bare.child.pid, receivers, rates, seconds, processes, log);
   } finally {
     await bare.child.stop();
   }
   await settle(stack.child.pid);
-  const room = await serviceRoom(sdk, stack.wsUrl, `bench-fanout-${receivers}`);
-  const service = await measureRoom(room, stack.child.pid, receivers, rates, seconds, log);
+  const room = await serviceRoom(clients, stack.wsUrl, `bench-fanout-${receivers}`);
+  const service = await measureRoom(room, stack.child.pid, receivers, rates, seconds, processes, log);
   await settle(stack.child.pid);
   return { receivers, service, baseline };
 }
@@ -154,21 +156,24 @@ async function measureRoom(
   n: number,
   rates: readonly number[],
   seconds: number,
+  processes: number,
   log: Log,
 ): Promise<FanoutResult[]> {
   const scope = `${target.name}, ${n} receivers`;
-  log(`${scope}: opening connections`);
-  const { sockets, seconds: openSeconds } = await openReceivers(target, n, (k) => log(`${scope}: ${k}/${n} open`));
-  const sender = await target.openSender();
-  log(`${scope}: ${n} open in ${round(openSeconds, 1)} s`);
+  log(`${scope}: opening connections (${Math.min(processes, n)} receiver processes)`);
+  const receivers = await ReceiverPool.start(Math.min(processes, n));
   const results: FanoutResult[] = [];
+  let sender: WebSocket | undefined;
   try {
+    const { seconds: openSeconds } = await receivers.open(target, n, (k) => log(`${scope}: ${k}/${n} open`));
+    sender = await target.openSender();
+    log(`${scope}: ${n} open in ${round(openSeconds, 1)} s`);
     for (const rate of rates) {
       await settle(serverPid);
       log(`${scope}: ${rate} msg/s for ${seconds} s`);
       const result = await fanoutRun({
         sender,
-        receivers: sockets,
+        receivers,
         ratePerSecond: rate,
         seconds,
         tag: `${rate}x${n}`,
@@ -182,7 +187,8 @@ async function measureRoom(
       results.push(result);
     }
   } finally {
-    await closeAll([...sockets, sender]);
+    if (sender) await closeAll([sender]);
+    await receivers.close();
   }
   return results;
 }
@@ -201,7 +207,7 @@ export interface ConnectionsSide {
   heapPerConnectionKiB: number;
   /** Server CPU time per connection opened (for the service: CreateChatToken and $connect), ms. */
   serverMillisPerConnection: number;
-  /** The bench process's CPU per connection opened (for the service: signing CreateChatToken, the SDK, the handshake), ms. */
+  /** The clients' CPU per connection opened (the bench's process minting tokens, the receiver processes' handshakes), ms. */
   clientMillisPerConnection: number;
   /** The server's CPU while it holds them all and nobody sends (heartbeats only), in cores. */
   heldIdleCores: number;
@@ -223,22 +229,23 @@ export interface ConnectionsResult {
 export async function connections(
   stack: Stack,
   probe: ProcessProbe,
-  sdk: IvschatClient,
+  clients: ServiceClients,
   count: number,
+  processes: number,
   log: Log,
 ): Promise<ConnectionsResult> {
   const bare = await startBareWs(PROBE_ENV);
   let baseline: ConnectionsSide;
   const bareProbe = await attachProbe(bare.child.pid, bare.child.output);
   try {
-    baseline = await holdConnections(bareTarget(bare.url), bare.child.pid, bareProbe, count, log);
+    baseline = await holdConnections(bareTarget(bare.url), bare.child.pid, bareProbe, count, processes, log);
   } finally {
     bareProbe.close();
     await bare.child.stop();
   }
   await settle(stack.child.pid);
-  const room = await serviceRoom(sdk, stack.wsUrl, 'bench-connections');
-  const service = await holdConnections(room, stack.child.pid, probe, count, log);
+  const room = await serviceRoom(clients, stack.wsUrl, 'bench-connections');
+  const service = await holdConnections(room, stack.child.pid, probe, count, processes, log);
   return { count, service, baseline };
 }
 
@@ -247,22 +254,23 @@ async function holdConnections(
   serverPid: number,
   probe: ProcessProbe,
   count: number,
+  processes: number,
   log: Log,
 ): Promise<ConnectionsSide> {
   const scope = `${target.name}, ${count} connections`;
-  await settle(serverPid);
-  // Memory is read after forced GCs: what the connections hold, not the garbage of opening them
-  // (the service's minting leaves much more of it than bare handshakes).
-  const heapBefore = await probe.heapUsedAfterGc();
-  const before = probe.rssBytes();
-  log(`${scope}: opening (server RSS ${mib(before)} MiB)`);
-  let sockets: WebSocket[] = [];
+  const receivers = await ReceiverPool.start(Math.min(processes, count));
+  let sender: WebSocket | undefined;
   try {
-    const meter = cpuMeter(serverPid);
-    const opened = await openReceivers(target, count, (k) => log(`${scope}: ${k}/${count} open`));
+    await settle(serverPid);
+    // Memory is read after forced GCs: what the connections hold, not the garbage of opening them
+    // (the service's minting leaves much more of it than bare handshakes).
+    const heapBefore = await probe.heapUsedAfterGc();
+    const before = probe.rssBytes();
+    log(`${scope}: opening (server RSS ${mib(before)} MiB)`);
+    const meter = cpuMeter(serverPid, receivers.pids);
+    const opened = await receivers.open(target, count, (k) => log(`${scope}: ${k}/${count} open`));
     const { server: cpuUsed, client: clientUsed } = meter();
-    const sender = await target.openSender();
-    sockets = [...opened.sockets, sender];
+    sender = await target.openSender();
     await settle(serverPid, 10_000);
     const heapAfter = await probe.heapUsedAfterGc();
     const after = probe.rssBytes();
@@ -270,11 +278,11 @@ async function holdConnections(
     await sleep(HELD_IDLE_SECONDS * 1000);
     const heldCpu = held();
     log(
-      `${scope}: open in ${round(opened.seconds, 1)} s (server ${round((cpuUsed / count) * 1000, 2)} ms CPU each), server RSS ${mib(after)} MiB; one message to all`,
+      `${scope}: open in ${round(opened.seconds, 1)} s (server ${round((cpuUsed / count) * 1000, 2)} ms, clients ${round((clientUsed / count) * 1000, 2)} ms CPU each), server RSS ${mib(after)} MiB; one message to all`,
     );
     const reach = await fanoutRun({
       sender,
-      receivers: opened.sockets,
+      receivers,
       ratePerSecond: 1,
       seconds: 1,
       tag: 'all',
@@ -298,7 +306,8 @@ async function holdConnections(
       reachAllMs: reach.latencyMs.max,
     };
   } finally {
-    await closeAll(sockets, 15_000);
+    if (sender) await closeAll([sender]);
+    await receivers.close();
   }
 }
 

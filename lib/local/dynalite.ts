@@ -4,6 +4,8 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+// Before dynalite loads: its in-memory store keeps strings, not Buffers (see the module).
+import { keepsStrings } from './memory-level-strings';
 import dynalite from 'dynalite';
 import { TABLE, createTableInput } from '../../lambdas/data/table';
 import type { DynamoDBEngine } from './in-process-dynamodb';
@@ -24,6 +26,7 @@ export interface RunningDynalite {
 
 interface DynaliteStore {
   tableDb: unknown;
+  db: unknown;
 }
 type Callback = (err: unknown, data?: Record<string, unknown>) => void;
 interface DynaliteInternals {
@@ -52,6 +55,12 @@ export async function startDynalite(dataDir: string | undefined): Promise<Runnin
     await assertUnlocked(path, dataDir);
   }
   const { server, store } = withStore(() => dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(path ? { path } : {}) }));
+  if (!path && !keepsStrings(store.db)) {
+    server.close();
+    throw new Error(
+      `dynalite ${DYNALITE_VERSION}'s in-memory store keeps Buffers: lib/local/memory-level-strings.ts loaded after dynalite; re-check it`,
+    );
+  }
   const listeners: (() => void)[] = [];
   const external = () => listeners.forEach((listener) => listener());
   // dynalite's own request handler, behind one that notes writes from outside.

@@ -92,6 +92,41 @@ interface Live {
   budgetTimer?: NodeJS.Timeout;
   /** Dropped (too much unsent data, shutdown): its queued frames are skipped, posts answer gone. */
   dropped: boolean;
+  /** The payload of the last ping, until the peer echoes it. */
+  awaited?: Buffer;
+}
+
+/**
+ * Pings every connection once a period, from one timer for all: connection c is pinged at the
+ * seconds s where s mod period is the second it connected in, so the pings of many connections
+ * stay spread over the period as separate timers spread them, without a timer (and its closure)
+ * per connection. `each` runs for the connections due; the timer runs only while some are held.
+ */
+function heartbeatWheel(periodSeconds: number, each: (conn: Live) => void) {
+  const slots = Array.from({ length: periodSeconds }, () => new Set<Live>());
+  const slotOf = new Map<Live, Set<Live>>();
+  let tick = 0;
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    add: (conn: Live) => {
+      // The slot just run (or about to be, when none has): this connection's first ping is a period away.
+      const slot = slots[tick % periodSeconds] as Set<Live>;
+      slot.add(conn);
+      slotOf.set(conn, slot);
+      timer ??= setInterval(() => {
+        tick += 1;
+        for (const due of slots[tick % periodSeconds] as Set<Live>) each(due);
+      }, 1000);
+    },
+    remove: (conn: Live) => {
+      slotOf.get(conn)?.delete(conn);
+      slotOf.delete(conn);
+      if (slotOf.size === 0 && timer) {
+        clearInterval(timer);
+        timer = undefined;
+      }
+    },
+  };
 }
 
 /**
@@ -124,6 +159,14 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
     return promise;
   };
   const encoded = lastFrameEncoder();
+  // A pong counts only when it echoes the last ping's random payload: a peer can echo it only
+  // once it has read everything sent before that ping, so a peer that answers blindly (or
+  // never reads) is dropped within two heartbeats.
+  const heartbeats = heartbeatWheel(options.heartbeatSeconds ?? 30, (conn) => {
+    if (conn.awaited) return drop(conn, 'no answer to the last ping');
+    conn.awaited = randomBytes(8);
+    conn.socket.ping(conn.awaited);
+  });
 
   /** Cuts a connection off: its record goes with $disconnect, and posts to it answer gone from now on. */
   const drop = (conn: Live, why: string) => {
@@ -292,21 +335,10 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
         dropped: false,
       };
       live.set(id, conn);
-      // A pong counts only when it echoes the last ping's random payload: a peer can echo it only
-      // once it has read everything sent before that ping, so a peer that answers blindly (or
-      // never reads) is dropped within two heartbeats.
-      let awaited: Buffer | undefined;
       ws.on('pong', (data) => {
-        if (awaited && data.equals(awaited)) awaited = undefined;
+        if (conn.awaited && data.equals(conn.awaited)) conn.awaited = undefined;
       });
-      const heartbeat = setInterval(
-        () => {
-          if (awaited) return drop(conn, 'no answer to the last ping');
-          awaited = randomBytes(8);
-          ws.ping(awaited);
-        },
-        (options.heartbeatSeconds ?? 30) * 1000,
-      );
+      heartbeats.add(conn);
       ws.on('message', (data, isBinary) => {
         if (conn.dropped) return;
         const raw = data as Buffer;
@@ -325,7 +357,7 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
         setTimeout(() => ws.terminate(), CLOSE_FLUSH_MS).unref();
       });
       ws.on('close', (code, reason) => {
-        clearInterval(heartbeat);
+        heartbeats.remove(conn);
         clearTimeout(conn.budgetTimer);
         conn.dropped = true;
         conn.queue.length = 0;
