@@ -2,7 +2,7 @@ import type { Room } from '../domain/room';
 import { logger } from '../shared/logger';
 import type { Deps } from './deps';
 import { FAN_OUT_PARALLELISM, eachLimited } from './delivery';
-import { deliverShard, planShards } from './shards';
+import { deliverShards, planShards } from './shards';
 
 /** Longer than $connect may take (API Gateway's 29 s integration timeout): a younger record may be mid-handshake. */
 const HANDSHAKE_GRACE_MS = 30_000;
@@ -33,7 +33,9 @@ export async function broadcast(deps: BroadcastDeps, room: Room, frame: string):
   if (undispatched.length > 0 && undispatched !== shards) {
     logger.warn('could not queue shards of a fan-out, delivering them here', { roomId: room.id, shards: undispatched.length });
   }
-  for (const shard of undispatched) await deliverShard(deps, shard);
+  // All together, under one deadline: one after another, each with its own, a big room's shards
+  // would outlast the invocation's timeout and the later ones would never be delivered.
+  if (undispatched.length > 0) await deliverShards(deps, undispatched);
   await deps.chatLog.record(room, frame);
 }
 
