@@ -78,3 +78,9 @@ test('a second DisconnectUser landing while $connect runs is seen too (the note 
   await expect(connect(deps, { token: await token(), connectionId: 'c1' })).rejects.toMatchObject({ code: 403 });
   expect(records.size).toBe(0);
 });
+
+test('an old note expiring while $connect runs does not refuse it (only a DisconnectUser writes a note)', async () => {
+  const { deps, records } = connectDeps([undefined], ['note-1', undefined]);
+  await expect(connect(deps, { token: await token(), connectionId: 'c1' })).resolves.toMatchObject({ userId: 'troll' });
+  expect(records.size).toBe(1);
+});
