@@ -48,6 +48,8 @@ export function createManagementApiGateway(options: {
     httpsAgent: new Agent(keepAlive),
     httpAgent: new HttpAgent(keepAlive),
     requestTimeout: POST_TIMEOUT_MS,
+    // requestTimeout starts once connected: without this a slow connect would be unbounded.
+    connectionTimeout: 1_000,
   });
   const config = { endpoint: options.endpoint, region: options.region, requestHandler, ...options.clientConfig };
   const poster = new ApiGatewayManagementApiClient({ ...config, maxAttempts: 1 });
