@@ -1,14 +1,12 @@
 import type { Deps } from '../core/deps';
-import { deleteMessage } from '../core/moderation';
+import { ModerationDeps, deleteMessage } from '../core/moderation';
 import { deleteMessageInput } from '../domain/messaging';
 import { roomIdOf } from '../domain/room';
 import { parseInput } from '../domain/validate';
 import { lambdaEntry } from '../wiring/deps';
 import { ok, restHandler } from './http';
 
-export const makeHandler = (
-  deps: Pick<Deps, 'scope' | 'idClock' | 'rooms' | 'connections' | 'gateway' | 'chatLog' | 'metrics' | 'fanOut' | 'history'>,
-) =>
+export const makeHandler = (deps: ModerationDeps & Pick<Deps, 'scope'>) =>
   restHandler('DeleteMessage', async ({ body }) => {
     const input = parseInput(deleteMessageInput, body);
     return ok({ id: await deleteMessage(deps, roomIdOf(input.roomIdentifier, deps.scope), { messageId: input.id, reason: input.reason }) });

@@ -1,17 +1,12 @@
 import type { Deps } from '../core/deps';
-import { disconnectUser } from '../core/moderation';
+import { ModerationDeps, disconnectUser } from '../core/moderation';
 import { disconnectUserInput } from '../domain/messaging';
 import { roomIdOf } from '../domain/room';
 import { parseInput } from '../domain/validate';
 import { lambdaEntry } from '../wiring/deps';
 import { ok, restHandler } from './http';
 
-export const makeHandler = (
-  deps: Pick<
-    Deps,
-    'scope' | 'idClock' | 'rooms' | 'connections' | 'disconnections' | 'gateway' | 'chatLog' | 'metrics' | 'fanOut' | 'history'
-  >,
-) =>
+export const makeHandler = (deps: ModerationDeps & Pick<Deps, 'scope' | 'disconnections'>) =>
   restHandler('DisconnectUser', async ({ body }) => {
     const input = parseInput(disconnectUserInput, body);
     await disconnectUser(deps, roomIdOf(input.roomIdentifier, deps.scope), { userId: input.userId, reason: input.reason });

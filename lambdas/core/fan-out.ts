@@ -54,5 +54,3 @@ export async function closeConnections(deps: Pick<Deps, 'connections' | 'gateway
     }
   });
 }
-
-export { FAN_OUT_PARALLELISM, eachLimited };

@@ -3,7 +3,7 @@ import { roomIdOf } from '../domain/room';
 import { toRfc3339 } from '../domain/ids';
 import type { PresentConnection } from '../data/presence';
 import type { Deps } from './deps';
-import { FAN_OUT_PARALLELISM, eachLimited } from './fan-out';
+import { FAN_OUT_PARALLELISM, eachLimited } from './delivery';
 import { readPage } from './pages';
 
 const DEFAULT_MAX_RESULTS = 50;

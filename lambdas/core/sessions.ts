@@ -6,7 +6,7 @@ import { roomIdOf } from '../domain/room';
 import { MessagingError } from '../shared/errors';
 import { assertMayConnect } from './bans';
 import type { Deps } from './deps';
-import { FAN_OUT_PARALLELISM, eachLimited } from './fan-out';
+import { FAN_OUT_PARALLELISM, eachLimited } from './delivery';
 
 type SessionEndDeps = Pick<Deps, 'idClock' | 'connections' | 'gateway'>;
 

@@ -2,7 +2,7 @@
 // own invocation of the shard worker (docs/fan-out.md says why and how order is kept).
 import { logger } from '../shared/logger';
 import type { Deps } from './deps';
-import { DeliveryReport, deliverInOrder, droppedByReason } from './delivery';
+import { ConnectionFrames, DeliveryReport, deliverInOrder, droppedByReason } from './delivery';
 import { ShardMessage, parseShard } from '../domain/shards';
 
 /** Shards per room at most: a power of two; 256 shards of 500 is a room of 128,000. */
@@ -56,6 +56,11 @@ export function planShards(
   plan: ShardPlan,
 ): ShardMessage[] {
   const shardCount = shardCountFor(fanOut.connectionIds.length, plan);
+  if (shardCount === 1) {
+    // Every room under the threshold, every message: no hashing, the ids as they are.
+    const { roomId, frame, connectionIds, connectedBefore } = fanOut;
+    return connectionIds.length === 0 ? [] : [{ roomId, shard: 0, shardCount, frame, connectionIds: [...connectionIds], connectedBefore }];
+  }
   const groups: string[][] = Array.from({ length: shardCount }, () => []);
   for (const id of fanOut.connectionIds) (groups[shardOf(id, shardCount)] as string[]).push(id);
   return groups.flatMap((connectionIds, shard) =>
@@ -63,6 +68,21 @@ export function planShards(
       ? []
       : [{ roomId: fanOut.roomId, shard, shardCount, frame: fanOut.frame, connectionIds, connectedBefore: fanOut.connectedBefore }],
   );
+}
+
+/** Each connection with the frames of the shards it is in, in shard order; one shard (the common case) needs no map. */
+function framesByConnection(shards: readonly ShardMessage[]): ConnectionFrames[] {
+  const [only] = shards;
+  if (shards.length === 1 && only) return only.connectionIds.map((connectionId) => ({ connectionId, frames: [only.frame] }));
+  const frames = new Map<string, string[]>();
+  for (const shard of shards) {
+    for (const id of shard.connectionIds) {
+      const list = frames.get(id);
+      if (list) list.push(shard.frame);
+      else frames.set(id, [shard.frame]);
+    }
+  }
+  return [...frames].map(([connectionId, list]) => ({ connectionId, frames: list }));
 }
 
 export type ShardDeliveryDeps = Pick<Deps, 'connections' | 'gateway' | 'metrics' | 'fanOut'>;
@@ -81,9 +101,7 @@ export async function deliverShards(
   shards: readonly ShardMessage[],
   parallelism = deps.fanOut.parallelism,
 ): Promise<DeliveryReport> {
-  const frames = new Map<string, string[]>();
-  for (const shard of shards) for (const id of shard.connectionIds) frames.set(id, [...(frames.get(id) ?? []), shard.frame]);
-  const deliveries = [...frames].map(([connectionId, list]) => ({ connectionId, frames: list }));
+  const deliveries = framesByConnection(shards);
   const report = await deliverInOrder(deps.gateway, deliveries, { ...deps.fanOut, parallelism });
   // API Gateway answers Gone for a connection whose handshake is still completing after $connect
   // wrote its record: only a record older than that window (the earliest shard's) is stale.
@@ -102,7 +120,7 @@ export async function deliverShards(
       shard: first?.shard,
       shardCount: first?.shardCount,
       messages: shards.length,
-      connections: frames.size,
+      connections: deliveries.length,
       delivered: report.delivered,
       gone: report.gone.length,
       throttled: report.throttled,
