@@ -9,7 +9,7 @@ import { cpuMeter, settle, sleep, startStack } from './processes';
 import type { Log } from './scenarios';
 import { ratio, round } from './stats';
 
-export const FLOOD_KINDS: readonly FloodKind[] = ['tiny', 'big', 'nested', 'megabyte'];
+const FLOOD_KINDS: readonly FloodKind[] = ['tiny', 'big', 'nested', 'megabyte'];
 
 /** Time a flooding process takes to start (node, tsx, a token, the handshake) before its flood is steady. */
 const WARM_UP_MS = 2_000;
@@ -31,7 +31,7 @@ export interface AbuseStretch {
   flood?: FloodResult;
 }
 
-export interface HeapSample {
+interface HeapSample {
   atSeconds: number;
   heapUsedMiB: number;
   rssMiB: number;

@@ -1,5 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { Agent, request } from 'node:http';
+import { deriveSigningKey } from '../lib/local/sigv4';
 
 /**
  * CreateChatToken as a plain signed POST: the same request the SDK sends (JSON body, SigV4 with the
@@ -12,18 +13,12 @@ export function tokenMinter(apiUrl: string, credentials = { accessKeyId: 'test',
   const url = new URL(apiUrl);
   const host = url.host;
   const agent = new Agent({ keepAlive: true, maxSockets: 128 });
-  let day = '';
-  let key: Buffer = Buffer.alloc(0);
-  const hmac = (k: Buffer | string, data: string) => createHmac('sha256', k).update(data).digest();
   const sha256 = (data: string) => createHash('sha256').update(data).digest('hex');
 
   const sign = (body: string): Record<string, string> => {
     const amzDate = new Date().toISOString().replace(/[-:]|\.\d{3}/g, '');
     const date = amzDate.slice(0, 8);
-    if (date !== day) {
-      day = date;
-      key = hmac(hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, date), region), 'ivschat'), 'aws4_request');
-    }
+    const key = deriveSigningKey(credentials.secretAccessKey, date, region, 'ivschat');
     const payloadHash = sha256(body);
     const signedHeaders = 'content-type;host;x-amz-content-sha256;x-amz-date';
     const canonical = [

@@ -138,7 +138,7 @@ export async function startBareWs(env: Record<string, string> = {}): Promise<{ c
 const CLOCK_TICKS = 100;
 
 /** CPU time the whole machine has been busy so far, all cores together, in seconds (Linux /proc/stat). */
-export function machineBusySeconds(): number {
+function machineBusySeconds(): number {
   const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
   const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
   return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS;

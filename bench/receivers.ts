@@ -21,7 +21,7 @@ export type ReceiverReply =
   | { type: 'error'; message: string };
 
 /** Handshakes in flight while opening many connections, over all receiver processes. */
-export const OPEN_CONCURRENCY = 64;
+const OPEN_CONCURRENCY = 64;
 /** Connections handed to a receiver process at a time. */
 const BATCH = 16;
 

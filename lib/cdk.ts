@@ -8,3 +8,5 @@ export { ChatTable } from './constructs/chat-table';
 export { ControlPlaneApi, Throttle } from './constructs/control-plane-api';
 export { MessagingApi } from './constructs/messaging-api';
 export { RoomIntegrationsProps } from './constructs/room-integrations';
+export { ShardQueue } from './constructs/shard-queue';
+export { ChatAlarms } from './constructs/chat-alarms';

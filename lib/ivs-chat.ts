@@ -125,10 +125,10 @@ export class IvsChat extends Construct {
       }
     }
 
+    const apiId = Stack.of(this).getLogicalId(messaging.api.node.defaultChild as CfnElement);
     for (const { fn, module } of needing) {
       if (!needsOf(module).connections) continue;
       messaging.bindConnections(fn);
-      const apiId = Stack.of(this).getLogicalId(messaging.api.node.defaultChild as CfnElement);
       fn.acknowledge(
         `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiId}>/prod/*/@connections/*]`,
         "execute-api:ManageConnections on this stage's @connections/*: connection ids exist only at runtime, nothing narrower can be named.",

@@ -5,11 +5,11 @@ import { QueuedShard, ShardDeliveryDeps, deliverQueuedShards } from '../../lambd
 import { serializeShard, shardGroupId } from '../../lambdas/domain/shards';
 
 /** SendMessageBatch, one call per 10 shards, in parallel: its latency (ms). */
-export const SEND_MS = 15;
+const SEND_MS = 15;
 /** From a message becoming visible to the worker invocation that gets it (the event source's polling). */
-export const PICKUP_MS = 25;
+const PICKUP_MS = 25;
 /** The event source's batch size (the stack's: FIFO's maximum). */
-export const BATCH_SIZE = 10;
+const BATCH_SIZE = 10;
 
 export interface SimulatedShardQueue extends ShardDispatcher {
   /** Resolves once every queued shard has been worked. */

@@ -31,8 +31,8 @@ import { simulatedShardQueue } from './shard-queue';
 import { VirtualTime } from './virtual-time';
 
 /** The functions' timeouts (lib/ivs-chat.ts): $default's is API Gateway's integration timeout, 29 s; the shard worker's 30 s. */
-export const DEFAULT_TIMEOUT_MS = 29_000;
-export const WORKER_TIMEOUT_MS = 30_000;
+const DEFAULT_TIMEOUT_MS = 29_000;
+const WORKER_TIMEOUT_MS = 30_000;
 /**
  * Simulated time a run goes on after its last message is sent, by default. A fan-out that keeps up
  * has long finished by then (each delivery stops starting posts 8 s in); one whose shards queue up

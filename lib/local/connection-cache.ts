@@ -38,6 +38,10 @@ export function withMemoryCache(store: ConnectionStore, now: () => number = Date
     if (room.ids.size === 0 && !room.loading) members.delete(roomId);
   };
 
+  const forget = (roomId: string, room: RoomMembers) => {
+    if (members.get(roomId) === room) members.delete(roomId);
+  };
+
   const load = (roomId: string, room: RoomMembers): Promise<string[]> => {
     const startedAt = now();
     const changes: [boolean, string][] = [];
@@ -50,10 +54,14 @@ export function withMemoryCache(store: ConnectionStore, now: () => number = Date
           else ids.delete(id);
         }
         Object.assign(room, { ids, list: [...ids], loadedAt: startedAt, loading: undefined, changes: undefined });
-        return room.list as string[];
+        const list = room.list as string[];
+        // Not kept empty: a room nobody is in (or a deleted one) would stay in the map for good.
+        if (ids.size === 0) forget(roomId, room);
+        return list;
       },
       (err: unknown) => {
         Object.assign(room, { loading: undefined, changes: undefined });
+        if (!room.ids) forget(roomId, room);
         throw err;
       },
     );

@@ -1,11 +1,10 @@
 import { ENV } from '../../lambdas/shared/env';
 import { logger } from '../../lambdas/shared/logger';
 import { startLocalStack } from './local-stack';
-import { LOCAL_ENV, LocalConfigError, readLocalSettings } from './settings';
+import { LOCAL_ENV, LOG_LEVELS, LocalConfigError, LogLevel, readLocalSettings } from './settings';
 
 /** Powertools' levels, most verbose first. */
-export type LogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'CRITICAL' | 'SILENT';
-const LOG_LEVELS: readonly LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'];
+export type { LogLevel };
 
 /**
  * The settings of one local service started in-process: the environment variables of `npm start` /

@@ -31,7 +31,9 @@ export const LOCAL_ENV = {
 } as const;
 
 /** Powertools' levels, as it matches them: upper case only ('debug' would silently be INFO). */
-const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'];
+export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+const isLogLevel = (level: string): level is LogLevel => (LOG_LEVELS as readonly string[]).includes(level);
 
 /** A caller of the local control plane: its key pair and the IAM actions it may call. */
 export interface Principal {
@@ -125,7 +127,7 @@ export function readLocalSettings(env: NodeJS.ProcessEnv = process.env): LocalSe
 
 function checkLogLevel(env: NodeJS.ProcessEnv): void {
   const level = env[LOCAL_ENV.logLevel];
-  if (level === undefined || level === '' || LOG_LEVELS.includes(level)) return;
+  if (level === undefined || level === '' || isLogLevel(level)) return;
   throw new LocalConfigError(`${LOCAL_ENV.logLevel} must be one of ${LOG_LEVELS.join(', ')}, got '${level}'`);
 }
 

@@ -505,7 +505,8 @@ function formatSkew(ms: number): string {
 const signingKeys = new Map<string, Buffer>();
 const SIGNING_KEYS_KEPT = 64;
 
-function deriveSigningKey(secret: string, date: string, region: string, service: string): Buffer {
+/** The SigV4 signing key of a secret, day, region and service; the last 64 are kept. */
+export function deriveSigningKey(secret: string, date: string, region: string, service: string): Buffer {
   const id = `${secret}\n${date}\n${region}\n${service}`;
   const known = signingKeys.get(id);
   if (known) return known;

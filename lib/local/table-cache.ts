@@ -36,7 +36,12 @@ export function createTableWatch(): TableWatch {
   return {
     written: (keys) => {
       if (keys === 'all') for (const cache of caches) cache.drop(undefined);
-      else for (const key of keys) for (const cache of caches) cache.drop(keyId(key));
+      else {
+        for (const key of keys) {
+          const id = keyId(key);
+          for (const cache of caches) cache.drop(id);
+        }
+      }
     },
     cache: <V>(maxEntries: number): ItemCache<V> => {
       const entries = new Map<string, V>();
