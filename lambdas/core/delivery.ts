@@ -124,6 +124,9 @@ export async function deliverInOrder(
   const { policy, clock } = options;
   const startedAt = clock.now();
   const report: DeliveryReport = { delivered: 0, gone: [], throttled: 0, retried: 0, dropped: [] };
+  // A gateway that answers at once takes every frame in one loop; what it could not take (a throw)
+  // goes the usual way below, from the frame that failed, with its retries.
+  const pending = gateway.postNow ? postAllNow(gateway.postNow.bind(gateway), deliveries, report) : deliveries;
   /** One frame to one connection, with its retries: whether the connection is still there. */
   const post = async (connectionId: string, frame: string): Promise<boolean> => {
     if (clock.now() - startedAt > policy.deadlineMs) {
@@ -149,7 +152,7 @@ export async function deliverInOrder(
       await clock.sleep(wait);
     }
   };
-  await eachLimited(deliveries, options.parallelism ?? FAN_OUT_PARALLELISM, async ({ connectionId, frames }) => {
+  await eachLimited(pending, options.parallelism ?? FAN_OUT_PARALLELISM, async ({ connectionId, frames }) => {
     for (const frame of frames) {
       if (!(await post(connectionId, frame))) {
         report.gone.push(connectionId);
@@ -158,6 +161,35 @@ export async function deliverInOrder(
     }
   });
   return report;
+}
+
+/**
+ * Posts every frame through `postNow`, counting what was delivered and who is gone; returns each
+ * connection whose post threw, with its frames from the one that failed.
+ */
+function postAllNow(
+  postNow: (connectionId: string, frame: string) => boolean,
+  deliveries: readonly ConnectionFrames[],
+  report: DeliveryReport,
+): ConnectionFrames[] {
+  const failed: ConnectionFrames[] = [];
+  for (const { connectionId, frames } of deliveries) {
+    for (let i = 0; i < frames.length; i++) {
+      let sent: boolean;
+      try {
+        sent = postNow(connectionId, frames[i] as string);
+      } catch {
+        failed.push({ connectionId, frames: frames.slice(i) });
+        break;
+      }
+      if (!sent) {
+        report.gone.push(connectionId);
+        break;
+      }
+      report.delivered++;
+    }
+  }
+  return failed;
 }
 
 /** The dropped frames by reason, for a log line. */

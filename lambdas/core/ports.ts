@@ -19,6 +19,13 @@ export interface ConnectionGateway {
    * rejects, with a PostFailure when the adapter can tell why (anything else counts as 'other').
    */
   post(connectionId: string, frame: string): Promise<boolean>;
+  /**
+   * Optional, for a gateway that holds the sockets in this process (local mode): sends one frame at
+   * once, with post's answer (true sent, false gone) and without a promise. A big room's fan-out
+   * then costs what a plain loop over its sockets costs. A throw counts as a failed post, which is
+   * retried through `post`.
+   */
+  postNow?(connectionId: string, frame: string): boolean;
   /** Closes a connection from the server side; a connection already gone is not an error. */
   disconnect(connectionId: string): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { batchWriteAll } from './batch-writes';
 import { translatingErrors } from './dynamo-errors';
 import { readIndexPage } from './index-pages';
 import { HISTORY_LIST_SORT_KEY_PATTERN, historyIdOfSortKey, historyKey, historyListSortKey, historyOfRoomPartition } from './keys';
@@ -28,6 +29,8 @@ export interface HistoryQuery {
 
 export interface HistoryStore {
   put(roomId: string, entry: HistoryEntry): Promise<void>;
+  /** Puts many entries with as few requests as the table allows (BatchWriteItem); the order among them is not kept. */
+  putAll(entries: readonly { roomId: string; entry: HistoryEntry }[]): Promise<void>;
   /** Forgets one message (DeleteMessage); an id never kept is not an error. */
   remove(roomId: string, id: string): Promise<void>;
   /** One page of frames, newest first, of entries not yet expired at `now`. */
@@ -38,6 +41,16 @@ export interface HistoryStore {
 export const HISTORY_POSITION_PATTERN = HISTORY_LIST_SORT_KEY_PATTERN;
 
 const { roomTimeline } = TABLE.indexes;
+
+/** An entry's item: keyed by id in the room's history, listed by SendTime in RoomTimeline, with its TTL. */
+const historyItem = (roomId: string, entry: HistoryEntry) => ({
+  ...historyKey(roomId, entry.id),
+  ...roomTimelineAttributes(historyOfRoomPartition(roomId), historyListSortKey(entry.sendTime, entry.id)),
+  type: entry.type,
+  frame: entry.frame,
+  expiresAtMs: entry.expiresAtMs,
+  [TABLE.ttlAttribute]: Math.ceil(entry.expiresAtMs / 1000),
+});
 
 /**
  * A room's history: one item per entry, keyed by the message's id in the room's `HIST#` partition
@@ -50,15 +63,15 @@ export function createHistoryStore(deps: { doc: DynamoDBDocumentClient; tableNam
   return translatingErrors<HistoryStore>(
     {
       put: async (roomId, entry) => {
-        const Item = {
-          ...historyKey(roomId, entry.id),
-          ...roomTimelineAttributes(historyOfRoomPartition(roomId), historyListSortKey(entry.sendTime, entry.id)),
-          type: entry.type,
-          frame: entry.frame,
-          expiresAtMs: entry.expiresAtMs,
-          [TABLE.ttlAttribute]: Math.ceil(entry.expiresAtMs / 1000),
-        };
-        await doc.send(new PutCommand({ TableName, Item }));
+        await doc.send(new PutCommand({ TableName, Item: historyItem(roomId, entry) }));
+      },
+
+      putAll: async (entries) => {
+        await batchWriteAll(
+          doc,
+          TableName,
+          entries.map(({ roomId, entry }) => ({ PutRequest: { Item: historyItem(roomId, entry) } })),
+        );
       },
 
       remove: async (roomId, id) => {

@@ -17,6 +17,7 @@ import { ensureTable, startDynalite } from './dynalite';
 import { hostPolicy } from './http-edge';
 import { createExpirySweeper, trackDisconnections, trackRates, trackUsedTokens } from './expiry';
 import { trackBans, trackHistory } from './expiring-extensions';
+import { withHistoryWrittenBehind } from './history-write-behind';
 import { loadLocalLambdas } from './local-lambdas';
 import { reconcileTable } from './reconcile';
 import { ProxyHandler, Route, startRestGateway } from './rest-gateway';
@@ -105,6 +106,7 @@ export async function startLocalStack(
 
     const sockets: ConnectionGateway = {
       post: (id, frame) => (ws ? ws.connections.post(id, frame) : Promise.resolve(false)),
+      postNow: (id, frame) => ws?.connections.postNow?.(id, frame) ?? false,
       disconnect: (id) => (ws ? ws.connections.disconnect(id) : Promise.resolve()),
     };
     const wired = buildDeps(config, {
@@ -119,7 +121,10 @@ export async function startLocalStack(
       chatLogSettle: 'queued',
     });
     const { chatLog } = wired;
-    const historyStore = trackHistory(wired.historyStore, expiry);
+    // In memory, history is written behind in batches (see the module); with a data dir each entry
+    // is in the table before its message's handler returns, so a kill loses none.
+    const writtenBehind = settings.dataDir ? undefined : withHistoryWrittenBehind(wired.historyStore);
+    const historyStore = trackHistory(writtenBehind ?? wired.historyStore, expiry);
     const deps: Deps = {
       ...wired,
       // Every route runs in this process, so what it writes can be kept in memory (table-cache.ts):
@@ -206,6 +211,7 @@ export async function startLocalStack(
         await sweeping;
         await running.close();
         await api.close();
+        await writtenBehind?.flush();
         await chatLog.flush();
         doc.destroy();
         await db.close();

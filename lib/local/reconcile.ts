@@ -1,13 +1,11 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { BatchWriteCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { batchWriteAll } from '../../lambdas/data/batch-writes';
 import type { ItemKey } from '../../lambdas/data/keys';
 import { connectionKey, loggingConfigurationKey, quotaKey, roomKey } from '../../lambdas/data/keys';
 import { QUOTA_NAMES } from '../../lambdas/data/quotas';
 import { TABLE } from '../../lambdas/data/table';
 import type { ExpirySweeper } from './expiry';
-
-/** BatchWriteItem's own limit. */
-const BATCH_SIZE = 25;
 
 export interface Reconciled {
   /** Connection records of an earlier process, removed. */
@@ -84,14 +82,13 @@ export async function reconcileTable(deps: {
 
 /** Nothing else writes yet, so plain batch deletes are safe: no condition needed. */
 async function deleteAll(doc: DynamoDBDocumentClient, TableName: string, keys: ItemKey[]): Promise<void> {
-  for (let i = 0; i < keys.length; i += BATCH_SIZE) {
-    let requests: Record<string, unknown>[] | undefined = keys.slice(i, i + BATCH_SIZE).map((Key) => ({ DeleteRequest: { Key } }));
-    for (let attempt = 0; requests && requests.length > 0; attempt++) {
-      if (attempt === 5) throw new Error('could not remove stale items from the table at start');
-      const { UnprocessedItems } = await doc.send(new BatchWriteCommand({ RequestItems: { [TableName]: requests } }));
-      requests = UnprocessedItems?.[TableName] as Record<string, unknown>[] | undefined;
-    }
-  }
+  await batchWriteAll(
+    doc,
+    TableName,
+    keys.map((Key) => ({ DeleteRequest: { Key } })),
+  ).catch((err: unknown) => {
+    throw new Error('could not remove stale items from the table at start', { cause: err });
+  });
 }
 
 /** Sets a quota counter (data/quotas.ts) to the number of resources that exist. */

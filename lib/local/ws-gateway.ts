@@ -176,22 +176,24 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
     conn.socket.terminate();
   };
 
+  const postNow = (id: string, frame: string): boolean => {
+    const conn = live.get(id);
+    if (!conn || conn.dropped || conn.socket.readyState !== WebSocket.OPEN) return false;
+    const bytes = encoded(frame);
+    // A peer that does not read leaves its data here: past the bound it is dropped, as API
+    // Gateway drops it, and the room's other receivers never wait for it.
+    if (conn.raw.writableLength + bytes.length > MAX_UNSENT_BYTES) {
+      drop(conn, `more than ${MAX_UNSENT_BYTES} bytes unsent`);
+      return false;
+    }
+    // One write of a whole frame, as ws would send it; ws writes only whole frames too (pings,
+    // the close), so they never interleave.
+    conn.raw.write(bytes);
+    return true;
+  };
   const connections: ConnectionGateway = {
-    post: async (id, frame) => {
-      const conn = live.get(id);
-      if (!conn || conn.dropped || conn.socket.readyState !== WebSocket.OPEN) return false;
-      const bytes = encoded(frame);
-      // A peer that does not read leaves its data here: past the bound it is dropped, as API
-      // Gateway drops it, and the room's other receivers never wait for it.
-      if (conn.raw.writableLength + bytes.length > MAX_UNSENT_BYTES) {
-        drop(conn, `more than ${MAX_UNSENT_BYTES} bytes unsent`);
-        return false;
-      }
-      // One write of a whole frame, as ws would send it; ws writes only whole frames too (pings,
-      // the close), so they never interleave.
-      conn.raw.write(bytes);
-      return true;
-    },
+    post: async (id, frame) => postNow(id, frame),
+    postNow,
     disconnect: async (id) => {
       live.get(id)?.socket.close(1000);
     },

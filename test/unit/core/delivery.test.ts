@@ -100,6 +100,35 @@ describe('deliverFrame', () => {
   });
 });
 
+describe('a gateway that posts at once (postNow)', () => {
+  test('takes every frame without a promise; gone connections get no more; a throw goes the retried way from that frame', async () => {
+    const now: string[] = [];
+    const { gateway: scripted, calls } = scriptedGateway({ t: ['throttled', 'ok'] });
+    const gateway: ConnectionGateway = {
+      ...scripted,
+      postNow: (id, frame) => {
+        now.push(`${id}:${frame}`);
+        if (id === 'g') return false;
+        if (id === 't' && frame === 'f2') throw new PostFailure('throttled', 'answered 429');
+        return true;
+      },
+    };
+    const report = await deliverInOrder(
+      gateway,
+      [
+        { connectionId: 'a', frames: ['f1', 'f2'] },
+        { connectionId: 'g', frames: ['f1', 'f2'] },
+        { connectionId: 't', frames: ['f1', 'f2', 'f3'] },
+      ],
+      { policy, clock: virtualClock(() => 0.5) },
+    );
+    expect(now).toEqual(['a:f1', 'a:f2', 'g:f1', 't:f1', 't:f2']);
+    // t's f2 failed at once: f2 (429, then 200 after a retry) and f3 go through post, in order.
+    expect(calls).toEqual(['t', 't', 't']);
+    expect(report).toEqual({ delivered: 5, gone: ['g'], throttled: 1, retried: 1, dropped: [] });
+  });
+});
+
 describe('deliverInOrder', () => {
   test('each connection gets its frames in order; a gone one gets nothing more; a dropped frame does not hold back the next', async () => {
     const posted: [string, string][] = [];

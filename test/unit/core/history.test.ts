@@ -19,6 +19,7 @@ function store(fails = false) {
   const fail = () => Promise.reject(new Error('DynamoDB is down'));
   const s: HistoryStore = {
     put: async (roomId, entry) => (fails ? fail() : void put.push([roomId, entry])),
+    putAll: fail,
     remove: async (roomId, id) => (fails ? fail() : void removed.push([roomId, id])),
     listPage: fail,
   };
