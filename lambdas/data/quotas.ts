@@ -12,6 +12,7 @@ import { quotaKey } from './keys';
  */
 /** The names of the quota counters (their items' keys), for the wiring and for local mode's start-up reconcile. */
 export const QUOTA_NAMES = { rooms: 'rooms', loggingConfigurations: 'logging-configurations' } as const;
+export type QuotaName = (typeof QUOTA_NAMES)[keyof typeof QUOTA_NAMES];
 
 export interface QuotaCounter {
   /** Takes one unit; false when the quota is used up. */

@@ -19,7 +19,7 @@ import { createHistoryStore } from '../data/history';
 import { createLoggingConfigurationStore } from '../data/logging-configurations';
 import { createLoggingReferenceStore } from '../data/logging-references';
 import { createPresenceStore } from '../data/presence';
-import { QUOTA_NAMES, createQuotaCounter } from '../data/quotas';
+import { QUOTA_NAMES, QuotaCounter, QuotaName, createQuotaCounter } from '../data/quotas';
 import { createRateCounter } from '../data/rate-counters';
 import { createRoomStore } from '../data/rooms';
 import { createTagStore } from '../data/tags';
@@ -47,6 +47,11 @@ export interface Adapters {
   tokenKeys: () => Promise<TokenKeySet>;
   /** Default: EMF where a metrics namespace is configured (AWS), counters in memory elsewhere. */
   metrics: Metrics;
+  /**
+   * The per-account quota counters (rooms, logging configurations) by name; default: one counter
+   * item each in the table. Local mode, through which every create passes, counts in memory.
+   */
+  quotaCounter: (name: QuotaName, limit: number) => QuotaCounter;
   /** Replaces parts of the fan-out settings: tests give a clock, a policy or an in-process dispatcher. */
   fanOut: Partial<FanOutSettings>;
 }
@@ -56,7 +61,7 @@ export function buildDeps(cfg: Config, adapters: Partial<Adapters> = {}): Deps {
   const doc = adapters.doc ?? createDocumentClient(cfg);
   const { tableName } = cfg;
   const scope = { region: cfg.region, accountId: cfg.accountId };
-  const quota = (name: string, limit: number) => createQuotaCounter({ doc, tableName, name, limit });
+  const quota = adapters.quotaCounter ?? ((name: QuotaName, limit: number) => createQuotaCounter({ doc, tableName, name, limit }));
   const loggingConfigurations = createLoggingConfigurationStore({
     doc,
     tableName,

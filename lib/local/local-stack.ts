@@ -18,6 +18,8 @@ import { hostPolicy } from './http-edge';
 import { createExpirySweeper, trackDisconnections, trackRates, trackUsedTokens } from './expiry';
 import { trackBans, trackHistory } from './expiring-extensions';
 import { withHistoryWrittenBehind } from './history-write-behind';
+import { countedInMemory } from './quota-counters';
+import { QUOTA_NAMES } from '../../lambdas/data/quotas';
 import { loadLocalLambdas } from './local-lambdas';
 import { reconcileTable } from './reconcile';
 import { ProxyHandler, Route, startRestGateway } from './rest-gateway';
@@ -119,6 +121,8 @@ export async function startLocalStack(
         settings.dataDir ? undefined : PRIVATE_DIR_MODE,
       ),
       chatLogSettle: 'queued',
+      quotaCounter: (name, limit) =>
+        countedInMemory(limit, name === QUOTA_NAMES.rooms ? reconciled.rooms : reconciled.loggingConfigurations),
     });
     const { chatLog } = wired;
     // In memory, history is written behind in batches (see the module); with a data dir each entry
