@@ -21,7 +21,7 @@ import { loadLocalLambdas } from './local-lambdas';
 import { reconcileTable } from './reconcile';
 import { ProxyHandler, Route, startRestGateway } from './rest-gateway';
 import { withSessionsInMemory } from './sessions';
-import { createTableWatch, withConnectionRecordsInMemory, withRatesInMemory, withRoomsInMemory } from './table-cache';
+import { createTableWatch, withBansInMemory, withConnectionRecordsInMemory, withRatesInMemory, withRoomsInMemory } from './table-cache';
 import { LOCAL_ENV, LocalConfigError, LocalSettings, readHandlerConfig } from './settings';
 import { loadOrCreateTokenKeys } from './token-keys';
 import { createUnsignedRoutes } from './unsigned-routes';
@@ -133,7 +133,7 @@ export async function startLocalStack(
       disconnections: trackDisconnections(wired.disconnections, expiry),
       rates: withRatesInMemory(trackRates(wired.rates, expiry)),
       usedTokens: trackUsedTokens(wired.usedTokens, expiry),
-      bans: trackBans(wired.bans, expiry),
+      bans: withBansInMemory(trackBans(wired.bans, expiry), watch),
       historyStore,
       history: createHistory({ store: historyStore, retentionMs: wired.history.retentionMs }),
     };

@@ -1,6 +1,7 @@
+import type { Ban, BanStore } from '../../lambdas/data/bans';
 import type { ConnectionStore } from '../../lambdas/data/connections';
 import type { ItemKey } from '../../lambdas/data/keys';
-import { connectionKey, roomKey } from '../../lambdas/data/keys';
+import { bansOfRoomPartition, connectionKey, roomKey } from '../../lambdas/data/keys';
 import type { RateCounter } from '../../lambdas/data/rate-counters';
 import type { RoomStore } from '../../lambdas/data/rooms';
 import type { Room } from '../../lambdas/domain/room';
@@ -18,32 +19,37 @@ import type { WrittenKeys } from './in-process-dynamodb';
 export interface TableWatch {
   /** Feeds the caches: give it to InProcessDocumentClient as its onWrite. */
   written(keys: WrittenKeys): void;
-  cache<V>(maxEntries: number): ItemCache<V>;
+  /** A cache of items (the default), or of whole partitions: any write of an item of a partition drops it. */
+  cache<V>(maxEntries: number, scope?: 'item'): ItemCache<V>;
+  cache<V>(maxEntries: number, scope: 'partition'): ItemCache<V, { PK: string }>;
 }
 
-export interface ItemCache<V> {
+export interface ItemCache<V, K extends { PK: string } = ItemKey> {
   /** The cached value of `key`, or `load()`'s, kept unless a write of `key` overlapped the load. */
-  read(key: ItemKey, load: () => Promise<V>): Promise<V>;
+  read(key: K, load: () => Promise<V>): Promise<V>;
   /** Keeps a value just written through this process (its write has been reported done). */
-  keep(key: ItemKey, value: V): void;
+  keep(key: K, value: V): void;
   readonly size: number;
 }
 
 const keyId = (key: { PK?: unknown; SK?: unknown }) => `${String(key.PK)}\u0000${String(key.SK)}`;
+const partitionId = (key: { PK?: unknown }) => String(key.PK);
 
 export function createTableWatch(): TableWatch {
-  const caches: { drop(id: string | undefined): void }[] = [];
+  const caches: { scope: 'item' | 'partition'; drop(id: string | undefined): void }[] = [];
   return {
     written: (keys) => {
       if (keys === 'all') for (const cache of caches) cache.drop(undefined);
       else {
         for (const key of keys) {
-          const id = keyId(key);
-          for (const cache of caches) cache.drop(id);
+          const item = keyId(key);
+          const partition = partitionId(key);
+          for (const cache of caches) cache.drop(cache.scope === 'item' ? item : partition);
         }
       }
     },
-    cache: <V>(maxEntries: number): ItemCache<V> => {
+    cache: <V>(maxEntries: number, scope: 'item' | 'partition' = 'item'): ItemCache<V, ItemKey> => {
+      const idOf = scope === 'item' ? keyId : partitionId;
       const entries = new Map<string, V>();
       /** Loads in flight per key; a write marks them stale so that their (possibly older) answer is not kept. */
       const loading = new Map<string, Set<{ stale: boolean }>>();
@@ -54,6 +60,7 @@ export function createTableWatch(): TableWatch {
         entries.set(id, value);
       };
       caches.push({
+        scope,
         drop: (id) => {
           if (id === undefined) {
             entries.clear();
@@ -66,7 +73,7 @@ export function createTableWatch(): TableWatch {
       });
       return {
         read: async (key, load) => {
-          const id = keyId(key);
+          const id = idOf(key);
           if (entries.has(id)) return entries.get(id) as V;
           const mark = { stale: false };
           const loads = loading.get(id) ?? new Set();
@@ -80,7 +87,7 @@ export function createTableWatch(): TableWatch {
             if (loads.size === 0) loading.delete(id);
           }
         },
-        keep: (key, value) => set(keyId(key), value),
+        keep: (key, value) => set(idOf(key), value),
         get size() {
           return entries.size;
         },
@@ -101,6 +108,38 @@ const MAX_CACHED_ROOMS = 10_000;
 export function withRoomsInMemory(store: RoomStore, watch: TableWatch): RoomStore {
   const rooms = watch.cache<Room>(MAX_CACHED_ROOMS);
   return { ...store, get: (id) => rooms.read(roomKey(id), async () => deepFreeze(await store.get(id))) };
+}
+
+/** Rooms whose bans are kept in memory at most; a room with no ban costs one small entry. */
+const MAX_CACHED_BAN_ROOMS = 10_000;
+/** Bans a room may have for them to be kept; a room with more is asked of the table at each check. */
+const MAX_KEPT_BANS_PER_ROOM = 100;
+
+/**
+ * A BanStore whose `active` (every CreateChatToken once, every $connect twice) is answered from
+ * memory: the room's bans, all of them (one query of the room's partition), kept until any write
+ * of an item in that partition (BanUser, UnbanUser, DeleteRoom's removal, the sweeper removing an
+ * ended ban) drops them before it happens, so a ban takes effect on the next check. An ended ban
+ * not yet swept is kept and compared with `now` at each check, as the table's read does. A room
+ * with more bans than MAX_KEPT_BANS_PER_ROOM keeps only that fact, and its checks read the table.
+ */
+export function withBansInMemory(store: BanStore, watch: TableWatch): BanStore {
+  const rooms = watch.cache<Map<string, Ban> | 'too many'>(MAX_CACHED_BAN_ROOMS, 'partition');
+  const load = async (roomId: string): Promise<Map<string, Ban> | 'too many'> => {
+    // `now` 0: every ban, ended or not (the checks compare the end themselves).
+    const { bans, last } = await store.listPage({ roomId, now: 0, limit: MAX_KEPT_BANS_PER_ROOM });
+    return last === undefined ? new Map(bans.map((ban) => [ban.userId, ban])) : 'too many';
+  };
+  return {
+    ...store,
+    active: async (roomId, userId, now) => {
+      const bans = await rooms.read({ PK: bansOfRoomPartition(roomId) }, () => load(roomId));
+      if (bans === 'too many') return store.active(roomId, userId, now);
+      const ban = bans.get(userId);
+      // As data/bans.ts reads it: a ban with an end is over from that millisecond on.
+      return ban && !(ban.expirationTime !== undefined && Date.parse(ban.expirationTime) <= now) ? ban : undefined;
+    },
+  };
 }
 
 /**
