@@ -21,7 +21,14 @@ import { loadLocalLambdas } from './local-lambdas';
 import { reconcileTable } from './reconcile';
 import { ProxyHandler, Route, startRestGateway } from './rest-gateway';
 import { withSessionsInMemory } from './sessions';
-import { createTableWatch, withBansInMemory, withConnectionRecordsInMemory, withRatesInMemory, withRoomsInMemory } from './table-cache';
+import {
+  createTableWatch,
+  withBansInMemory,
+  withConnectionRecordsInMemory,
+  withDisconnectionsInMemory,
+  withRatesInMemory,
+  withRoomsInMemory,
+} from './table-cache';
 import { LOCAL_ENV, LocalConfigError, LocalSettings, readHandlerConfig } from './settings';
 import { loadOrCreateTokenKeys } from './token-keys';
 import { createUnsignedRoutes } from './unsigned-routes';
@@ -130,7 +137,7 @@ export async function startLocalStack(
       connections: withSessionsInMemory(
         withMemoryCache(withConnectionRecordsInMemory(wired.connections, watch, settings.maxWsConnections)),
       ),
-      disconnections: trackDisconnections(wired.disconnections, expiry),
+      disconnections: withDisconnectionsInMemory(trackDisconnections(wired.disconnections, expiry), watch),
       rates: withRatesInMemory(trackRates(wired.rates, expiry)),
       usedTokens: trackUsedTokens(wired.usedTokens, expiry),
       bans: withBansInMemory(trackBans(wired.bans, expiry), watch),

@@ -1,7 +1,8 @@
-import type { Ban, BanStore } from '../../lambdas/data/bans';
+import type { BanStore } from '../../lambdas/data/bans';
 import type { ConnectionStore } from '../../lambdas/data/connections';
+import type { DisconnectionStore } from '../../lambdas/data/disconnections';
 import type { ItemKey } from '../../lambdas/data/keys';
-import { bansOfRoomPartition, connectionKey, roomKey } from '../../lambdas/data/keys';
+import { bansOfRoomPartition, connectionKey, disconnectionsOfRoomPartition, roomKey } from '../../lambdas/data/keys';
 import type { RateCounter } from '../../lambdas/data/rate-counters';
 import type { RoomStore } from '../../lambdas/data/rooms';
 import type { Room } from '../../lambdas/domain/room';
@@ -110,10 +111,19 @@ export function withRoomsInMemory(store: RoomStore, watch: TableWatch): RoomStor
   return { ...store, get: (id) => rooms.read(roomKey(id), async () => deepFreeze(await store.get(id))) };
 }
 
-/** Rooms whose bans are kept in memory at most; a room with no ban costs one small entry. */
-const MAX_CACHED_BAN_ROOMS = 10_000;
-/** Bans a room may have for them to be kept; a room with more is asked of the table at each check. */
-const MAX_KEPT_BANS_PER_ROOM = 100;
+/** Rooms whose bans (and, apart, whose DisconnectUser notes) are kept at most; a room with none costs one small entry. */
+const MAX_CACHED_ROOM_PARTITIONS = 10_000;
+/** Items a room's partition may hold for them to be kept; a room with more is asked of the table at each check. */
+const MAX_KEPT_PER_ROOM = 100;
+
+/**
+ * One partition per room kept in memory, as `load` reads it (all of it, or 'too many' past
+ * MAX_KEPT_PER_ROOM), until any write of an item in that partition drops it before it happens.
+ */
+function roomPartitions<T>(watch: TableWatch, partitionOf: (roomId: string) => string, load: (roomId: string) => Promise<T | 'too many'>) {
+  const rooms = watch.cache<T | 'too many'>(MAX_CACHED_ROOM_PARTITIONS, 'partition');
+  return (roomId: string) => rooms.read({ PK: partitionOf(roomId) }, () => load(roomId));
+}
 
 /**
  * A BanStore whose `active` (every CreateChatToken once, every $connect twice) is answered from
@@ -121,23 +131,42 @@ const MAX_KEPT_BANS_PER_ROOM = 100;
  * of an item in that partition (BanUser, UnbanUser, DeleteRoom's removal, the sweeper removing an
  * ended ban) drops them before it happens, so a ban takes effect on the next check. An ended ban
  * not yet swept is kept and compared with `now` at each check, as the table's read does. A room
- * with more bans than MAX_KEPT_BANS_PER_ROOM keeps only that fact, and its checks read the table.
+ * with more bans than MAX_KEPT_PER_ROOM keeps only that fact, and its checks read the table.
  */
 export function withBansInMemory(store: BanStore, watch: TableWatch): BanStore {
-  const rooms = watch.cache<Map<string, Ban> | 'too many'>(MAX_CACHED_BAN_ROOMS, 'partition');
-  const load = async (roomId: string): Promise<Map<string, Ban> | 'too many'> => {
+  const bansOf = roomPartitions(watch, bansOfRoomPartition, async (roomId) => {
     // `now` 0: every ban, ended or not (the checks compare the end themselves).
-    const { bans, last } = await store.listPage({ roomId, now: 0, limit: MAX_KEPT_BANS_PER_ROOM });
+    const { bans, last } = await store.listPage({ roomId, now: 0, limit: MAX_KEPT_PER_ROOM });
     return last === undefined ? new Map(bans.map((ban) => [ban.userId, ban])) : 'too many';
-  };
+  });
   return {
     ...store,
     active: async (roomId, userId, now) => {
-      const bans = await rooms.read({ PK: bansOfRoomPartition(roomId) }, () => load(roomId));
+      const bans = await bansOf(roomId);
       if (bans === 'too many') return store.active(roomId, userId, now);
       const ban = bans.get(userId);
       // As data/bans.ts reads it: a ban with an end is over from that millisecond on.
       return ban && !(ban.expirationTime !== undefined && Date.parse(ban.expirationTime) <= now) ? ban : undefined;
+    },
+  };
+}
+
+/**
+ * A DisconnectionStore whose `last` (every $connect, before and after writing its record) is
+ * answered from memory: the room's notes, kept as withBansInMemory keeps bans, so a DisconnectUser's
+ * note (or the sweeper's removal of an old one) drops them before it is written.
+ */
+export function withDisconnectionsInMemory(store: DisconnectionStore, watch: TableWatch): DisconnectionStore {
+  const notesOf = roomPartitions(
+    watch,
+    disconnectionsOfRoomPartition,
+    async (roomId) => (await store.notesInRoom(roomId, MAX_KEPT_PER_ROOM)) ?? 'too many',
+  );
+  return {
+    ...store,
+    last: async (roomId, userId) => {
+      const notes = await notesOf(roomId);
+      return notes === 'too many' ? store.last(roomId, userId) : notes.get(userId);
     },
   };
 }
