@@ -74,6 +74,7 @@ const CLOSE_GRACE_MS = 2_000;
 const DRAIN_GRACE_MS = 5_000;
 
 interface Live {
+  id: string;
   socket: WebSocket;
   /** The TCP socket under `socket`: posts write whole, ready-made frames to it (see textFrame). */
   raw: Socket;
@@ -94,6 +95,16 @@ interface Live {
   dropped: boolean;
   /** The payload of the last ping, until the peer echoes it. */
   awaited?: Buffer;
+  /** The heartbeat wheel's slot this connection is pinged in. */
+  slot: number;
+}
+
+/**
+ * The sockets of live connections carry their Live, so that one set of event handlers serves every
+ * socket (`this` is the socket) instead of four closures per connection.
+ */
+class LiveSocket extends WebSocket {
+  conn: Live | undefined = undefined;
 }
 
 /**
@@ -104,24 +115,24 @@ interface Live {
  */
 function heartbeatWheel(periodSeconds: number, each: (conn: Live) => void) {
   const slots = Array.from({ length: periodSeconds }, () => new Set<Live>());
-  const slotOf = new Map<Live, Set<Live>>();
+  let held = 0;
   let tick = 0;
   let timer: NodeJS.Timeout | undefined;
   return {
     add: (conn: Live) => {
       // The slot just run (or about to be, when none has): this connection's first ping is a period away.
-      const slot = slots[tick % periodSeconds] as Set<Live>;
-      slot.add(conn);
-      slotOf.set(conn, slot);
+      conn.slot = tick % periodSeconds;
+      (slots[conn.slot] as Set<Live>).add(conn);
+      held++;
       timer ??= setInterval(() => {
         tick += 1;
         for (const due of slots[tick % periodSeconds] as Set<Live>) each(due);
       }, 1000);
     },
     remove: (conn: Live) => {
-      slotOf.get(conn)?.delete(conn);
-      slotOf.delete(conn);
-      if (slotOf.size === 0 && timer) {
+      if (!(slots[conn.slot] as Set<Live>).delete(conn)) return;
+      held--;
+      if (held === 0 && timer) {
         clearInterval(timer);
         timer = undefined;
       }
@@ -145,6 +156,7 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
   const pending = new Set<string>();
   const wss = new WebSocketServer({
     noServer: true,
+    WebSocket: LiveSocket,
     maxPayload: MAX_MESSAGE_BYTES,
     handleProtocols: (_protocols, req) => (req as IncomingMessage & { selectedProtocol?: string }).selectedProtocol ?? false,
   });
@@ -231,7 +243,7 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
    * then waits for the next second. Reading from the socket is paused while the queue is full and
    * resumed once it has room: the client's own TCP window then holds what it sends, not this process.
    */
-  const pump = (conn: Live, id: string, info: { connectedAt: number; sourceIp: string; userAgent: string }) => {
+  const pump = (conn: Live) => {
     if (conn.running || conn.budgetTimer) return;
     conn.running = track(
       (async () => {
@@ -241,7 +253,7 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
           if (conn.budget.frames <= 0 || conn.budget.bytes <= 0) {
             conn.budgetTimer = setTimeout(() => {
               conn.budgetTimer = undefined;
-              pump(conn, id, info);
+              pump(conn);
             }, conn.budget.resetAt - now);
             break;
           }
@@ -252,7 +264,7 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
           if (conn.socket.isPaused && conn.queuedBytes < MAX_QUEUED_BYTES / 2) conn.socket.resume();
           try {
             await options.routes.default(
-              { ...baseEvent(id, '$default', 'MESSAGE', info), body: frame.body, isBase64Encoded: frame.isBinary },
+              { ...baseEvent(conn.id, '$default', 'MESSAGE', conn), body: frame.body, isBase64Encoded: frame.isBinary },
               undefined as never,
             );
           } catch {
@@ -290,10 +302,11 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
       const event = { ...baseEvent(id, '$disconnect', 'DISCONNECT', info), disconnectStatusCode: 1006, disconnectReason: '' };
       void track(options.routes.disconnect(event as WsEvent, undefined as never)).catch(() => undefined);
     };
-    socket.once('close', () => {
+    const onClose = () => {
       gone = true;
       if (connected) abandon();
-    });
+    };
+    socket.once('close', onClose);
     const headers: Record<string, string> = {};
     const multiValueHeaders: Record<string, string[]> = {};
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -324,7 +337,11 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
     (req as IncomingMessage & { selectedProtocol?: string }).selectedProtocol = selected === undefined ? undefined : String(selected);
     wss.handleUpgrade(req, socket, head, (ws) => {
       pending.delete(id);
+      // Live now: its close is the socket's (onSocketClose); the listener above would only hold
+      // this handshake's state for the connection's life.
+      socket.off('close', onClose);
       const conn: Live = {
+        id,
         socket: ws,
         raw: socket,
         ...info,
@@ -333,48 +350,59 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
         queuedBytes: 0,
         budget: { frames: FRAMES_PER_SECOND, bytes: BYTES_PER_SECOND, resetAt: Date.now() + 1000 },
         dropped: false,
+        slot: 0,
       };
       live.set(id, conn);
-      ws.on('pong', (data) => {
-        if (conn.awaited && data.equals(conn.awaited)) conn.awaited = undefined;
-      });
+      (ws as LiveSocket).conn = conn;
+      ws.on('pong', onPong);
       heartbeats.add(conn);
-      ws.on('message', (data, isBinary) => {
-        if (conn.dropped) return;
-        const raw = data as Buffer;
-        conn.lastActiveAt = Date.now();
-        const size = raw.length + FRAME_OVERHEAD_BYTES;
-        conn.queue.push({ body: isBinary ? raw.toString('base64') : raw.toString(), isBinary, size });
-        conn.queuedBytes += size;
-        if (conn.queuedBytes >= MAX_QUEUED_BYTES) ws.pause();
-        pump(conn, id, info);
-      });
-      ws.on('error', () => {
-        // A message over the limit, bad UTF-8, a bad opcode: ws sends the close (1009, 1007,
-        // 1002) and would read on for 30 s waiting for the client's; stop reading instead, let the
-        // close go out, then cut the socket.
-        process.nextTick(() => socket.pause());
-        setTimeout(() => ws.terminate(), CLOSE_FLUSH_MS).unref();
-      });
-      ws.on('close', (code, reason) => {
-        heartbeats.remove(conn);
-        clearTimeout(conn.budgetTimer);
-        conn.dropped = true;
-        conn.queue.length = 0;
-        live.delete(id);
-        const event = {
-          ...baseEvent(id, '$disconnect', 'DISCONNECT', info),
-          disconnectStatusCode: code,
-          disconnectReason: reason.toString(),
-        };
-        void track(
-          Promise.resolve(conn.running)
-            .then(() => options.routes.disconnect(event as WsEvent, undefined as never))
-            .catch(() => undefined),
-        );
-      });
+      ws.on('message', onMessage);
+      ws.on('error', onSocketError);
+      ws.on('close', onSocketClose);
     });
   };
+
+  // One handler of each event for every live socket; `this` is the socket, which carries its Live.
+  function onPong(this: WebSocket, data: Buffer) {
+    const conn = (this as LiveSocket).conn as Live;
+    if (conn.awaited && data.equals(conn.awaited)) conn.awaited = undefined;
+  }
+  function onMessage(this: WebSocket, data: Buffer, isBinary: boolean) {
+    const conn = (this as LiveSocket).conn as Live;
+    if (conn.dropped) return;
+    conn.lastActiveAt = Date.now();
+    const size = data.length + FRAME_OVERHEAD_BYTES;
+    conn.queue.push({ body: isBinary ? data.toString('base64') : data.toString(), isBinary, size });
+    conn.queuedBytes += size;
+    if (conn.queuedBytes >= MAX_QUEUED_BYTES) this.pause();
+    pump(conn);
+  }
+  function onSocketError(this: WebSocket) {
+    // A message over the limit, bad UTF-8, a bad opcode: ws sends the close (1009, 1007,
+    // 1002) and would read on for 30 s waiting for the client's; stop reading instead, let the
+    // close go out, then cut the socket.
+    const { raw } = (this as LiveSocket).conn as Live;
+    process.nextTick(() => raw.pause());
+    setTimeout(() => this.terminate(), CLOSE_FLUSH_MS).unref();
+  }
+  function onSocketClose(this: WebSocket, code: number, reason: Buffer) {
+    const conn = (this as LiveSocket).conn as Live;
+    heartbeats.remove(conn);
+    clearTimeout(conn.budgetTimer);
+    conn.dropped = true;
+    conn.queue.length = 0;
+    live.delete(conn.id);
+    const event = {
+      ...baseEvent(conn.id, '$disconnect', 'DISCONNECT', conn),
+      disconnectStatusCode: code,
+      disconnectReason: reason.toString(),
+    };
+    void track(
+      Promise.resolve(conn.running)
+        .then(() => options.routes.disconnect(event as WsEvent, undefined as never))
+        .catch(() => undefined),
+    );
+  }
 
   const serveConnectionsApi = connectionsApi({
     region: options.region,
