@@ -7,6 +7,7 @@ import type { RateCounter } from '../../lambdas/data/rate-counters';
 import type { RoomStore } from '../../lambdas/data/rooms';
 import type { Room } from '../../lambdas/domain/room';
 import type { WrittenKeys } from './in-process-dynamodb';
+import { flat, shareRepeated } from './shared-strings';
 
 /**
  * Caches of table items for local mode, where every write of the table passes through this process:
@@ -58,7 +59,8 @@ export function createTableWatch(): TableWatch {
         entries.delete(id);
         // Bounded: the oldest entry goes (Map keeps insertion order; a hit does not refresh it).
         if (entries.size >= maxEntries) entries.delete(entries.keys().next().value as string);
-        entries.set(id, value);
+        // Kept flat: an entry may live as long as its connection (shared-strings.ts).
+        entries.set(flat(id), value);
       };
       caches.push({
         scope,
@@ -183,7 +185,9 @@ export function withConnectionRecordsInMemory(store: ConnectionStore, watch: Tab
     ...store,
     put: async (connection) => {
       await store.put(connection);
-      records.keep(connectionKey(connection.connectionId), deepFreeze({ ...connection }));
+      // The room's id and ARN as one copy for all its records (shared-strings.ts).
+      const kept = { ...connection, roomId: shareRepeated(connection.roomId), roomArn: shareRepeated(connection.roomArn) };
+      records.keep(connectionKey(connection.connectionId), deepFreeze(kept));
     },
     get: (connectionId) => records.read(connectionKey(connectionId), () => store.get(connectionId)),
   };

@@ -9,6 +9,7 @@ import type { WsEvent } from '../../lambdas/messaging/ws';
 import { connectionsApi } from './connections-api';
 import { HostPolicy, SERVER_OPTIONS, capConnections, hostAllowed } from './http-edge';
 import { listen } from './listen';
+import { shareRepeated } from './shared-strings';
 import type { Principal } from './settings';
 import { lastFrameEncoder } from './ws-frames';
 
@@ -291,7 +292,12 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
     // The HTTP server's timeouts end here: the heartbeat watches the socket from now on.
     socket.setTimeout(0);
     const id = randomBytes(12).toString('base64url');
-    const info = { connectedAt: Date.now(), sourceIp: req.socket.remoteAddress ?? '', userAgent: req.headers['user-agent'] ?? '' };
+    // The address and user agent as one copy for all the connections that share them (shared-strings.ts).
+    const info = {
+      connectedAt: Date.now(),
+      sourceIp: shareRepeated(req.socket.remoteAddress ?? ''),
+      userAgent: shareRepeated(req.headers['user-agent'] ?? ''),
+    };
     pending.add(id);
     // The client may go away while $connect runs, or the upgrade may fail after it: then the socket
     // never becomes live, and its $disconnect must still run so that no record is left behind.
