@@ -1,5 +1,5 @@
 import type { BanStore } from '../../lambdas/data/bans';
-import type { ConnectionStore } from '../../lambdas/data/connections';
+import type { Connection, ConnectionStore } from '../../lambdas/data/connections';
 import type { DisconnectionStore } from '../../lambdas/data/disconnections';
 import type { ItemKey } from '../../lambdas/data/keys';
 import { bansOfRoomPartition, connectionKey, disconnectionsOfRoomPartition, roomKey } from '../../lambdas/data/keys';
@@ -186,12 +186,35 @@ export function withConnectionRecordsInMemory(store: ConnectionStore, watch: Tab
     put: async (connection) => {
       await store.put(connection);
       // The room's id and ARN as one copy for all its records (shared-strings.ts).
-      const kept = { ...connection, roomId: shareRepeated(connection.roomId), roomArn: shareRepeated(connection.roomArn) };
+      const kept = {
+        ...connection,
+        roomId: shareRepeated(connection.roomId),
+        roomArn: shareRepeated(connection.roomArn),
+        // Most sessions have no attributes and one of a few capability sets: one frozen copy each.
+        capabilities: sharedCapabilities(connection.capabilities),
+        attributes: Object.keys(connection.attributes).length === 0 ? NO_ATTRIBUTES : connection.attributes,
+      };
       records.keep(connectionKey(connection.connectionId), deepFreeze(kept));
     },
     get: (connectionId) => records.read(connectionKey(connectionId), () => store.get(connectionId)),
   };
 }
+
+const NO_ATTRIBUTES: Record<string, string> = Object.freeze({});
+const capabilitySets = new Map<string, Connection['capabilities']>();
+/** The one frozen array of each capability list (a handful: a token lists some of the few capabilities, in its order). */
+const sharedCapabilities = (capabilities: Connection['capabilities']): Connection['capabilities'] => {
+  const key = capabilities.join(',');
+  let shared = capabilitySets.get(key);
+  if (!shared) {
+    // Bounded: tokens carry only known capabilities (domain/chat-token.ts), but a cap costs nothing.
+    if (capabilitySets.size >= MAX_CAPABILITY_SETS) capabilitySets.clear();
+    shared = Object.freeze([...capabilities]) as Connection['capabilities'];
+    capabilitySets.set(key, shared);
+  }
+  return shared;
+};
+const MAX_CAPABILITY_SETS = 64;
 
 /**
  * A RateCounter that counts each room's current second in memory. Every message of a room is taken

@@ -88,8 +88,10 @@ interface Live {
   queuedBytes: number;
   /** The frame running now (and its successors, one after the other), if any. */
   running?: Promise<void>;
-  /** This second's inbound budget. */
-  budget: { frames: number; bytes: number; resetAt: number };
+  /** This second's inbound budget (fields of the connection, not an object of their own: one fewer per connection). */
+  framesLeft: number;
+  bytesLeft: number;
+  budgetResetAt: number;
   /** Set while the budget is spent: runs the queue again when the second turns. */
   budgetTimer?: NodeJS.Timeout;
   /** Dropped (too much unsent data, shutdown): its queued frames are skipped, posts answer gone. */
@@ -236,7 +238,11 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
   });
 
   const refill = (conn: Live, now: number) => {
-    if (now >= conn.budget.resetAt) conn.budget = { frames: FRAMES_PER_SECOND, bytes: BYTES_PER_SECOND, resetAt: now + 1000 };
+    if (now >= conn.budgetResetAt) {
+      conn.framesLeft = FRAMES_PER_SECOND;
+      conn.bytesLeft = BYTES_PER_SECOND;
+      conn.budgetResetAt = now + 1000;
+    }
   };
 
   /**
@@ -251,17 +257,17 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
         while (!conn.dropped && conn.queue.length > 0) {
           const now = Date.now();
           refill(conn, now);
-          if (conn.budget.frames <= 0 || conn.budget.bytes <= 0) {
+          if (conn.framesLeft <= 0 || conn.bytesLeft <= 0) {
             conn.budgetTimer = setTimeout(() => {
               conn.budgetTimer = undefined;
               pump(conn);
-            }, conn.budget.resetAt - now);
+            }, conn.budgetResetAt - now);
             break;
           }
           const frame = conn.queue.shift() as Live['queue'][number];
           conn.queuedBytes -= frame.size;
-          conn.budget.frames--;
-          conn.budget.bytes -= frame.size;
+          conn.framesLeft--;
+          conn.bytesLeft -= frame.size;
           if (conn.socket.isPaused && conn.queuedBytes < MAX_QUEUED_BYTES / 2) conn.socket.resume();
           try {
             await options.routes.default(
@@ -354,7 +360,9 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
         lastActiveAt: Date.now(),
         queue: [],
         queuedBytes: 0,
-        budget: { frames: FRAMES_PER_SECOND, bytes: BYTES_PER_SECOND, resetAt: Date.now() + 1000 },
+        framesLeft: FRAMES_PER_SECOND,
+        bytesLeft: BYTES_PER_SECOND,
+        budgetResetAt: Date.now() + 1000,
         dropped: false,
         slot: 0,
       };
