@@ -21,6 +21,7 @@ import { loadLocalLambdas } from './local-lambdas';
 import { reconcileTable } from './reconcile';
 import { ProxyHandler, Route, startRestGateway } from './rest-gateway';
 import { withSessionsInMemory } from './sessions';
+import { usedTokensInMemory } from './used-tokens';
 import {
   createTableWatch,
   withBansInMemory,
@@ -139,7 +140,7 @@ export async function startLocalStack(
       ),
       disconnections: withDisconnectionsInMemory(trackDisconnections(wired.disconnections, expiry), watch),
       rates: withRatesInMemory(trackRates(wired.rates, expiry)),
-      usedTokens: trackUsedTokens(wired.usedTokens, expiry),
+      usedTokens: settings.dataDir ? trackUsedTokens(wired.usedTokens, expiry) : usedTokensInMemory(),
       bans: withBansInMemory(trackBans(wired.bans, expiry), watch),
       historyStore,
       history: createHistory({ store: historyStore, retentionMs: wired.history.retentionMs }),
