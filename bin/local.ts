@@ -1,4 +1,5 @@
 import { isAllowed } from '../lib/local/authorization';
+import { batchWrites } from '../lib/local/batched-output';
 import { bannerLines, readyLine } from '../lib/local/ready';
 import { LocalConfigError, readLocalSettings } from '../lib/local/settings';
 
@@ -13,6 +14,8 @@ async function main(): Promise<void> {
   // The SDK versions are pinned in package.json; its notice about future Node 22 requirements is noise here.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const settings = readLocalSettings();
+  // A log line per request: written together once per event-loop turn, not one write(2) each.
+  batchWrites(process.stdout);
   // Loaded once the settings are known good: a bad one is reported without loading every handler first.
   const { startLocalStack } = await import('../lib/local/local-stack.js');
   const stack = await startLocalStack(settings);

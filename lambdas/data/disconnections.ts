@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { translatingErrors } from './dynamo-errors';
-import { disconnectionKey } from './keys';
+import { disconnectionKey, disconnectionsOfRoomPartition, userIdOfDisconnectionSortKey } from './keys';
 import { TABLE } from './table';
 
 export interface DisconnectionStore {
@@ -9,6 +9,8 @@ export interface DisconnectionStore {
   note(roomId: string, userId: string, note: { id: string; at: number }): Promise<void>;
   /** The id of the last note for the user in the room, if one is kept. */
   last(roomId: string, userId: string): Promise<string | undefined>;
+  /** The last note id of each user of the room that has one, by user id; undefined when there are more than `atMost`. */
+  notesInRoom(roomId: string, atMost: number): Promise<Map<string, string> | undefined>;
 }
 
 /**
@@ -42,6 +44,25 @@ export function createDisconnectionStore(deps: { doc: DynamoDBDocumentClient; ta
       last: async (roomId, userId) => {
         const { Item } = await doc.send(new GetCommand({ TableName, Key: disconnectionKey(roomId, userId), ConsistentRead: true }));
         return typeof Item?.noteId === 'string' ? Item.noteId : undefined;
+      },
+
+      notesInRoom: async (roomId, atMost) => {
+        const { Items = [], LastEvaluatedKey } = await doc.send(
+          new QueryCommand({
+            TableName,
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+            ExpressionAttributeValues: { ':pk': disconnectionsOfRoomPartition(roomId) },
+            ConsistentRead: true,
+            Limit: atMost + 1,
+          }),
+        );
+        if (Items.length > atMost || LastEvaluatedKey) return undefined;
+        return new Map(
+          Items.flatMap((item) =>
+            typeof item.noteId === 'string' ? [[userIdOfDisconnectionSortKey(String(item[TABLE.sortKey])), item.noteId] as const] : [],
+          ),
+        );
       },
     },
     ([roomId]) => ({ id: String(roomId), type: 'ROOM' }),

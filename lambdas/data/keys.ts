@@ -102,11 +102,20 @@ export const BAN_LIST_SORT_KEY_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.
 
 export const userIdOfBanSortKey = (sortKey: string): string => Buffer.from(idOfListSortKey(sortKey), 'base64url').toString('utf8');
 
+/** A room's DisconnectUser notes: one partition per room, one item per user. */
+export const disconnectionsOfRoomPartition = (roomId: string): string => `KICK#${roomId}`;
+
 /** When a user was last disconnected from a room (DisconnectUser): what $connect looks at once its record is written. */
 export const disconnectionKey = (roomId: string, userId: string): ItemKey => ({
-  PK: `KICK#${roomId}`,
-  SK: `USER#${Buffer.from(userId).toString('base64url')}`,
+  PK: disconnectionsOfRoomPartition(roomId),
+  SK: `${USER_SORT_KEY_PREFIX}${Buffer.from(userId).toString('base64url')}`,
 });
+
+const USER_SORT_KEY_PREFIX = 'USER#';
+
+/** The user of a note's sort key (disconnectionKey). */
+export const userIdOfDisconnectionSortKey = (sortKey: string): string =>
+  Buffer.from(sortKey.slice(USER_SORT_KEY_PREFIX.length), 'base64url').toString('utf8');
 
 /** A room's message history: one partition per room, one item per message or event, keyed by its id (what DeleteMessage knows). */
 export const historyOfRoomPartition = (roomId: string): string => `HIST#${roomId}`;

@@ -1,4 +1,5 @@
 import type { ConnectionStore } from '../../lambdas/data/connections';
+import { shareRepeated } from './shared-strings';
 
 /** How long a cached room list is trusted before it is read again (a safety net: every write updates it). */
 const MEMBERS_MAX_AGE_MS = 10_000;
@@ -72,7 +73,7 @@ export function withMemoryCache(store: ConnectionStore, now: () => number = Date
     ...store,
     put: async (connection) => {
       await store.put(connection);
-      rooms.set(connection.connectionId, connection.roomId);
+      rooms.set(connection.connectionId, shareRepeated(connection.roomId));
       note(connection.roomId, connection.connectionId, true);
     },
     remove: async (connectionId, options) => {

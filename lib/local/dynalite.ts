@@ -24,16 +24,19 @@ export interface RunningDynalite {
   close(): Promise<void>;
 }
 
-interface DynaliteStore {
-  tableDb: unknown;
-  db: unknown;
-}
 type Callback = (err: unknown, data?: Record<string, unknown>) => void;
+type Writer = (...args: unknown[]) => unknown;
+interface DynaliteStore {
+  tableDb: { put: Writer; del: Writer; batch: Writer };
+  db: unknown;
+  getTable(name: string, checkStatus: boolean | Callback, cb?: Callback): void;
+}
 interface DynaliteInternals {
   validations: {
     toLowerFirst(name: string): string;
     checkTypes(data: unknown, types: unknown): Record<string, unknown>;
     checkValidations(data: unknown, types: unknown, custom: unknown, store: DynaliteStore): void;
+    validateExpressions(data: Record<string, unknown>): string | undefined;
   };
   action(name: string): { run: (store: DynaliteStore, data: unknown, cb: Callback) => void; types: unknown; custom: unknown };
 }
@@ -115,10 +118,15 @@ const ENGINE_OPERATIONS = new Set(['BatchGetItem', 'BatchWriteItem', 'DeleteItem
 /**
  * What dynalite's HTTP handler does with a request after reading it (index.js: checkTypes,
  * checkValidations, then the action), called directly: the same validation errors and the same
- * answers, without the socket, the JSON text, the CRC or the signature check.
+ * answers, without the socket, the JSON text, the CRC or the signature check. Two of dynalite's
+ * per-request costs are remembered here (see withTablesInMemory and parsingOnce): the table's
+ * description, and the parse of expressions that carry no values.
  */
 function inProcessEngine(store: DynaliteStore): DynamoDBEngine {
   const { validations, action } = internals();
+  const cached = withTablesInMemory(store);
+  const validateExpressions = validations.validateExpressions;
+  const parsedOnce = parsingOnce(validateExpressions);
   return (operation, input) =>
     new Promise((resolve, reject) => {
       if (!ENGINE_OPERATIONS.has(operation)) {
@@ -129,14 +137,104 @@ function inProcessEngine(store: DynaliteStore): DynamoDBEngine {
       let data: Record<string, unknown>;
       try {
         data = validations.checkTypes(input, types);
-        validations.checkValidations(data, types, custom, store);
+        // The actions' validations call validateExpressions through the module's exports: swapped
+        // for the remembering one only for this synchronous call, so dynalite's HTTP path is untouched.
+        validations.validateExpressions = parsedOnce;
+        try {
+          validations.checkValidations(data, types, custom, cached);
+        } finally {
+          validations.validateExpressions = validateExpressions;
+        }
       } catch (err) {
         reject(err);
         return;
       }
-      run(store, data, (err, answer) => (err ? reject(err) : resolve(answer ?? {})));
+      run(cached, data, (err, answer) => (err ? reject(err) : resolve(answer ?? {})));
     });
 }
+
+/**
+ * `store` whose getTable answers from memory once the table is ACTIVE. dynalite reads the table's
+ * description from its database (and decodes its JSON) at every item operation, which cost about a
+ * tenth of a $connect's database time. Every change of a description goes through the store's
+ * tableDb (CreateTable, UpdateTable, DeleteTable and the status switches that follow them, all
+ * through the HTTP endpoint), so each write of it drops what is remembered; a read that overlapped
+ * such a write is answered but not kept. The actions only read the description.
+ */
+function withTablesInMemory(store: DynaliteStore): DynaliteStore {
+  const tables = new Map<string, Record<string, unknown>>();
+  let generation = 0;
+  const { tableDb } = store;
+  for (const name of ['put', 'del', 'batch'] as const) {
+    const write = tableDb[name].bind(tableDb);
+    tableDb[name] = (...args) => {
+      generation++;
+      tables.clear();
+      return write(...args);
+    };
+  }
+  const getTable: DynaliteStore['getTable'] = (name, checkStatus, cb) => {
+    const callback = (typeof checkStatus === 'function' ? checkStatus : cb) as Callback;
+    const table = tables.get(name);
+    if (table) {
+      queueMicrotask(() => callback(null, table));
+      return;
+    }
+    const at = generation;
+    // A callback given as the second argument counts as a status check (dynalite's getTable).
+    store.getTable(name, typeof checkStatus === 'function' ? true : checkStatus, (err, found) => {
+      // Only an ACTIVE table is kept: its answer is the same with or without the status check. The
+      // map holds the tables of this dynalite, which local mode creates one of.
+      if (!err && found?.TableStatus === 'ACTIVE' && at === generation && tables.size < MAX_REMEMBERED_TABLES) tables.set(name, found);
+      callback(err, found);
+    });
+  };
+  return { ...store, getTable };
+}
+
+const MAX_REMEMBERED_TABLES = 16;
+
+/** The members of a request that validateExpressions reads, and the parsed forms it sets on it. */
+const EXPRESSION_INPUTS = [
+  'UpdateExpression',
+  'ConditionExpression',
+  'KeyConditionExpression',
+  'FilterExpression',
+  'ProjectionExpression',
+  'ExpressionAttributeNames',
+] as const;
+const PARSED = ['_updates', '_condition', '_keyCondition', '_filter', '_projection'] as const;
+
+/**
+ * dynalite's validateExpressions, remembering its outcome (the error, or the parsed expressions it
+ * sets on the request) for requests without ExpressionAttributeValues: their outcome depends on
+ * the expressions and names alone. The parser (a PEG) costs about 0.1 ms even for
+ * `attribute_not_exists(PK)`, and every $connect's token claim is that conditional put. A request
+ * with values is parsed each time, since the values are part of the parse. The parsed trees are
+ * only read by the actions, so one is shared by every request of the same text. Bounded: the
+ * stores send a few dozen distinct expressions; past the bound the oldest goes.
+ */
+function parsingOnce(validate: DynaliteInternals['validations']['validateExpressions']) {
+  const outcomes = new Map<string, { message: string | undefined; parsed: unknown[] }>();
+  return (data: Record<string, unknown>): string | undefined => {
+    if (data.ExpressionAttributeValues !== undefined && data.ExpressionAttributeValues !== null) return validate(data);
+    const key = JSON.stringify(EXPRESSION_INPUTS.map((name) => data[name] ?? null));
+    let outcome = outcomes.get(key);
+    if (!outcome) {
+      const message = validate(data);
+      outcome = { message, parsed: PARSED.map((name) => data[name]) };
+      if (outcomes.size >= MAX_REMEMBERED_EXPRESSIONS) outcomes.delete(outcomes.keys().next().value as string);
+      outcomes.set(key, outcome);
+      return message;
+    }
+    PARSED.forEach((name, i) => {
+      if (outcome.parsed[i] !== undefined) data[name] = outcome.parsed[i];
+    });
+    return outcome.message;
+  };
+}
+
+const MAX_REMEMBERED_EXPRESSIONS = 256;
 
 /** dynalite keeps its store to itself: this catches it as dynalite() creates it. */
 function withStore(start: () => Server): { server: Server; store: DynaliteStore } {

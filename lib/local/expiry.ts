@@ -7,6 +7,7 @@ import { disconnectionKey, roomRateKey, usedTokenKey } from '../../lambdas/data/
 import type { RateCounter } from '../../lambdas/data/rate-counters';
 import { TABLE } from '../../lambdas/data/table';
 import type { UsedTokenStore } from '../../lambdas/data/used-tokens';
+import { flat } from './shared-strings';
 
 /** Deletes of expired items per sweep (local mode sweeps every second): a backlog drains at this pace. */
 export const MAX_DELETES_PER_SWEEP = 200;
@@ -35,14 +36,22 @@ export interface ExpirySweeper {
  */
 export function createExpirySweeper(deps: { doc: DynamoDBDocumentClient; tableName: string }): ExpirySweeper {
   const { doc, tableName: TableName } = deps;
-  const buckets = new Map<number, ItemKey[]>();
+  /**
+   * Keys waiting, as their ids (one flat string each, shared by `waiting` and the bucket: a tracked
+   * key costs one string, not a key object and the rope of its id; every $connect tracks one).
+   */
+  const buckets = new Map<number, string[]>();
   /** Keys waiting, to note each once (a room's rate counter is taken many times in its second). */
   const waiting = new Set<string>();
   /** Every bucket before this second has been emptied. */
   let cursor = Math.floor(Date.now() / 1000);
 
-  const id = (key: ItemKey) => `${key.PK}\u0000${key.SK}`;
-  const schedule = (key: ItemKey, second: number) => {
+  const id = (key: ItemKey) => flat(`${key.PK}\u0000${key.SK}`);
+  const keyOf = (keyId: string): ItemKey => {
+    const at = keyId.indexOf('\u0000');
+    return { PK: keyId.slice(0, at), SK: keyId.slice(at + 1) };
+  };
+  const schedule = (key: string, second: number) => {
     const at = Math.max(second, cursor);
     const bucket = buckets.get(at);
     if (bucket) bucket.push(key);
@@ -50,7 +59,8 @@ export function createExpirySweeper(deps: { doc: DynamoDBDocumentClient; tableNa
   };
 
   /** Deletes the item if it has expired; otherwise looks again at the expiry it has. */
-  const expire = async (key: ItemKey, nowSeconds: number): Promise<boolean> => {
+  const expire = async (keyId: string, nowSeconds: number): Promise<boolean> => {
+    const key = keyOf(keyId);
     try {
       await doc.send(
         new DeleteCommand({
@@ -61,7 +71,7 @@ export function createExpirySweeper(deps: { doc: DynamoDBDocumentClient; tableNa
           ExpressionAttributeValues: { ':now': nowSeconds },
         }),
       );
-      waiting.delete(id(key));
+      waiting.delete(keyId);
       return true;
     } catch (err) {
       if (!isConditionFailure(err)) throw err;
@@ -70,8 +80,8 @@ export function createExpirySweeper(deps: { doc: DynamoDBDocumentClient; tableNa
       new GetCommand({ TableName, Key: key, ProjectionExpression: '#ttl', ExpressionAttributeNames: { '#ttl': TABLE.ttlAttribute } }),
     );
     const expiresAt = Item?.[TABLE.ttlAttribute];
-    if (typeof expiresAt === 'number') schedule(key, expiresAt > nowSeconds ? expiresAt : nowSeconds + 1);
-    else waiting.delete(id(key));
+    if (typeof expiresAt === 'number') schedule(keyId, expiresAt > nowSeconds ? expiresAt : nowSeconds + 1);
+    else waiting.delete(keyId);
     return false;
   };
 
@@ -80,11 +90,11 @@ export function createExpirySweeper(deps: { doc: DynamoDBDocumentClient; tableNa
       const keyId = id(key);
       if (waiting.has(keyId)) return;
       waiting.add(keyId);
-      schedule(key, expiresAt);
+      schedule(keyId, expiresAt);
     },
     async sweep(nowMs) {
       const nowSeconds = Math.floor(nowMs / 1000);
-      const due: ItemKey[] = [];
+      const due: string[] = [];
       while (cursor <= nowSeconds && due.length < MAX_DELETES_PER_SWEEP) {
         const bucket = buckets.get(cursor);
         if (bucket) {
@@ -95,7 +105,7 @@ export function createExpirySweeper(deps: { doc: DynamoDBDocumentClient; tableNa
         cursor++;
       }
       let deleted = 0;
-      const failed: ItemKey[] = [];
+      const failed: string[] = [];
       const worker = async () => {
         for (let key = due.pop(); key; key = due.pop()) {
           try {

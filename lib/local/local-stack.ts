@@ -24,7 +24,15 @@ import { loadLocalLambdas } from './local-lambdas';
 import { reconcileTable } from './reconcile';
 import { ProxyHandler, Route, startRestGateway } from './rest-gateway';
 import { withSessionsInMemory } from './sessions';
-import { createTableWatch, withConnectionRecordsInMemory, withRatesInMemory, withRoomsInMemory } from './table-cache';
+import { usedTokensInMemory } from './used-tokens';
+import {
+  createTableWatch,
+  withBansInMemory,
+  withConnectionRecordsInMemory,
+  withDisconnectionsInMemory,
+  withRatesInMemory,
+  withRoomsInMemory,
+} from './table-cache';
 import { LOCAL_ENV, LocalConfigError, LocalSettings, readHandlerConfig } from './settings';
 import { loadOrCreateTokenKeys } from './token-keys';
 import { createUnsignedRoutes } from './unsigned-routes';
@@ -139,10 +147,10 @@ export async function startLocalStack(
       connections: withSessionsInMemory(
         withMemoryCache(withConnectionRecordsInMemory(wired.connections, watch, settings.maxWsConnections)),
       ),
-      disconnections: trackDisconnections(wired.disconnections, expiry),
+      disconnections: withDisconnectionsInMemory(trackDisconnections(wired.disconnections, expiry), watch),
       rates: withRatesInMemory(trackRates(wired.rates, expiry)),
-      usedTokens: trackUsedTokens(wired.usedTokens, expiry),
-      bans: trackBans(wired.bans, expiry),
+      usedTokens: settings.dataDir ? trackUsedTokens(wired.usedTokens, expiry) : usedTokensInMemory(),
+      bans: withBansInMemory(trackBans(wired.bans, expiry), watch),
       historyStore,
       history: createHistory({ store: historyStore, retentionMs: wired.history.retentionMs }),
     };

@@ -12,11 +12,37 @@ import { createRequire } from 'node:module';
  * loaded, so the class is swapped for one whose store encoding defaults to 'utf8' before dynalite
  * loads (lib/local/dynalite.ts imports this module first, and checks the store it gets).
  *
+ * The strings are also kept flat: JSON.stringify builds a longer text as a rope of pieces (V8's
+ * ConsString), each piece its own heap object, and the store would keep the rope for the item's
+ * life (about 0.5 KB more per connection over its record, used token and index entries). Each
+ * string is copied flat as it is stored.
+ *
  * The one difference it makes: memory-level then orders keys as JavaScript compares strings (UTF-16
  * code units) rather than by UTF-8 bytes, which differ only between characters above U+FFFF and
  * those from U+E000 to U+FFFF in a sort key; the persistent store (LevelDB) is not concerned.
  */
-type MemoryLevelClass = new (location?: unknown, options?: Record<string, unknown>) => object;
+interface StoreOperation {
+  type: string;
+  key: unknown;
+  value?: unknown;
+}
+type MemoryLevelClass = new (
+  location?: unknown,
+  options?: Record<string, unknown>,
+) => {
+  _put(key: unknown, value: unknown, options: unknown): Promise<void>;
+  _batch(operations: StoreOperation[], options: unknown): Promise<void>;
+};
+
+/**
+ * A flat copy of a stored value (one heap object, whatever ropes it was built from): the JSON text
+ * of an item, which JSON.stringify keeps well-formed, so the UTF-8 round trip is exact; any other
+ * value (a lone surrogate would not survive it) as it is. Keys are built flat already.
+ */
+const flat = <T>(value: T): T =>
+  typeof value === 'string' && (value as unknown as { isWellFormed(): boolean }).isWellFormed()
+    ? (Buffer.from(value, 'utf8').toString('utf8') as T)
+    : value;
 
 const memoryLevel = createRequire(require.resolve('dynalite'))('memory-level') as {
   MemoryLevel: MemoryLevelClass & { keepsStrings?: true };
@@ -28,6 +54,15 @@ if (!memoryLevel.MemoryLevel.keepsStrings) {
     constructor(location?: unknown, options?: Record<string, unknown>) {
       const given = typeof location === 'object' && location !== null ? (location as Record<string, unknown>) : (options ?? {});
       super({ storeEncoding: 'utf8', ...given });
+    }
+    override _put(key: unknown, value: unknown, options: unknown) {
+      return super._put(key, flat(value), options);
+    }
+    override _batch(operations: StoreOperation[], options: unknown) {
+      return super._batch(
+        operations.map((op) => (op.type === 'put' ? { ...op, value: flat(op.value) } : op)),
+        options,
+      );
     }
   }
   memoryLevel.MemoryLevel = Object.assign(MemoryLevelOfStrings, { keepsStrings: true as const });

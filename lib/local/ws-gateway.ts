@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomFillSync, randomUUID } from 'node:crypto';
 import { IncomingMessage, createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import type { APIGatewayProxyResult } from 'aws-lambda';
@@ -9,6 +9,7 @@ import type { WsEvent } from '../../lambdas/messaging/ws';
 import { connectionsApi } from './connections-api';
 import { HostPolicy, SERVER_OPTIONS, capConnections, hostAllowed } from './http-edge';
 import { listen } from './listen';
+import { shareRepeated } from './shared-strings';
 import type { Principal } from './settings';
 import { lastFrameEncoder } from './ws-frames';
 
@@ -74,6 +75,7 @@ const CLOSE_GRACE_MS = 2_000;
 const DRAIN_GRACE_MS = 5_000;
 
 interface Live {
+  id: string;
   socket: WebSocket;
   /** The TCP socket under `socket`: posts write whole, ready-made frames to it (see textFrame). */
   raw: Socket;
@@ -86,14 +88,26 @@ interface Live {
   queuedBytes: number;
   /** The frame running now (and its successors, one after the other), if any. */
   running?: Promise<void>;
-  /** This second's inbound budget. */
-  budget: { frames: number; bytes: number; resetAt: number };
+  /** This second's inbound budget (fields of the connection, not an object of their own: one fewer per connection). */
+  framesLeft: number;
+  bytesLeft: number;
+  budgetResetAt: number;
   /** Set while the budget is spent: runs the queue again when the second turns. */
   budgetTimer?: NodeJS.Timeout;
   /** Dropped (too much unsent data, shutdown): its queued frames are skipped, posts answer gone. */
   dropped: boolean;
   /** The payload of the last ping, until the peer echoes it. */
   awaited?: Buffer;
+  /** The heartbeat wheel's slot this connection is pinged in. */
+  slot: number;
+}
+
+/**
+ * The sockets of live connections carry their Live, so that one set of event handlers serves every
+ * socket (`this` is the socket) instead of four closures per connection.
+ */
+class LiveSocket extends WebSocket {
+  conn: Live | undefined = undefined;
 }
 
 /**
@@ -104,24 +118,24 @@ interface Live {
  */
 function heartbeatWheel(periodSeconds: number, each: (conn: Live) => void) {
   const slots = Array.from({ length: periodSeconds }, () => new Set<Live>());
-  const slotOf = new Map<Live, Set<Live>>();
+  let held = 0;
   let tick = 0;
   let timer: NodeJS.Timeout | undefined;
   return {
     add: (conn: Live) => {
       // The slot just run (or about to be, when none has): this connection's first ping is a period away.
-      const slot = slots[tick % periodSeconds] as Set<Live>;
-      slot.add(conn);
-      slotOf.set(conn, slot);
+      conn.slot = tick % periodSeconds;
+      (slots[conn.slot] as Set<Live>).add(conn);
+      held++;
       timer ??= setInterval(() => {
         tick += 1;
         for (const due of slots[tick % periodSeconds] as Set<Live>) each(due);
       }, 1000);
     },
     remove: (conn: Live) => {
-      slotOf.get(conn)?.delete(conn);
-      slotOf.delete(conn);
-      if (slotOf.size === 0 && timer) {
+      if (!(slots[conn.slot] as Set<Live>).delete(conn)) return;
+      held--;
+      if (held === 0 && timer) {
         clearInterval(timer);
         timer = undefined;
       }
@@ -145,6 +159,7 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
   const pending = new Set<string>();
   const wss = new WebSocketServer({
     noServer: true,
+    WebSocket: LiveSocket,
     maxPayload: MAX_MESSAGE_BYTES,
     handleProtocols: (_protocols, req) => (req as IncomingMessage & { selectedProtocol?: string }).selectedProtocol ?? false,
   });
@@ -222,7 +237,7 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
     requestContext: {
       routeKey,
       eventType,
-      messageId: eventType === 'MESSAGE' ? randomBytes(12).toString('base64url') : '',
+      messageId: eventType === 'MESSAGE' ? randomId() : '',
       extendedRequestId: randomUUID(),
       requestTime: new Date().toUTCString(),
       messageDirection: 'IN',
@@ -239,7 +254,11 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
   });
 
   const refill = (conn: Live, now: number) => {
-    if (now >= conn.budget.resetAt) conn.budget = { frames: FRAMES_PER_SECOND, bytes: BYTES_PER_SECOND, resetAt: now + 1000 };
+    if (now >= conn.budgetResetAt) {
+      conn.framesLeft = FRAMES_PER_SECOND;
+      conn.bytesLeft = BYTES_PER_SECOND;
+      conn.budgetResetAt = now + 1000;
+    }
   };
 
   /**
@@ -247,28 +266,28 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
    * then waits for the next second. Reading from the socket is paused while the queue is full and
    * resumed once it has room: the client's own TCP window then holds what it sends, not this process.
    */
-  const pump = (conn: Live, id: string, info: { connectedAt: number; sourceIp: string; userAgent: string }) => {
+  const pump = (conn: Live) => {
     if (conn.running || conn.budgetTimer) return;
     conn.running = track(
       (async () => {
         while (!conn.dropped && conn.queue.length > 0) {
           const now = Date.now();
           refill(conn, now);
-          if (conn.budget.frames <= 0 || conn.budget.bytes <= 0) {
+          if (conn.framesLeft <= 0 || conn.bytesLeft <= 0) {
             conn.budgetTimer = setTimeout(() => {
               conn.budgetTimer = undefined;
-              pump(conn, id, info);
-            }, conn.budget.resetAt - now);
+              pump(conn);
+            }, conn.budgetResetAt - now);
             break;
           }
           const frame = conn.queue.shift() as Live['queue'][number];
           conn.queuedBytes -= frame.size;
-          conn.budget.frames--;
-          conn.budget.bytes -= frame.size;
+          conn.framesLeft--;
+          conn.bytesLeft -= frame.size;
           if (conn.socket.isPaused && conn.queuedBytes < MAX_QUEUED_BYTES / 2) conn.socket.resume();
           try {
             await options.routes.default(
-              { ...baseEvent(id, '$default', 'MESSAGE', info), body: frame.body, isBase64Encoded: frame.isBinary },
+              { ...baseEvent(conn.id, '$default', 'MESSAGE', conn), body: frame.body, isBase64Encoded: frame.isBinary },
               undefined as never,
             );
           } catch {
@@ -294,8 +313,13 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
     }
     // The HTTP server's timeouts end here: the heartbeat watches the socket from now on.
     socket.setTimeout(0);
-    const id = randomBytes(12).toString('base64url');
-    const info = { connectedAt: Date.now(), sourceIp: req.socket.remoteAddress ?? '', userAgent: req.headers['user-agent'] ?? '' };
+    const id = randomId();
+    // The address and user agent as one copy for all the connections that share them (shared-strings.ts).
+    const info = {
+      connectedAt: Date.now(),
+      sourceIp: shareRepeated(req.socket.remoteAddress ?? ''),
+      userAgent: shareRepeated(req.headers['user-agent'] ?? ''),
+    };
     pending.add(id);
     // The client may go away while $connect runs, or the upgrade may fail after it: then the socket
     // never becomes live, and its $disconnect must still run so that no record is left behind.
@@ -306,10 +330,11 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
       const event = { ...baseEvent(id, '$disconnect', 'DISCONNECT', info), disconnectStatusCode: 1006, disconnectReason: '' };
       void track(options.routes.disconnect(event as WsEvent, undefined as never)).catch(() => undefined);
     };
-    socket.once('close', () => {
+    const onClose = () => {
       gone = true;
       if (connected) abandon();
-    });
+    };
+    socket.once('close', onClose);
     const headers: Record<string, string> = {};
     const multiValueHeaders: Record<string, string[]> = {};
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -340,57 +365,74 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
     (req as IncomingMessage & { selectedProtocol?: string }).selectedProtocol = selected === undefined ? undefined : String(selected);
     wss.handleUpgrade(req, socket, head, (ws) => {
       pending.delete(id);
+      // Live now: its close is the socket's (onSocketClose); the listener above would only hold
+      // this handshake's state for the connection's life.
+      socket.off('close', onClose);
       const conn: Live = {
+        id,
         socket: ws,
         raw: socket,
         ...info,
         lastActiveAt: Date.now(),
         queue: [],
         queuedBytes: 0,
-        budget: { frames: FRAMES_PER_SECOND, bytes: BYTES_PER_SECOND, resetAt: Date.now() + 1000 },
+        framesLeft: FRAMES_PER_SECOND,
+        bytesLeft: BYTES_PER_SECOND,
+        budgetResetAt: Date.now() + 1000,
         dropped: false,
+        slot: 0,
       };
       live.set(id, conn);
-      ws.on('pong', (data) => {
-        if (conn.awaited && data.equals(conn.awaited)) conn.awaited = undefined;
-      });
+      (ws as LiveSocket).conn = conn;
+      ws.on('pong', onPong);
       heartbeats.add(conn);
-      ws.on('message', (data, isBinary) => {
-        if (conn.dropped) return;
-        const raw = data as Buffer;
-        conn.lastActiveAt = Date.now();
-        const size = raw.length + FRAME_OVERHEAD_BYTES;
-        conn.queue.push({ body: isBinary ? raw.toString('base64') : raw.toString(), isBinary, size });
-        conn.queuedBytes += size;
-        if (conn.queuedBytes >= MAX_QUEUED_BYTES) ws.pause();
-        pump(conn, id, info);
-      });
-      ws.on('error', () => {
-        // A message over the limit, bad UTF-8, a bad opcode: ws sends the close (1009, 1007,
-        // 1002) and would read on for 30 s waiting for the client's; stop reading instead, let the
-        // close go out, then cut the socket.
-        process.nextTick(() => socket.pause());
-        setTimeout(() => ws.terminate(), CLOSE_FLUSH_MS).unref();
-      });
-      ws.on('close', (code, reason) => {
-        heartbeats.remove(conn);
-        clearTimeout(conn.budgetTimer);
-        conn.dropped = true;
-        conn.queue.length = 0;
-        live.delete(id);
-        const event = {
-          ...baseEvent(id, '$disconnect', 'DISCONNECT', info),
-          disconnectStatusCode: code,
-          disconnectReason: reason.toString(),
-        };
-        void track(
-          Promise.resolve(conn.running)
-            .then(() => options.routes.disconnect(event as WsEvent, undefined as never))
-            .catch(() => undefined),
-        );
-      });
+      ws.on('message', onMessage);
+      ws.on('error', onSocketError);
+      ws.on('close', onSocketClose);
     });
   };
+
+  // One handler of each event for every live socket; `this` is the socket, which carries its Live.
+  function onPong(this: WebSocket, data: Buffer) {
+    const conn = (this as LiveSocket).conn as Live;
+    if (conn.awaited && data.equals(conn.awaited)) conn.awaited = undefined;
+  }
+  function onMessage(this: WebSocket, data: Buffer, isBinary: boolean) {
+    const conn = (this as LiveSocket).conn as Live;
+    if (conn.dropped) return;
+    conn.lastActiveAt = Date.now();
+    const size = data.length + FRAME_OVERHEAD_BYTES;
+    conn.queue.push({ body: isBinary ? data.toString('base64') : data.toString(), isBinary, size });
+    conn.queuedBytes += size;
+    if (conn.queuedBytes >= MAX_QUEUED_BYTES) this.pause();
+    pump(conn);
+  }
+  function onSocketError(this: WebSocket) {
+    // A message over the limit, bad UTF-8, a bad opcode: ws sends the close (1009, 1007,
+    // 1002) and would read on for 30 s waiting for the client's; stop reading instead, let the
+    // close go out, then cut the socket.
+    const { raw } = (this as LiveSocket).conn as Live;
+    process.nextTick(() => raw.pause());
+    setTimeout(() => this.terminate(), CLOSE_FLUSH_MS).unref();
+  }
+  function onSocketClose(this: WebSocket, code: number, reason: Buffer) {
+    const conn = (this as LiveSocket).conn as Live;
+    heartbeats.remove(conn);
+    clearTimeout(conn.budgetTimer);
+    conn.dropped = true;
+    conn.queue.length = 0;
+    live.delete(conn.id);
+    const event = {
+      ...baseEvent(conn.id, '$disconnect', 'DISCONNECT', conn),
+      disconnectStatusCode: code,
+      disconnectReason: reason.toString(),
+    };
+    void track(
+      Promise.resolve(conn.running)
+        .then(() => options.routes.disconnect(event as WsEvent, undefined as never))
+        .catch(() => undefined),
+    );
+  }
 
   const serveConnectionsApi = connectionsApi({
     region: options.region,
@@ -440,6 +482,26 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
       });
     },
   };
+}
+
+/** Random bytes for ids, fetched this many at a time. */
+const ID_POOL_BYTES = 4096;
+const ID_BYTES = 12;
+let idPool = Buffer.alloc(0);
+let idPoolAt = 0;
+
+/**
+ * A random id (12 bytes, base64url) as connection and message ids are: the bytes come from the
+ * system's CSPRNG as randomBytes' do, fetched 4 KiB at a time rather than one call per id (each
+ * call cost more than the id). Each byte serves one id; ids are strings, so no one holds the pool.
+ */
+function randomId(): string {
+  if (idPoolAt + ID_BYTES > idPool.length) {
+    idPool = randomFillSync(Buffer.allocUnsafe(ID_POOL_BYTES));
+    idPoolAt = 0;
+  }
+  idPoolAt += ID_BYTES;
+  return idPool.toString('base64url', idPoolAt - ID_BYTES, idPoolAt);
 }
 
 function refuseHandshake(socket: Socket, status: number): void {

@@ -12,7 +12,9 @@ import {
 import { DOCUMENT_TRANSLATION } from '../../../lambdas/adapters/dynamodb';
 import { RunningDynalite, ensureTable, startDynalite } from '../../../lib/local/dynalite';
 import { InProcessDocumentClient, WrittenKeys } from '../../../lib/local/in-process-dynamodb';
-import { createTableWatch, withRatesInMemory } from '../../../lib/local/table-cache';
+import { createBanStore } from '../../../lambdas/data/bans';
+import { createDisconnectionStore } from '../../../lambdas/data/disconnections';
+import { createTableWatch, withBansInMemory, withDisconnectionsInMemory, withRatesInMemory } from '../../../lib/local/table-cache';
 import { tableClient } from '../../helpers/chat';
 
 const TableName = 'in-process';
@@ -138,6 +140,58 @@ test('a cached read that overlapped a write of its key is not kept; other keys a
   await cache.read({ PK: 'c', SK: 'c' }, slow(6));
   expect(cache.size).toBe(2);
   expect(await cache.read({ PK: 'a', SK: 'a' }, slow(7))).toBe(7);
+});
+
+test('a partition cache is dropped by a write of any item of its partition, only of it', async () => {
+  const watch = createTableWatch();
+  const cache = watch.cache<number>(10, 'partition');
+  let next = 0;
+  const load = async () => ++next;
+  expect(await cache.read({ PK: 'p' }, load)).toBe(1);
+  watch.written([{ PK: 'other', SK: 'x' }]);
+  expect(await cache.read({ PK: 'p' }, load)).toBe(1);
+  watch.written([{ PK: 'p', SK: 'any item' }]);
+  expect(await cache.read({ PK: 'p' }, load)).toBe(2);
+});
+
+test("bans and DisconnectUser notes kept per room in memory follow the table's writes", async () => {
+  const watch = createTableWatch();
+  const doc = new InProcessDocumentClient(db.engine, 'us-east-1', DOCUMENT_TRANSLATION, watch.written);
+  const raw = createBanStore({ doc, tableName: TableName });
+  let reads = 0;
+  const bans = withBansInMemory({ ...raw, listPage: (query) => (reads++, raw.listPage(query)) }, watch);
+  const now = Date.parse('2026-01-01T00:00:00.000Z');
+  expect(await bans.active('room-b', 'u1', now)).toBeUndefined();
+  expect(await bans.active('room-b', 'u2', now)).toBeUndefined();
+  expect(reads).toBe(1);
+  await bans.put('room-b', { userId: 'u1', createTime: '2026-01-01T00:00:00.000Z', expirationTime: '2026-01-01T00:01:00.000Z' });
+  expect((await bans.active('room-b', 'u1', now))?.userId).toBe('u1');
+  // An ended ban, not yet swept, is compared with the time of the check.
+  expect(await bans.active('room-b', 'u1', now + 60_000)).toBeUndefined();
+  await bans.remove('room-b', 'u1');
+  expect(await bans.active('room-b', 'u1', now)).toBeUndefined();
+  expect(reads).toBe(3);
+
+  const notes = withDisconnectionsInMemory(createDisconnectionStore({ doc, tableName: TableName }), watch);
+  expect(await notes.last('room-b', 'u1')).toBeUndefined();
+  await notes.note('room-b', 'u1', { id: 'n1', at: now });
+  expect(await notes.last('room-b', 'u1')).toBe('n1');
+  expect(await notes.last('room-b', 'u2')).toBeUndefined();
+  await notes.note('room-b', 'u1', { id: 'n2', at: now });
+  expect(await notes.last('room-b', 'u1')).toBe('n2');
+  doc.destroy();
+});
+
+test('a conditional write whose expression is remembered still checks its condition, and a bad one is still refused', async () => {
+  const put = (v: number) =>
+    local.send(new PutCommand({ TableName, Item: { PK: 'once', SK: 'once', v }, ConditionExpression: 'attribute_not_exists(PK)' }));
+  await put(1);
+  await expect(put(2)).rejects.toBeInstanceOf(ConditionalCheckFailedException);
+  await expect(put(3)).rejects.toBeInstanceOf(ConditionalCheckFailedException);
+  const bad = () => local.send(new PutCommand({ TableName, Item: { PK: 'x', SK: 'x' }, ConditionExpression: 'attribute_not_exists(' }));
+  await expect(bad()).rejects.toThrow(/Invalid ConditionExpression/);
+  await expect(bad()).rejects.toThrow(/Invalid ConditionExpression/);
+  await local.send(new DeleteCommand({ TableName, Key: { PK: 'once', SK: 'once' } }));
 });
 
 test('the in-memory rate window allows the limit per second, asking the table once per second', async () => {
