@@ -44,8 +44,8 @@ export const roomTimelineAttributes = (partition: string, sortKey: string): Reco
 });
 
 /** CreateTable parameters for local mode and tests (on-demand). */
-export function createTableInput(tableName: string): CreateTableCommandInput {
-  const indexes = Object.values(TABLE.indexes);
+export function createTableInput(tableName: string, without: readonly string[] = []): CreateTableCommandInput {
+  const indexes = Object.values(TABLE.indexes).filter((index) => !without.includes(index.indexName));
   const keyNames = [TABLE.partitionKey, TABLE.sortKey, ...indexes.flatMap((i) => [i.partitionKey, i.sortKey])];
   return {
     TableName: tableName,

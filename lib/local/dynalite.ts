@@ -319,8 +319,15 @@ async function assertUnlocked(path: string, dataDir: string): Promise<void> {
  * Creates the table from data/table.ts unless it is already there (a restart over a data dir), and
  * waits until it is ACTIVE: dynalite answers CreateTable with CREATING, and until the switch (a
  * moment later, longer on LevelDB) a Scan or Query of the table is ResourceNotFoundException.
+ * `unusedIndexes` are not created (nor reported missing): indexes the caller never queries, whose
+ * entries would only take memory.
  */
-export async function ensureTable(endpoint: string, region: string, tableName: string): Promise<{ missingIndexes: string[] }> {
+export async function ensureTable(
+  endpoint: string,
+  region: string,
+  tableName: string,
+  unusedIndexes: readonly string[] = [],
+): Promise<{ missingIndexes: string[] }> {
   const client = new DynamoDBClient({ endpoint, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const status = async () => {
     try {
@@ -331,7 +338,7 @@ export async function ensureTable(endpoint: string, region: string, tableName: s
     }
   };
   try {
-    if ((await status()) === undefined) await client.send(new CreateTableCommand(createTableInput(tableName)));
+    if ((await status()) === undefined) await client.send(new CreateTableCommand(createTableInput(tableName, unusedIndexes)));
     for (const deadline = Date.now() + TABLE_ACTIVE_TIMEOUT_MS; (await status()) !== 'ACTIVE';) {
       if (Date.now() > deadline) throw new Error(`table ${tableName} did not become ACTIVE within ${TABLE_ACTIVE_TIMEOUT_MS} ms`);
       await new Promise((resolve) => setTimeout(resolve, 10));
@@ -339,7 +346,8 @@ export async function ensureTable(endpoint: string, region: string, tableName: s
     // dynalite cannot add an index to an existing table: a data dir made before one was added lacks it.
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
-    return { missingIndexes: Object.values(TABLE.indexes).flatMap((index) => (present.has(index.indexName) ? [] : [index.indexName])) };
+    const wanted = Object.values(TABLE.indexes).filter((index) => !unusedIndexes.includes(index.indexName));
+    return { missingIndexes: wanted.flatMap((index) => (present.has(index.indexName) ? [] : [index.indexName])) };
   } finally {
     client.destroy();
   }
