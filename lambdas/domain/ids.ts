@@ -10,12 +10,21 @@ const UNBIASED_LIMIT = 248;
  */
 const pool = Buffer.alloc(4096);
 let poolUsed = pool.length;
-function randomByte(): number {
-  if (poolUsed === pool.length) {
+/** The offset of `count` (at most the pool's size) fresh bytes in the pool; each byte serves once. */
+function take(count: number): number {
+  if (poolUsed + count > pool.length) {
     randomFillSync(pool);
     poolUsed = 0;
   }
-  return pool[poolUsed++] as number;
+  poolUsed += count;
+  return poolUsed - count;
+}
+const randomByte = (): number => pool[take(1)] as number;
+
+/** `bytes` random bytes as base64url, from the same pool: the local gateway's connection and message ids. */
+export function randomBase64url(bytes: number): string {
+  const at = take(bytes);
+  return pool.toString('base64url', at, at + bytes);
 }
 
 /** A random 12-character `[a-zA-Z0-9]` id, the shape AWS uses for room, logging-config, message and event ids. */

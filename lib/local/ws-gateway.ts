@@ -1,9 +1,10 @@
-import { randomBytes, randomFillSync, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { IncomingMessage, createServer } from 'node:http';
 import type { Socket } from 'node:net';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { ConnectionGateway } from '../../lambdas/core/ports';
+import { randomBase64url } from '../../lambdas/domain/ids';
 import { logger } from '../../lambdas/shared/logger';
 import type { WsEvent } from '../../lambdas/messaging/ws';
 import { connectionsApi } from './connections-api';
@@ -42,6 +43,8 @@ export interface RunningWsGateway {
 }
 
 const STAGE = 'local';
+/** Connection and message ids: 12 random bytes, 16 base64url characters, as API Gateway's. */
+const ID_BYTES = 12;
 
 /**
  * API Gateway's WebSocket message payload limit. A larger message closes the connection with 1009
@@ -237,7 +240,7 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
     requestContext: {
       routeKey,
       eventType,
-      messageId: eventType === 'MESSAGE' ? randomId() : '',
+      messageId: eventType === 'MESSAGE' ? randomBase64url(ID_BYTES) : '',
       extendedRequestId: randomUUID(),
       requestTime: new Date().toUTCString(),
       messageDirection: 'IN',
@@ -313,7 +316,7 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
     }
     // The HTTP server's timeouts end here: the heartbeat watches the socket from now on.
     socket.setTimeout(0);
-    const id = randomId();
+    const id = randomBase64url(ID_BYTES);
     // The address and user agent as one copy for all the connections that share them (shared-strings.ts).
     const info = {
       connectedAt: Date.now(),
@@ -482,26 +485,6 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
       });
     },
   };
-}
-
-/** Random bytes for ids, fetched this many at a time. */
-const ID_POOL_BYTES = 4096;
-const ID_BYTES = 12;
-let idPool = Buffer.alloc(0);
-let idPoolAt = 0;
-
-/**
- * A random id (12 bytes, base64url) as connection and message ids are: the bytes come from the
- * system's CSPRNG as randomBytes' do, fetched 4 KiB at a time rather than one call per id (each
- * call cost more than the id). Each byte serves one id; ids are strings, so no one holds the pool.
- */
-function randomId(): string {
-  if (idPoolAt + ID_BYTES > idPool.length) {
-    idPool = randomFillSync(Buffer.allocUnsafe(ID_POOL_BYTES));
-    idPoolAt = 0;
-  }
-  idPoolAt += ID_BYTES;
-  return idPool.toString('base64url', idPoolAt - ID_BYTES, idPoolAt);
 }
 
 function refuseHandshake(socket: Socket, status: number): void {
