@@ -32,9 +32,10 @@ async function queries(count: number): Promise<void> {
         await db.send(
           new QueryCommand({
             TableName: 'ivschat',
-            IndexName: 'ConnectionsByExpiry',
-            KeyConditionExpression: 'GSI4PK = :p',
-            ExpressionAttributeValues: { ':p': 'CONNEXP#0' },
+            // An index query of an empty partition (local mode's table has no ConnectionsByExpiry).
+            IndexName: 'ConnectionsByRoom',
+            KeyConditionExpression: 'GSI3PK = :p',
+            ExpressionAttributeValues: { ':p': 'ROOMCONNS#none' },
           }),
         );
       }
