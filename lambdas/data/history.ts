@@ -95,6 +95,10 @@ export function createHistoryStore(deps: { doc: DynamoDBDocumentClient; tableNam
         return { frames: items.map((item) => String(item.frame)), ...(last ? { last } : {}) };
       },
     },
-    ([first]) => ({ id: typeof first === 'string' ? first : String((first as { roomId?: string } | undefined)?.roomId), type: 'ROOM' }),
+    ([first]) => {
+      // A room id (put, remove), a query with one (listPage), or putAll's entries (the first one's room).
+      const subject = (Array.isArray(first) ? first[0] : first) as string | { roomId?: string } | undefined;
+      return { id: typeof subject === 'string' ? subject : String(subject?.roomId), type: 'ROOM' };
+    },
   );
 }
