@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { translatingErrors } from './dynamo-errors';
 import { queryAll, readIndexPage } from './index-pages';
 import { BAN_LIST_SORT_KEY_PATTERN, banKey, banListSortKey, bansOfRoomPartition, userIdOfBanSortKey } from './keys';
@@ -22,6 +22,12 @@ export interface BanStore {
   remove(roomId: string, userId: string): Promise<void>;
   /** One page of the bans in force at `now`, newest first; `after` is the previous page's last position. */
   listPage(query: { roomId: string; now: number; limit: number; after?: string }): Promise<{ bans: Ban[]; last?: string }>;
+  /**
+   * Every ban of the room, ended or not (readers compare the end), from one strongly consistent
+   * query of its partition; undefined when it holds more than `atMost`. For a cache of the room's
+   * bans (local mode): the main table, so it works whatever indexes the table has.
+   */
+  inRoom(roomId: string, atMost: number): Promise<Ban[] | undefined>;
   /** Every ban of the room (DeleteRoom): one query of its partition, one delete each. */
   removeAll(roomId: string): Promise<void>;
 }
@@ -78,6 +84,20 @@ export function createBanStore(deps: { doc: DynamoDBDocumentClient; tableName: s
           filter: { ...inForce, values: { ':now': now } },
         });
         return { bans: items.map(toBan), ...(last ? { last } : {}) };
+      },
+
+      inRoom: async (roomId, atMost) => {
+        const { Items = [], LastEvaluatedKey } = await doc.send(
+          new QueryCommand({
+            TableName,
+            KeyConditionExpression: '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+            ExpressionAttributeValues: { ':pk': bansOfRoomPartition(roomId) },
+            ConsistentRead: true,
+            Limit: atMost + 1,
+          }),
+        );
+        return Items.length > atMost || LastEvaluatedKey ? undefined : Items.map(toBan);
       },
 
       removeAll: async (roomId) => {

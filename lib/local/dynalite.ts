@@ -210,14 +210,17 @@ const PARSED = ['_updates', '_condition', '_keyCondition', '_filter', '_projecti
  * sets on the request) for requests without ExpressionAttributeValues: their outcome depends on
  * the expressions and names alone. The parser (a PEG) costs about 0.1 ms even for
  * `attribute_not_exists(PK)`, and every $connect's token claim is that conditional put. A request
- * with values is parsed each time, since the values are part of the parse. The parsed trees are
- * only read by the actions, so one is shared by every request of the same text. Bounded: the
+ * with values is parsed each time, since the values are part of the parse, and so is one with an
+ * UpdateExpression, whose tree UpdateItem changes as it runs. The other trees are only read by the
+ * actions, so one is shared by every request of the same text. Bounded: the
  * stores send a few dozen distinct expressions; past the bound the oldest goes.
  */
 function parsingOnce(validate: DynaliteInternals['validations']['validateExpressions']) {
   const outcomes = new Map<string, { message: string | undefined; parsed: unknown[] }>();
   return (data: Record<string, unknown>): string | undefined => {
     if (data.ExpressionAttributeValues !== undefined && data.ExpressionAttributeValues !== null) return validate(data);
+    // UpdateItem writes resolved values into its `_updates` tree (updateItem.js), so that tree cannot be shared.
+    if (data.UpdateExpression !== undefined && data.UpdateExpression !== null) return validate(data);
     const key = JSON.stringify(EXPRESSION_INPUTS.map((name) => data[name] ?? null));
     let outcome = outcomes.get(key);
     if (!outcome) {

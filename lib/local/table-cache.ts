@@ -137,9 +137,9 @@ function roomPartitions<T>(watch: TableWatch, partitionOf: (roomId: string) => s
  */
 export function withBansInMemory(store: BanStore, watch: TableWatch): BanStore {
   const bansOf = roomPartitions(watch, bansOfRoomPartition, async (roomId) => {
-    // `now` 0: every ban, ended or not (the checks compare the end themselves).
-    const { bans, last } = await store.listPage({ roomId, now: 0, limit: MAX_KEPT_PER_ROOM });
-    return last === undefined ? new Map(bans.map((ban) => [ban.userId, ban])) : 'too many';
+    // Every ban, ended or not (the checks compare the end themselves).
+    const bans = await store.inRoom(roomId, MAX_KEPT_PER_ROOM);
+    return bans ? new Map(bans.map((ban) => [ban.userId, ban])) : 'too many';
   });
   return {
     ...store,

@@ -159,7 +159,7 @@ test("bans and DisconnectUser notes kept per room in memory follow the table's w
   const doc = new InProcessDocumentClient(db.engine, 'us-east-1', DOCUMENT_TRANSLATION, watch.written);
   const raw = createBanStore({ doc, tableName: TableName });
   let reads = 0;
-  const bans = withBansInMemory({ ...raw, listPage: (query) => (reads++, raw.listPage(query)) }, watch);
+  const bans = withBansInMemory({ ...raw, inRoom: (roomId, atMost) => (reads++, raw.inRoom(roomId, atMost)) }, watch);
   const now = Date.parse('2026-01-01T00:00:00.000Z');
   expect(await bans.active('room-b', 'u1', now)).toBeUndefined();
   expect(await bans.active('room-b', 'u2', now)).toBeUndefined();
