@@ -1,5 +1,6 @@
-// Delivery of one frame to a list of connections: bounded parallel posts, every failure but Gone
-// retried with exponential backoff and full jitter until a deadline, and an account of what happened.
+// Delivery of one frame to a list of connections: bounded parallel posts (or one synchronous loop
+// where the gateway can post at once, as local mode's does), every failure but Gone retried with
+// exponential backoff and full jitter until a deadline, and an account of what happened.
 // Pure over its ports (gateway, clock): the Lambda handlers, local mode and the capacity simulator
 // (bench/) run this same code.
 import { ConnectionGateway, POST_FAILURE_KINDS, PostFailureKind, postFailureKindOf } from './ports';
