@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { translatingErrors } from './dynamo-errors';
-import { queryAll, readIndexPage } from './index-pages';
+import { queryAll, readIndexPage, smallPartition } from './index-pages';
 import { BAN_LIST_SORT_KEY_PATTERN, banKey, banListSortKey, bansOfRoomPartition, userIdOfBanSortKey } from './keys';
 import { TABLE, roomTimelineAttributes } from './table';
 
@@ -86,19 +86,7 @@ export function createBanStore(deps: { doc: DynamoDBDocumentClient; tableName: s
         return { bans: items.map(toBan), ...(last ? { last } : {}) };
       },
 
-      inRoom: async (roomId, atMost) => {
-        const { Items = [], LastEvaluatedKey } = await doc.send(
-          new QueryCommand({
-            TableName,
-            KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
-            ExpressionAttributeValues: { ':pk': bansOfRoomPartition(roomId) },
-            ConsistentRead: true,
-            Limit: atMost + 1,
-          }),
-        );
-        return Items.length > atMost || LastEvaluatedKey ? undefined : Items.map(toBan);
-      },
+      inRoom: async (roomId, atMost) => (await smallPartition(doc, TableName, bansOfRoomPartition(roomId), atMost))?.map(toBan),
 
       removeAll: async (roomId) => {
         const keys = await queryAll(doc, {

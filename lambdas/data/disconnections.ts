@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { translatingErrors } from './dynamo-errors';
+import { smallPartition } from './index-pages';
 import { disconnectionKey, disconnectionsOfRoomPartition, userIdOfDisconnectionSortKey } from './keys';
 import { TABLE } from './table';
 
@@ -47,19 +48,10 @@ export function createDisconnectionStore(deps: { doc: DynamoDBDocumentClient; ta
       },
 
       notesInRoom: async (roomId, atMost) => {
-        const { Items = [], LastEvaluatedKey } = await doc.send(
-          new QueryCommand({
-            TableName,
-            KeyConditionExpression: '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
-            ExpressionAttributeValues: { ':pk': disconnectionsOfRoomPartition(roomId) },
-            ConsistentRead: true,
-            Limit: atMost + 1,
-          }),
-        );
-        if (Items.length > atMost || LastEvaluatedKey) return undefined;
+        const items = await smallPartition(doc, TableName, disconnectionsOfRoomPartition(roomId), atMost);
+        if (!items) return undefined;
         return new Map(
-          Items.flatMap((item) =>
+          items.flatMap((item) =>
             typeof item.noteId === 'string' ? [[userIdOfDisconnectionSortKey(String(item[TABLE.sortKey])), item.noteId] as const] : [],
           ),
         );

@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { QueryCommand, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { ItemKey } from './keys';
+import { TABLE } from './table';
 
 /** With a filter, DynamoDB's Limit counts items read before filtering: read in larger steps. */
 const FILTERED_READ_STEP = 100;
@@ -76,4 +77,28 @@ export async function queryAll(
     ExclusiveStartKey = page.LastEvaluatedKey;
   } while (ExclusiveStartKey);
   return items;
+}
+
+/**
+ * Every item of one partition of the main table, from one strongly consistent query, or undefined
+ * when it holds more than `atMost`: for the caches that keep a small partition whole (a room's
+ * bans, its DisconnectUser notes) and fall back to item reads past the bound.
+ */
+export async function smallPartition(
+  doc: DynamoDBDocumentClient,
+  TableName: string,
+  partition: string,
+  atMost: number,
+): Promise<Record<string, unknown>[] | undefined> {
+  const { Items = [], LastEvaluatedKey } = await doc.send(
+    new QueryCommand({
+      TableName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': TABLE.partitionKey },
+      ExpressionAttributeValues: { ':pk': partition },
+      ConsistentRead: true,
+      Limit: atMost + 1,
+    }),
+  );
+  return Items.length > atMost || LastEvaluatedKey ? undefined : Items;
 }
