@@ -55,12 +55,10 @@ export function withHistoryWrittenBehind(store: HistoryStore, gatherMs = GATHER_
     put: async (roomId, entry) => {
       gathered.push({ roomId, entry });
       unwritten++;
-      if (gathered.length < BATCH_WRITE_SIZE) {
-        timer ??= setTimeout(() => void flush(), gatherMs).unref();
-        return;
-      }
-      const written = flush();
-      if (unwritten > MAX_UNWRITTEN) await written;
+      // Past the bound every put waits (not only the one that fills a batch): each sender is held.
+      if (unwritten > MAX_UNWRITTEN) return flush();
+      if (gathered.length < BATCH_WRITE_SIZE) timer ??= setTimeout(() => void flush(), gatherMs).unref();
+      else void flush();
     },
     putAll: async (entries) => {
       await flush();

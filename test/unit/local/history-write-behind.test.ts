@@ -91,6 +91,8 @@ test(`past ${MAX_UNWRITTEN} unwritten entries a put waits for the writes before 
   // The 1,000 are gathered or stuck behind the closed gate; the next batch's last put must wait.
   const waiting = Array.from({ length: 25 }, (_, i) => history.put('r', entry(`over${i}`)));
   expect(await settled(waiting[24] as Promise<void>)).toBe(false);
+  // Not only the put that fills a batch: every one past the bound.
+  expect(await settled(waiting[0] as Promise<void>)).toBe(false);
   s.open();
   await Promise.all(waiting);
   await history.flush();
