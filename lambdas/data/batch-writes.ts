@@ -16,10 +16,10 @@ export type WriteRequest = { PutRequest: { Item: object } } | { DeleteRequest: {
  */
 export async function batchWriteAll(doc: DynamoDBDocumentClient, TableName: string, requests: readonly WriteRequest[]): Promise<void> {
   for (let i = 0; i < requests.length; i += BATCH_WRITE_SIZE) {
-    let batch: readonly WriteRequest[] | undefined = requests.slice(i, i + BATCH_WRITE_SIZE);
+    let batch: WriteRequest[] | undefined = requests.slice(i, i + BATCH_WRITE_SIZE);
     for (let attempt = 0; batch && batch.length > 0; attempt++) {
       if (attempt === MAX_ATTEMPTS) throw new Error(`${batch.length} writes were still unprocessed after ${MAX_ATTEMPTS} attempts`);
-      const { UnprocessedItems } = await doc.send(new BatchWriteCommand({ RequestItems: { [TableName]: [...batch] } }));
+      const { UnprocessedItems } = await doc.send(new BatchWriteCommand({ RequestItems: { [TableName]: batch } }));
       batch = UnprocessedItems?.[TableName] as WriteRequest[] | undefined;
     }
   }

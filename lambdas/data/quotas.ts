@@ -4,12 +4,6 @@ import { ConflictException, ResourceType, ServiceQuotaExceededException } from '
 import { isConditionFailure, onConditionFailure } from './dynamo-errors';
 import { quotaKey } from './keys';
 
-/**
- * A per-account count of resources with a ceiling, as one counter item. DynamoDB's conditional
- * ADD makes the check-and-increment atomic, so concurrent creates cannot overshoot the quota.
- * With no transactions (dynalite has none), create and count are two writes: callers reserve first
- * and release if the create fails, so a crash between the two can only leave the count too high.
- */
 /** The names of the quota counters (their items' keys), for the wiring and for local mode's start-up reconcile. */
 export const QUOTA_NAMES = { rooms: 'rooms', loggingConfigurations: 'logging-configurations' } as const;
 export type QuotaName = (typeof QUOTA_NAMES)[keyof typeof QUOTA_NAMES];
@@ -22,6 +16,12 @@ export interface QuotaCounter {
   readonly limit: number;
 }
 
+/**
+ * A per-account count of resources with a ceiling, as one counter item. DynamoDB's conditional
+ * ADD makes the check-and-increment atomic, so concurrent creates cannot overshoot the quota.
+ * With no transactions (dynalite has none), create and count are two writes: callers reserve first
+ * and release if the create fails, so a crash between the two can only leave the count too high.
+ */
 export function createQuotaCounter(deps: { doc: DynamoDBDocumentClient; tableName: string; name: string; limit: number }): QuotaCounter {
   const { doc, tableName, limit } = deps;
   const Key = quotaKey(deps.name);

@@ -14,6 +14,9 @@ export interface UsedTokenStore {
  * record only has to outlive the token (one minute); TTL removes it later, and a record whose
  * token has expired no longer matters, since expired tokens are refused before this check.
  */
+/** The expiry (epoch seconds) of the claim of a token that expires at `tokenExpiresAt` (ms): a minute after it. */
+export const usedTokenExpiry = (tokenExpiresAt: number): number => Math.ceil(tokenExpiresAt / 1000) + 60;
+
 export function createUsedTokenStore(deps: { doc: DynamoDBDocumentClient; tableName: string }): UsedTokenStore {
   const { doc, tableName: TableName } = deps;
   return translatingErrors<UsedTokenStore>(
@@ -24,7 +27,7 @@ export function createUsedTokenStore(deps: { doc: DynamoDBDocumentClient; tableN
             .send(
               new PutCommand({
                 TableName,
-                Item: { ...usedTokenKey(tokenId), [TABLE.ttlAttribute]: Math.ceil(tokenExpiresAt / 1000) + 60 },
+                Item: { ...usedTokenKey(tokenId), [TABLE.ttlAttribute]: usedTokenExpiry(tokenExpiresAt) },
                 ConditionExpression: 'attribute_not_exists(PK)',
               }),
             )

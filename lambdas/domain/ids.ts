@@ -12,6 +12,7 @@ const pool = Buffer.alloc(4096);
 let poolUsed = pool.length;
 /** The offset of `count` (at most the pool's size) fresh bytes in the pool; each byte serves once. */
 function take(count: number): number {
+  if (count > pool.length) throw new RangeError(`at most ${pool.length} random bytes at a time`);
   if (poolUsed + count > pool.length) {
     randomFillSync(pool);
     poolUsed = 0;

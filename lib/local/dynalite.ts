@@ -7,7 +7,7 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-s
 // Before dynalite loads: its in-memory store keeps strings, not Buffers (see the module).
 import { keepsStrings } from './memory-level-strings';
 import dynalite from 'dynalite';
-import { TABLE, createTableInput } from '../../lambdas/data/table';
+import { createTableInput } from '../../lambdas/data/table';
 import type { DynamoDBEngine } from './in-process-dynamodb';
 import { LocalConfigError } from './settings';
 
@@ -349,8 +349,8 @@ export async function ensureTable(
     // dynalite cannot add an index to an existing table: a data dir made before one was added lacks it.
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     const present = new Set((Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
-    const wanted = Object.values(TABLE.indexes).filter((index) => !unusedIndexes.includes(index.indexName));
-    return { missingIndexes: wanted.flatMap((index) => (present.has(index.indexName) ? [] : [index.indexName])) };
+    const wanted = (createTableInput(tableName, unusedIndexes).GlobalSecondaryIndexes ?? []).map((index) => index.IndexName as string);
+    return { missingIndexes: wanted.filter((name) => !present.has(name)) };
   } finally {
     client.destroy();
   }

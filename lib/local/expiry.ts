@@ -6,7 +6,7 @@ import { DisconnectionStore, disconnectionExpiry } from '../../lambdas/data/disc
 import { disconnectionKey, roomRateKey, usedTokenKey } from '../../lambdas/data/keys';
 import type { RateCounter } from '../../lambdas/data/rate-counters';
 import { TABLE } from '../../lambdas/data/table';
-import type { UsedTokenStore } from '../../lambdas/data/used-tokens';
+import { UsedTokenStore, usedTokenExpiry } from '../../lambdas/data/used-tokens';
 import { flat } from './shared-strings';
 
 /** Deletes of expired items per sweep (local mode sweeps every second): a backlog drains at this pace. */
@@ -152,7 +152,7 @@ export function trackUsedTokens(tokens: UsedTokenStore, sweeper: ExpirySweeper):
       try {
         return await tokens.claim(tokenId, tokenExpiresAt);
       } finally {
-        sweeper.track(usedTokenKey(tokenId), Math.ceil(tokenExpiresAt / 1000) + 60);
+        sweeper.track(usedTokenKey(tokenId), usedTokenExpiry(tokenExpiresAt));
       }
     },
   };

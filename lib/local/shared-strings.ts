@@ -10,13 +10,13 @@ const MAX_SHARED_LENGTH = 256;
  * was given, so the records of one room point to one copy. Bounded, since clients choose some of
  * these strings: a full table is emptied and refilled, and long strings are not kept.
  */
-function sharedStrings(maxEntries = MAX_SHARED): (value: string) => string {
+function sharedStrings(): (value: string) => string {
   const table = new Map<string, string>();
   return (value) => {
     if (value.length > MAX_SHARED_LENGTH) return value;
     const shared = table.get(value);
     if (shared !== undefined) return shared;
-    if (table.size >= maxEntries) table.clear();
+    if (table.size >= MAX_SHARED) table.clear();
     table.set(value, value);
     return value;
   };

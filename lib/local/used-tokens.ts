@@ -1,7 +1,4 @@
-import type { UsedTokenStore } from '../../lambdas/data/used-tokens';
-
-/** How long a claim outlives its token: the slack of the table item's TTL (data/used-tokens.ts). */
-const KEPT_AFTER_EXPIRY_MS = 60_000;
+import { UsedTokenStore, usedTokenExpiry } from '../../lambdas/data/used-tokens';
 
 /**
  * Local mode without a data dir: chat tokens' single-use claims kept in this process instead of
@@ -28,7 +25,8 @@ export function usedTokensInMemory(now: () => number = Date.now): UsedTokenStore
         claims.delete(id);
       }
       if (claims.has(tokenId)) return false;
-      claims.set(tokenId, Math.ceil(tokenExpiresAt / 1000) * 1000 + KEPT_AFTER_EXPIRY_MS);
+      // Kept as long as the table's item would be (its TTL, data/used-tokens.ts).
+      claims.set(tokenId, usedTokenExpiry(tokenExpiresAt) * 1000);
       return true;
     },
   };

@@ -205,7 +205,8 @@ export async function startWsGateway(options: WsGatewayOptions): Promise<Running
     if (!conn || conn.dropped || conn.socket.readyState !== WebSocket.OPEN) return false;
     const bytes = encoded(frame);
     // A peer that does not read leaves its data here: past the bound it is dropped, as API
-    // Gateway drops it, and the room's other receivers never wait for it.
+    // Gateway drops it, and the room's other receivers never wait for it. The count includes what
+    // this turn has corked for it (below): a reader that keeps up is far from 1 MiB per turn.
     if (conn.raw.writableLength + bytes.length > MAX_UNSENT_BYTES) {
       drop(conn, `more than ${MAX_UNSENT_BYTES} bytes unsent`);
       return false;
