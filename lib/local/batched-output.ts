@@ -5,11 +5,13 @@ type WriteCallback = (err?: Error | null) => void;
 
 /**
  * Makes a stream's text writes go out together once per turn of the event loop: every log line of
- * a busy server was its own write(2) (stdout is synchronous on a pipe or a file), about a tenth of
- * the CPU a connection costs (docs/performance.md). Lines keep their order and every line is
- * written; what was written in one turn goes out at the end of it (setImmediate), at once past
- * MAX_HELD_BYTES, and on process exit. Only a kill between a write and the end of its turn loses
- * it. Buffers and non-UTF-8 writes go through at once, after what is held. For `npm start` only
+ * a busy server was its own write(2) (stdout is synchronous on a file, and on a pipe on Linux),
+ * about a tenth of the CPU a connection costs (docs/performance.md). The stream's lines keep their
+ * order and every line is written; what was written in one turn goes out at the end of it
+ * (setImmediate), at once past MAX_HELD_BYTES, and on process exit. Only a kill between a write and
+ * the end of its turn loses it (and on macOS, where pipes are asynchronous, what is still queued at
+ * exit may be). Another stream is not held: a WARN on stderr may show before the INFO lines of its
+ * own turn in a shared terminal. Buffers and non-UTF-8 writes go through at once, after what is held. For `npm start` only
  * (bin/local.ts): a process embedding the stack keeps its own output as it is.
  */
 export function batchWrites(stream: NodeJS.WritableStream): void {

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { flat } from './shared-strings';
 
 /**
  * dynalite keeps an in-memory table in memory-level, whose default store encoding is 'buffer':
@@ -34,15 +35,8 @@ type MemoryLevelClass = new (
   _batch(operations: StoreOperation[], options: unknown): Promise<void>;
 };
 
-/**
- * A flat copy of a stored value (one heap object, whatever ropes it was built from): the JSON text
- * of an item, which JSON.stringify keeps well-formed, so the UTF-8 round trip is exact; any other
- * value (a lone surrogate would not survive it) as it is. Keys are built flat already.
- */
-const flat = <T>(value: T): T =>
-  typeof value === 'string' && (value as unknown as { isWellFormed(): boolean }).isWellFormed()
-    ? (Buffer.from(value, 'utf8').toString('utf8') as T)
-    : value;
+/** A stored value flat (shared-strings.ts): the JSON text of an item, built by JSON.stringify as a rope. */
+const flatValue = <T>(value: T): T => (typeof value === 'string' ? (flat(value) as T) : value);
 
 const memoryLevel = createRequire(require.resolve('dynalite'))('memory-level') as {
   MemoryLevel: MemoryLevelClass & { keepsStrings?: true };
@@ -56,11 +50,11 @@ if (!memoryLevel.MemoryLevel.keepsStrings) {
       super({ storeEncoding: 'utf8', ...given });
     }
     override _put(key: unknown, value: unknown, options: unknown) {
-      return super._put(key, flat(value), options);
+      return super._put(key, flatValue(value), options);
     }
     override _batch(operations: StoreOperation[], options: unknown) {
       return super._batch(
-        operations.map((op) => (op.type === 'put' ? { ...op, value: flat(op.value) } : op)),
+        operations.map((op) => (op.type === 'put' ? { ...op, value: flatValue(op.value) } : op)),
         options,
       );
     }

@@ -27,10 +27,9 @@ export const shareRepeated = sharedStrings();
 
 /**
  * A flat copy of a string built by concatenation (V8 keeps `a + b` as a rope of pieces, each its
- * own heap object, until the string is flattened), when the latin1 round trip is exact, as it is
- * for the table's ASCII key ids; otherwise the string as it is. For ids kept for a connection's life.
+ * own heap object, until the string is flattened): for strings kept long (the table's key ids and
+ * item JSON, ids kept for a connection's life). Through UTF-8, which is exact for a well-formed
+ * string; any other (a lone surrogate would not survive it) is answered as it is.
  */
-export const flat = (text: string): string => {
-  const copy = Buffer.from(text, 'latin1').toString('latin1');
-  return copy === text ? copy : text;
-};
+export const flat = (text: string): string =>
+  (text as unknown as { isWellFormed(): boolean }).isWellFormed() ? Buffer.from(text, 'utf8').toString('utf8') : text;
