@@ -67,13 +67,17 @@ export const connectionOfIndexItem = (item: Record<string, unknown>): string => 
 export const connectionsOfRoomPartition = (roomId: string): string => `ROOMCONNS#${roomId}`;
 
 /** User ids are any UTF-8 text, `#` included; base64url keeps them from bleeding into the id part. */
-export const userConnectionsPrefix = (userId: string): string => `${Buffer.from(userId).toString('base64url')}#`;
+const encodeUserId = (userId: string): string => Buffer.from(userId).toString('base64url');
+const decodeUserId = (encoded: string): string => Buffer.from(encoded, 'base64url').toString('utf8');
+/** The sort-key prefix of the items a room keeps per user (bans, DisconnectUser notes). */
+const USER_SORT_KEY_PREFIX = 'USER#';
+
+export const userConnectionsPrefix = (userId: string): string => `${encodeUserId(userId)}#`;
 
 export const roomConnectionSortKey = (userId: string, connectionId: string): string => `${userConnectionsPrefix(userId)}${connectionId}`;
 
 /** The user id inside a ConnectionsByRoom sort key. */
-export const userOfRoomConnectionSortKey = (sortKey: string): string =>
-  Buffer.from(sortKey.slice(0, sortKey.indexOf('#')), 'base64url').toString('utf8');
+export const userOfRoomConnectionSortKey = (sortKey: string): string => decodeUserId(sortKey.slice(0, sortKey.indexOf('#')));
 
 /** Sessions end by the minute bucket they fall in, so the sweeper reads a few small partitions. */
 export const connectionExpiryPartition = (sessionExpiresAt: number): string => `CONNEXP#${Math.floor(sessionExpiresAt / 60_000)}`;
@@ -90,17 +94,16 @@ export const bansOfRoomPartition = (roomId: string): string => `BANS#${roomId}`;
 
 export const banKey = (roomId: string, userId: string): ItemKey => ({
   PK: bansOfRoomPartition(roomId),
-  SK: `USER#${Buffer.from(userId).toString('base64url')}`,
+  SK: `${USER_SORT_KEY_PREFIX}${encodeUserId(userId)}`,
 });
 
 /** RoomTimeline sort key of a ban: its createTime, then the user (ListBans, newest first). */
-export const banListSortKey = (createTime: string, userId: string): string =>
-  timeThenId(createTime, Buffer.from(userId).toString('base64url'));
+export const banListSortKey = (createTime: string, userId: string): string => timeThenId(createTime, encodeUserId(userId));
 
 /** What a ban's list sort key looks like (a user id of 128 code points is at most 683 base64url characters). */
 export const BAN_LIST_SORT_KEY_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[A-Za-z0-9_-]{1,700}$/;
 
-export const userIdOfBanSortKey = (sortKey: string): string => Buffer.from(idOfListSortKey(sortKey), 'base64url').toString('utf8');
+export const userIdOfBanSortKey = (sortKey: string): string => decodeUserId(idOfListSortKey(sortKey));
 
 /** A room's DisconnectUser notes: one partition per room, one item per user. */
 export const disconnectionsOfRoomPartition = (roomId: string): string => `KICK#${roomId}`;
@@ -108,14 +111,11 @@ export const disconnectionsOfRoomPartition = (roomId: string): string => `KICK#$
 /** When a user was last disconnected from a room (DisconnectUser): what $connect looks at once its record is written. */
 export const disconnectionKey = (roomId: string, userId: string): ItemKey => ({
   PK: disconnectionsOfRoomPartition(roomId),
-  SK: `${USER_SORT_KEY_PREFIX}${Buffer.from(userId).toString('base64url')}`,
+  SK: `${USER_SORT_KEY_PREFIX}${encodeUserId(userId)}`,
 });
 
-const USER_SORT_KEY_PREFIX = 'USER#';
-
 /** The user of a note's sort key (disconnectionKey). */
-export const userIdOfDisconnectionSortKey = (sortKey: string): string =>
-  Buffer.from(sortKey.slice(USER_SORT_KEY_PREFIX.length), 'base64url').toString('utf8');
+export const userIdOfDisconnectionSortKey = (sortKey: string): string => decodeUserId(sortKey.slice(USER_SORT_KEY_PREFIX.length));
 
 /** A room's message history: one partition per room, one item per message or event, keyed by its id (what DeleteMessage knows). */
 export const historyOfRoomPartition = (roomId: string): string => `HIST#${roomId}`;
